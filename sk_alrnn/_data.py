@@ -17,7 +17,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-__all__ = ["SequenceBatch", "as_padded", "check_sequence_targets", "unpad"]
+__all__ = ["SequenceBatch", "as_padded", "check_n_samples", "check_sequence_targets", "unpad"]
 
 
 @dataclass
