@@ -15,6 +15,7 @@ import torch
 from sklearn.metrics import r2_score
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
+from sklearn.utils._available_if import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 from skorch import NeuralNet, NeuralNetClassifier, NeuralNetRegressor
@@ -221,6 +222,11 @@ class _ALRNNMixin:
         }
         return PiecewiseLinearSystem(**weights, P=self.module_.P, regime_codes=self.regimes_.codes)
 
+    def _get_param_names(self):
+        # skorch lists every public-looking attribute as a parameter, including
+        # its private bookkeeping (``_params_to_validate``); parameters are public.
+        return [name for name in super()._get_param_names() if not name.startswith("_")]
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
@@ -339,9 +345,13 @@ class ALRNNClassifier(_ALRNNMixin, NeuralNetClassifier):
 
     def _validate_targets(self, y, batch, reset, classes):
         if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but y is None.")
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
         y = column_or_1d(y, warn=True)
         check_n_samples(y, batch)
+        if y.dtype.kind == "f" and not np.isfinite(y).all():
+            raise ValueError("Input y contains NaN or infinity.")
         check_classification_targets(y)
         if not reset:
             unseen = np.setdiff1d(y, self.classes_)
@@ -362,7 +372,8 @@ class ALRNNClassifier(_ALRNNMixin, NeuralNetClassifier):
 
     def predict(self, X):
         """Predicted labels, shape (n_samples,), of the type given to fit."""
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)  # checks fitted-ness first
+        return self.classes_[proba.argmax(axis=1)]
 
 
 class ALRNNRegressor(_ALRNNMixin, NeuralNetRegressor):
@@ -441,19 +452,36 @@ class ALRNNRegressor(_ALRNNMixin, NeuralNetRegressor):
         )
         self.M, self.P, self.random_state, self.max_grad_norm = M, P, random_state, max_grad_norm
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True  # y of shape (n, k) is native
+        # Tabular checks read 2-D X as short univariate sequences; a recurrent
+        # model is not meant to match linear models there.
+        tags.regressor_tags.poor_score = True
+        return tags
+
     def _validate_targets(self, y, batch, reset, classes):
         if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but y is None.")
-        sequence = isinstance(y, (list, tuple)) or np.ndim(y) == 3
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        # Per-step targets: (n, T, k), or a list of arrays beside a list of sequences.
+        listed = isinstance(y, (list, tuple)) and batch.ragged
+        target = None if listed else np.asarray(y)
+        sequence = listed or target.ndim == 3
         if not reset and sequence != self._sequence_output_:
             raise ValueError("y switches between sequence and per-sequence targets across fits.")
         if sequence:
             target = check_sequence_targets(y, batch)
             return target, {"_sequence_output_": True, "_n_outputs_": target.shape[-1], "_y_ndim_": 3}
-        target = np.asarray(y)
         check_n_samples(target, batch)
         if target.dtype.kind not in "biuf":
-            raise ValueError(f"{type(self).__name__} needs numeric y; got dtype {target.dtype}.")
+            try:
+                target = target.astype(np.float64)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(
+                    f"{type(self).__name__} needs numeric y; got dtype {target.dtype}."
+                ) from exc
         if target.ndim not in (1, 2):
             raise ValueError(f"y must have shape (n,), (n, k) or (n, T, k); got {target.shape}.")
         if not np.isfinite(target).all():
@@ -461,6 +489,9 @@ class ALRNNRegressor(_ALRNNMixin, NeuralNetRegressor):
         target_2d = target.reshape(len(target), -1).astype(np.float32)
         spec = {"_sequence_output_": False, "_n_outputs_": target_2d.shape[1], "_y_ndim_": target.ndim}
         return target_2d, spec
+
+    # A regressor has no class probabilities (skorch's NeuralNet defines one).
+    predict_proba = available_if(lambda self: False)(NeuralNet.predict_proba)
 
     def predict(self, X):
         """Predictions in the target convention given to fit.
@@ -472,6 +503,7 @@ class ALRNNRegressor(_ALRNNMixin, NeuralNetRegressor):
         """
         batch = self._check_X(X)
         outputs = self._net_outputs(batch)
+        outputs = outputs.astype(np.float64)  # sklearn's regressors predict float64
         if self._sequence_output_:
             return unpad(outputs, batch)
         return outputs.ravel() if self._y_ndim_ == 1 else outputs
