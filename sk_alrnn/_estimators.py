@@ -20,7 +20,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 from skorch import NeuralNet, NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import GradientNormClipping
-from skorch.utils import to_tensor
+from skorch.utils import is_dataset, to_tensor
 from torch import nn
 
 from ._data import SequenceBatch, as_padded, check_n_samples, check_sequence_targets, unpad
@@ -368,11 +368,19 @@ class ALRNNClassifier(_ALRNNMixin, NeuralNetClassifier):
 
     def predict_proba(self, X):
         """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order."""
+        if is_dataset(X):  # skorch's own scoring on its internal validation split
+            return NeuralNet.predict_proba(self, X)
         return self._net_outputs(self._check_X(X))
 
     def predict(self, X):
-        """Predicted labels, shape (n_samples,), of the type given to fit."""
+        """Predicted labels, shape (n_samples,), of the type given to fit.
+
+        On a torch ``Dataset`` (skorch's internal validation split, whose
+        targets are encoded) the class indices are returned, as skorch does.
+        """
         proba = self.predict_proba(X)  # checks fitted-ness first
+        if is_dataset(X):
+            return proba.argmax(axis=1)
         return self.classes_[proba.argmax(axis=1)]
 
 
@@ -501,6 +509,8 @@ class ALRNNRegressor(_ALRNNMixin, NeuralNetRegressor):
         y_pred : ndarray of shape (n,) or (n, k); (n, T, k) or a list of
             (T_i, k) arrays for sequence targets.
         """
+        if is_dataset(X):  # skorch's own scoring on its internal validation split
+            return NeuralNet.predict(self, X)
         batch = self._check_X(X)
         outputs = self._net_outputs(batch)
         outputs = outputs.astype(np.float64)  # sklearn's regressors predict float64
