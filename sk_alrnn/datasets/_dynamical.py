@@ -22,7 +22,7 @@ def _integrate(
     """Integrate ``rhs`` from ``x0``, drop ``t_transient``, sample ``n_steps`` every ``dt``."""
     t_eval = t_transient + dt * np.arange(n_steps)
     sol = solve_ivp(
-        rhs, (0.0, t_eval[-1]), x0, t_eval=t_eval, method="RK45", rtol=1e-9, atol=1e-9
+        rhs, (0.0, t_eval[-1]), x0, t_eval=t_eval, method="DOP853", rtol=1e-9, atol=1e-9
     )
     if not sol.success:  # pragma: no cover - the flows below are smooth
         raise RuntimeError(f"solve_ivp failed: {sol.message}")
@@ -79,7 +79,7 @@ def make_lorenz63(
     Notes
     -----
     dx/dt = sigma (y - x), dy/dt = x (rho - z) - y, dz/dt = x y - beta z.
-    Integrated by ``scipy.integrate.solve_ivp`` (RK45, rtol = atol = 1e-9).
+    Integrated by ``scipy.integrate.solve_ivp`` (DOP853, rtol = atol = 1e-9).
     The largest Lyapunov exponent is about 0.9, so with ``dt=0.01`` a
     prediction error grows e-fold in roughly 110 steps.
 
@@ -148,7 +148,7 @@ def make_roessler(
     Notes
     -----
     dx/dt = -y - z, dy/dt = x + a y, dz/dt = b + z (x - c). Integrated by
-    ``scipy.integrate.solve_ivp`` (RK45, rtol = atol = 1e-9). The flow has a
+    ``scipy.integrate.solve_ivp`` (DOP853, rtol = atol = 1e-9). The flow has a
     single nonlinear term (z x), which makes it a natural target for an
     AL-RNN with few ReLU units.
 
