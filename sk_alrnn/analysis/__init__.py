@@ -4,6 +4,8 @@ The estimators hand their weights here (``linearize()``) and their regime codes
 (``regimes_``); nothing here imports torch or the estimators.
 """
 from ._cycles import Cycle, find_cycles, fixed_points
+from ._describe import describe
+from ._projection import pca_project
 from ._regimes import RegimeSummary, codes_from_states, regime_summary
 from ._spectral import RegimeSpectrum, linear_spectrum, periods, regime_spectra, time_constants
 from ._symbolic import (
@@ -25,10 +27,12 @@ __all__ = [
     "RegimeSpectrum",
     "RegimeSummary",
     "codes_from_states",
+    "describe",
     "dwell_times",
     "find_cycles",
     "fixed_points",
     "linear_spectrum",
+    "pca_project",
     "periods",
     "regime_sequences",
     "regime_spectra",
