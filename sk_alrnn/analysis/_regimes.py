@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence, Union
+from typing import List, Sequence, Union
 
 import numpy as np
 
@@ -20,6 +20,11 @@ def codes_from_states(Z: np.ndarray, P: int) -> np.ndarray:
     """
     Z = np.asarray(Z)
     return Z[..., Z.shape[-1] - P:] > 0
+
+
+def as_code_sequences(codes: Union[np.ndarray, Sequence[np.ndarray]]) -> List[np.ndarray]:
+    """(n, T, P) array or list of (T_i, P) arrays -> list of (T_i, P) bool arrays."""
+    return [np.asarray(c, dtype=bool) for c in codes]
 
 
 @dataclass
@@ -75,7 +80,7 @@ def regime_summary(codes: Union[np.ndarray, Sequence[np.ndarray]]) -> RegimeSumm
     >>> s.codes.tolist(), s.counts.tolist(), s.transitions.tolist()
     ([[True], [False]], [3, 1], [[1, 1], [0, 0]])
     """
-    sequences = [np.asarray(c, dtype=bool) for c in codes]
+    sequences = as_code_sequences(codes)
     P = sequences[0].shape[-1]
     stacked = np.concatenate(sequences)
     if P == 0:  # one (linear) regime; np.unique cannot take zero-width rows

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import product
 from typing import List, Optional
 
 import numpy as np
@@ -24,11 +25,21 @@ class FixedPoint:
         True when z lies in that regime itself (a true fixed point of the
         network); False for a virtual one, which the dynamics never reach
         but which still shapes the flow inside the regime.
+    eigenvalues : ndarray of shape (M,), complex, optional
+        Eigenvalues of J(code); they set the local stability.
     """
 
     z: np.ndarray
     code: np.ndarray
     real: bool
+    eigenvalues: Optional[np.ndarray] = None
+
+    @property
+    def stable(self) -> Optional[bool]:
+        """True when every eigenvalue of J(code) lies strictly inside the unit circle."""
+        if self.eigenvalues is None:
+            return None
+        return bool(np.all(np.abs(self.eigenvalues) < 1.0))
 
 
 @dataclass
@@ -106,13 +117,20 @@ class PiecewiseLinearSystem:
         least-squares solution is returned.
         """
         code = self._check_code(code)
-        offset = self.h if s is None else self.C @ np.asarray(s, dtype=np.float64) + self.h
-        system = np.eye(self.M) - self.jacobian(code)
-        try:
-            z = np.linalg.solve(system, offset)
-        except np.linalg.LinAlgError:
-            z = np.linalg.lstsq(system, offset, rcond=None)[0]
-        return FixedPoint(z=z, code=code, real=bool((self.code_of(z) == code).all()))
+        J = self.jacobian(code)
+        z = _solve_affine_fixed_point(J, self.drive(s))
+        return FixedPoint(z=z, code=code, real=bool((self.code_of(z) == code).all()),
+                          eigenvalues=np.linalg.eigvals(J))
+
+    def drive(self, s=None) -> np.ndarray:
+        """Constant offset C s + h of the affine maps (h when s is None), shape (M,)."""
+        return self.h if s is None else self.C @ np.asarray(s, dtype=np.float64) + self.h
+
+    def all_codes(self) -> np.ndarray:
+        """Every one of the 2**P regime codes, shape (2**P, P), all-off first."""
+        if self.P > 16:
+            raise ValueError(f"Enumerating 2**P codes needs P <= 16; got P={self.P}.")
+        return np.array(list(product([False, True], repeat=self.P)), dtype=bool).reshape(-1, self.P)
 
     @property
     def regimes(self) -> List[Regime]:
@@ -120,8 +138,8 @@ class PiecewiseLinearSystem:
         regimes = []
         for code in self.regime_codes:
             A = self.jacobian(code)
-            regimes.append(Regime(code=code, A=A, eigenvalues=np.linalg.eigvals(A),
-                                  fixed_point=self.fixed_point(code)))
+            fp = self.fixed_point(code)
+            regimes.append(Regime(code=code, A=A, eigenvalues=fp.eigenvalues, fixed_point=fp))
         return regimes
 
     def step(self, z, s=None) -> np.ndarray:
@@ -146,3 +164,12 @@ class PiecewiseLinearSystem:
             z = self.step(z, None if S is None else S[t])
             states[t] = z
         return states
+
+
+def _solve_affine_fixed_point(A: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """z with z = A z + d; least squares when I - A is singular (a continuum of solutions)."""
+    lhs = np.eye(len(A)) - A
+    try:
+        return np.linalg.solve(lhs, d)
+    except np.linalg.LinAlgError:
+        return np.linalg.lstsq(lhs, d, rcond=None)[0]
