@@ -97,3 +97,12 @@ def test_real_fixed_point_is_a_fixed_point_of_the_network(fitted_ragged):
         if regime.fixed_point.real:
             np.testing.assert_allclose(system.step(regime.fixed_point.z), regime.fixed_point.z,
                                        atol=1e-8)
+
+
+def test_linear_network_linearizes_to_one_regime(sum_task):
+    X, y = sum_task
+    reg = ALRNNRegressor(**{**FAST, "P": 0}).fit(X, y)
+    system = reg.linearize()
+    assert system.P == 0 and len(system.regimes) == 1
+    np.testing.assert_allclose(system.jacobian([]), np.diag(system.a) + system.W)
+    assert reg.regime_codes(X).shape == (len(X), X.shape[1], 0)
