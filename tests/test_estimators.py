@@ -274,3 +274,15 @@ def test_internal_validation_split_scores_on_encoded_labels(sign_task):
     X, y = sign_task
     clf = ALRNNClassifier(**{**FAST, "max_epochs": 30}, train_split=ValidSplit(4)).fit(X, y)
     assert clf.history[-1, "valid_acc"] > 0.7
+
+
+@pytest.mark.parametrize("n_steps", [100, 500, 1000])
+@pytest.mark.parametrize("lr", [3e-3, 1e-2])
+def test_long_sequences_train_without_diverging(n_steps, lr):
+    from sk_alrnn.datasets import make_addition
+
+    X, y = make_addition(n_samples=256, n_steps=n_steps, random_state=0)
+    reg = ALRNNRegressor(M=16, P=4, lr=lr, max_epochs=8, random_state=0).fit(X, y)
+    losses = reg.history[:, "train_loss"]
+    assert np.isfinite(losses).all() and losses[-1] < losses[0]
+    assert np.isfinite(reg.latent_states(X[:32])).all()
