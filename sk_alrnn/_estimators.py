@@ -66,6 +66,37 @@ class _ALRNNMixin:
 
     _sequence_output_ = False
 
+    def __init__(
+        self,
+        M=16,
+        P=2,
+        *,
+        random_state=None,
+        max_grad_norm=1.0,
+        module=ALRNNModule,
+        criterion,
+        optimizer=torch.optim.Adam,
+        lr=3e-3,
+        max_epochs=100,
+        batch_size=64,
+        train_split=None,
+        verbose=0,
+        **kwargs,
+    ):
+        # Store only: validation happens at fit (scikit-learn convention).
+        super().__init__(
+            module,
+            criterion=criterion,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            train_split=train_split,
+            verbose=verbose,
+            **kwargs,
+        )
+        self.M, self.P, self.random_state, self.max_grad_norm = M, P, random_state, max_grad_norm
+
     # ---- skorch hooks ---------------------------------------------------
     def initialize_module(self):
         self.module_ = self.module(
@@ -309,35 +340,8 @@ class ALRNNClassifier(_ALRNNMixin, NeuralNetClassifier):
     True
     """
 
-    def __init__(
-        self,
-        M=16,
-        P=2,
-        *,
-        random_state=None,
-        max_grad_norm=1.0,
-        module=ALRNNModule,
-        criterion=nn.CrossEntropyLoss,
-        optimizer=torch.optim.Adam,
-        lr=3e-3,
-        max_epochs=100,
-        batch_size=64,
-        train_split=None,
-        verbose=0,
-        **kwargs,
-    ):
-        super().__init__(
-            module,
-            criterion=criterion,
-            optimizer=optimizer,
-            lr=lr,
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            train_split=train_split,
-            verbose=verbose,
-            **kwargs,
-        )
-        self.M, self.P, self.random_state, self.max_grad_norm = M, P, random_state, max_grad_norm
+    def __init__(self, M=16, P=2, *, criterion=nn.CrossEntropyLoss, **kwargs):
+        super().__init__(M, P, criterion=criterion, **kwargs)
 
     @property
     def classes_(self):
@@ -430,35 +434,8 @@ class ALRNNRegressor(_ALRNNMixin, NeuralNetRegressor):
     (8, 8)
     """
 
-    def __init__(
-        self,
-        M=16,
-        P=2,
-        *,
-        random_state=None,
-        max_grad_norm=1.0,
-        module=ALRNNModule,
-        criterion=nn.MSELoss,
-        optimizer=torch.optim.Adam,
-        lr=3e-3,
-        max_epochs=100,
-        batch_size=64,
-        train_split=None,
-        verbose=0,
-        **kwargs,
-    ):
-        super().__init__(
-            module,
-            criterion=criterion,
-            optimizer=optimizer,
-            lr=lr,
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            train_split=train_split,
-            verbose=verbose,
-            **kwargs,
-        )
-        self.M, self.P, self.random_state, self.max_grad_norm = M, P, random_state, max_grad_norm
+    def __init__(self, M=16, P=2, *, criterion=nn.MSELoss, **kwargs):
+        super().__init__(M, P, criterion=criterion, **kwargs)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
