@@ -17,7 +17,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-__all__ = ["SequenceBatch", "as_padded", "check_sequence_targets", "unpad"]
+__all__ = ["SequenceBatch", "as_padded", "check_n_samples", "check_sequence_targets", "unpad"]
 
 
 @dataclass
@@ -59,12 +59,12 @@ def _as_float_array(values: Any, what: str) -> np.ndarray:
     if array.dtype.kind == "c":
         raise ValueError(f"Complex data not supported: {what} has dtype {array.dtype}.")
     if array.dtype.kind not in "biuf":
+        # Object arrays of numbers are fine; anything else fails like np.asarray
+        # would (TypeError for non-numbers such as dicts).
         try:
             array = array.astype(np.float64)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(
-                f"{what} must hold numbers; got dtype {array.dtype} ({exc})."
-            ) from exc
+        except ValueError as exc:
+            raise ValueError(f"{what} must hold numbers; got dtype {array.dtype} ({exc}).") from exc
     return array
 
 
@@ -149,6 +149,7 @@ def as_padded(
 
 
 def _pad_regular(array: np.ndarray) -> SequenceBatch:
+    shape = array.shape
     if array.ndim == 2:
         array = array[:, :, None]
     if array.ndim != 3:
@@ -156,12 +157,19 @@ def _pad_regular(array: np.ndarray) -> SequenceBatch:
             "X must be a 3-D array (n_samples, n_steps, n_features), a 2-D array "
             "(n_samples, n_steps) of univariate sequences, or a list of 2-D arrays; "
             f"got an array with ndim={array.ndim} and shape {array.shape}. "
-            "Reshape a single sequence with X.reshape(1, -1) or X[None]."
+            "Reshape your data: a single univariate sequence is X.reshape(1, -1), "
+            "a single multivariate one X[None]."
         )
     n, T, F = array.shape
-    if n == 0 or T == 0 or F == 0:
+    if n == 0:
         raise ValueError(
-            f"X is empty: got shape {array.shape}; need at least 1 sample, 1 step and 1 feature."
+            f"Found array with 0 sample(s) (shape={shape}) while a minimum of 1 is required: "
+            "X is empty."
+        )
+    if T == 0 or F == 0:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={shape}) while a minimum of 1 is required: "
+            "every sequence needs at least 1 step and 1 feature."
         )
     _check_finite(array, "X")
     values = np.ascontiguousarray(array, dtype=np.float32)

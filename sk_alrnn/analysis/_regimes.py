@@ -82,7 +82,7 @@ def regime_summary(codes: Union[np.ndarray, Sequence[np.ndarray]]) -> RegimeSumm
     """
     sequences = as_code_sequences(codes)
     P = sequences[0].shape[-1]
-    stacked = np.concatenate([c.reshape(-1, P) for c in sequences])
+    stacked = np.concatenate(sequences)
     if P == 0:  # one (linear) regime; np.unique cannot take zero-width rows
         unique, labels = np.zeros((1, 0), bool), np.zeros(len(stacked), np.int64)
         counts = np.array([len(stacked)])

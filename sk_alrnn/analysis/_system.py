@@ -92,7 +92,7 @@ class PiecewiseLinearSystem:
         self.M, self.P = len(self.a), int(P)
         if regime_codes is None:
             regime_codes = np.zeros((1, self.P), dtype=bool) if self.P == 0 else np.empty((0, self.P), bool)
-        self.regime_codes = np.asarray(regime_codes, dtype=bool).reshape(-1, self.P)
+        self.regime_codes = np.atleast_2d(np.asarray(regime_codes, dtype=bool))
 
     def _check_code(self, code) -> np.ndarray:
         code = np.asarray(code, dtype=bool).reshape(-1)
