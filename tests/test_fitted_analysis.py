@@ -106,3 +106,21 @@ def test_linear_network_linearizes_to_one_regime(sum_task):
     assert system.P == 0 and len(system.regimes) == 1
     np.testing.assert_allclose(system.jacobian([]), np.diag(system.a) + system.W)
     assert reg.regime_codes(X).shape == (len(X), X.shape[1], 0)
+
+
+def test_toolkit_on_a_fitted_estimator(fitted_ragged, sign_task):
+    from sk_alrnn.analysis import describe, find_cycles, regime_sequences, regime_usage
+
+    reg, X = fitted_ragged
+    report = describe(reg, X)
+    assert f"regimes: {reg.regimes_.n_regimes} of 2**3 used on {sum(map(len, X))} steps" in report
+    system = reg.linearize()
+    for cycle in find_cycles(system, k=2):  # real cycles are cycles of the network itself
+        np.testing.assert_allclose(system.step(system.step(cycle.z[0])), cycle.z[0], atol=1e-8)
+    Xc, yc = sign_task
+    clf = ALRNNClassifier(**{**FAST, "max_epochs": 3}).fit(Xc, yc)
+    groups, usage = regime_usage(regime_sequences(clf.regime_codes(Xc), clf.regimes_),
+                                 clf.regimes_.n_regimes, labels=yc)
+    assert groups.tolist() == clf.classes_.tolist()
+    np.testing.assert_allclose(usage.sum(axis=1), 1.0)
+    assert "usage by label:" in describe(clf, Xc, yc)

@@ -57,7 +57,7 @@ def _regime_line(i: int, spec: RegimeSpectrum, system: PiecewiseLinearSystem, s,
     lead = spec.eigenvalues[0]
     tau = spec.time_constants[0]
     tau_text = "inf" if np.isinf(tau) else f"{tau:.3g}" if tau >= 0 else f"grows({-tau:.3g})"
-    osc = sorted({round(p, 1) for p in spec.periods[spec.oscillatory]})
+    osc = sorted({round(float(p), 1) for p in spec.periods[spec.oscillatory]})
     fp = system.fixed_point(spec.code, s)
     parts = [
         f"R{i} [{_fmt_code(spec.code)}]",
@@ -99,7 +99,7 @@ def _usage_lines(codes, summary: RegimeSummary, y, shown: int) -> List[str]:
     ]
 
 
-def describe(model, X=None, y=None, *, s=None, n_regimes: int = 4, tol: float = 1e-3,
+def describe(model, X=None, y=None, *, s=None, n_regimes: int = 4, tol: float = 1e-2,
              print_report: bool = False) -> str:
     """Plain-text summary of the regimes a fitted AL-RNN uses and what each one does.
 
@@ -118,8 +118,8 @@ def describe(model, X=None, y=None, *, s=None, n_regimes: int = 4, tol: float = 
         Constant input for the fixed points (0 when None).
     n_regimes : int, default=4
         How many of the most frequent regimes to list.
-    tol : float, default=1e-3
-        Band around |lambda| = 1 counted as marginal (slow).
+    tol : float, default=1e-2
+        Band around |lambda| = 1 counted as marginal (slow): |tau| >= ~100 steps.
     print_report : bool, default=False
         Also print the report.
 

@@ -78,7 +78,7 @@ class RegimeSpectrum:
     stability: str
 
 
-def linear_spectrum(A, code=None, tol: float = 1e-3) -> RegimeSpectrum:
+def linear_spectrum(A, code=None, tol: float = 1e-2) -> RegimeSpectrum:
     """Modes of the linear map z -> A z.
 
     Parameters
@@ -86,8 +86,9 @@ def linear_spectrum(A, code=None, tol: float = 1e-3) -> RegimeSpectrum:
     A : array of shape (M, M)
     code : bool array of shape (P,), optional
         Regime code stored on the result.
-    tol : float, default=1e-3
-        Width of the band around |lambda| = 1 counted as marginal.
+    tol : float, default=1e-2
+        Width of the band around |lambda| = 1 counted as marginal (|tau| >= ~100
+        steps): trained networks rarely hit |lambda| = 1 exactly.
 
     Returns
     -------
@@ -119,7 +120,7 @@ def linear_spectrum(A, code=None, tol: float = 1e-3) -> RegimeSpectrum:
     )
 
 
-def regime_spectra(system: PiecewiseLinearSystem, codes=None, tol: float = 1e-3) -> List[RegimeSpectrum]:
+def regime_spectra(system: PiecewiseLinearSystem, codes=None, tol: float = 1e-2) -> List[RegimeSpectrum]:
     """One :class:`RegimeSpectrum` per regime of a piecewise-linear system.
 
     Parameters
@@ -128,7 +129,7 @@ def regime_spectra(system: PiecewiseLinearSystem, codes=None, tol: float = 1e-3)
     codes : bool array of shape (R, P), optional
         Regimes to analyse; default ``system.regime_codes`` (the visited ones),
         or all 2**P codes when the system lists none.
-    tol : float, default=1e-3
+    tol : float, default=1e-2
         See :func:`linear_spectrum`.
 
     Returns
