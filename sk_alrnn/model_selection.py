@@ -72,7 +72,7 @@ def minimal_P_refit(cv_results: Mapping[str, Any]) -> int:
     ...     "split0_test_score": np.zeros(4), "split1_test_score": np.zeros(4),
     ...     "split2_test_score": np.zeros(4), "split3_test_score": np.zeros(4),
     ... }
-    >>> int(minimal_P_refit(cv_results))  # best 0.91, SE 0.03: P=1 scores 0.88 >= 0.88
+    >>> minimal_P_refit(cv_results)  # best 0.91, SE 0.03: P=1 scores 0.88 >= 0.88
     1
     """
     return _one_se_index(cv_results, _find_P_key(cv_results))
