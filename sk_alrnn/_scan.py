@@ -33,15 +33,6 @@ def _phi(z: Tensor, P: int) -> Tensor:
     return torch.cat([z[..., : M - P], torch.relu(z[..., M - P:])], dim=-1)
 
 
-def _phi_derivative(z: Tensor, P: int) -> Tensor:
-    """d phi_P / dz, elementwise: 1 on linear units, 1[z > 0] on ReLU units."""
-    M = z.shape[-1]
-    slope = torch.ones_like(z)
-    if P:
-        slope[..., M - P:] = (z[..., M - P:] > 0).to(z.dtype)
-    return slope
-
-
 @contextlib.contextmanager
 def _flush_denormals():
     """Flush denormal floats to zero inside the recurrence only.
@@ -61,62 +52,81 @@ def _flush_denormals():
             torch.set_flush_denormal(False)
 
 
-def _forward_loop(drive_tm: Tensor, a: Tensor, W: Tensor, P: int) -> Tensor:
-    """Run the recurrence on time-major drive (T, B, M); returns Z (T, B, M)."""
-    T, B, M = drive_tm.shape
-    Z = torch.empty_like(drive_tm)
-    WT = W.t()
-    z = drive_tm.new_zeros(B, M)
-    for t in range(T):
-        u = _phi(z, P)
-        # z_t = d_t + phi(z) W^T + a * z, written straight into Z[t].
-        torch.addmm(drive_tm[t], u, WT, out=Z[t])
-        Z[t].addcmul_(z, a)
-        z = Z[t]
-    return Z
+def _transition(a: Tensor, W: Tensor, P: int) -> Tensor:
+    """K (M, M+P) with a * z + W phi_P(z) = K @ [z, relu(z[M-P:])].
+
+    Folding the diagonal into the matrix makes each step one matmul: the
+    first M columns act on z (diag(a) plus W's linear columns), the last P on
+    the ReLU outputs.
+    """
+    M = W.shape[0]
+    lin = W.clone()
+    lin[:, M - P:] = 0
+    lin.diagonal().add_(a)
+    return torch.cat([lin, W[:, M - P:]], dim=1)
 
 
-def _backward_loop(grad_tm: Tensor, Z: Tensor, a: Tensor, W: Tensor, P: int) -> Tensor:
-    """Total state gradients G[t] = dL/dz_{t+1} (time-major), from dL/dZ."""
-    T = Z.shape[0]
-    G = torch.empty_like(Z)
-    # Slopes of phi at z_1..z_{T-1}; the step back from z_1 to z_0 is not needed.
-    slope = _phi_derivative(Z[:-1], P) if P else None
-    g = grad_tm[T - 1]
-    G[T - 1] = g
+def _forward_loop(drive: Tensor, K: Tensor, P: int) -> Tensor:
+    """Extended states X (T+1, B, M+P): X[t] = [z_t, relu(z_t[M-P:])], X[0] = 0."""
+    B, T, M = drive.shape
+    X = drive.new_empty(T + 1, B, M + P)
+    X[0] = 0
+    X[1:, :, :M] = drive.transpose(0, 1)       # d_t, then z_t accumulates on it
+    KT = K.t()
+    # Views made in one call each: indexing inside the loop costs ~µs per step.
+    xs, zs = X.unbind(0), X[:, :, :M].unbind(0)
+    if P:
+        zr, rs = X[:, :, M - P:M].unbind(0), X[:, :, M:].unbind(0)
+    for t in range(1, T + 1):
+        zs[t].addmm_(xs[t - 1], KT)
+        if P:
+            torch.clamp_min(zr[t], 0, out=rs[t])
+    return X
+
+
+def _backward_loop(grad_Z: Tensor, X: Tensor, K: Tensor, P: int) -> Tensor:
+    """Extended state gradients G (T, B, M+P); G[t-1, :, :M] = dL/dz_t."""
+    B, T, M = grad_Z.shape
+    G = X.new_empty(T, B, M + P)
+    G[:, :, :M] = grad_Z.transpose(0, 1)       # direct grads; BPTT adds on them
+    if P:
+        G[:, :, M:] = 0
+        # relu'(z_t) for t = 1..T-1 (z_T feeds no later step).
+        slope = (X[1:T, :, M:] > 0).to(X.dtype).unbind(0)
+        gr, gzr = G[:, :, M:].unbind(0), G[:, :, M - P:M].unbind(0)
+    gs, gz = G.unbind(0), G[:, :, :M].unbind(0)
     for t in range(T - 1, 0, -1):
-        # dL/dz_t = grad_t + a * g_{t+1} + (g_{t+1} W) * phi'(z_t)
-        back = g.mm(W)
-        if slope is not None:
-            back.mul_(slope[t - 1])
-        back.add_(grad_tm[t - 1]).addcmul_(g, a)
-        G[t - 1] = back
-        g = G[t - 1]
+        # [dL/dz_t, dL/drelu_t] += dL/dz_{t+1} @ K, then chain the ReLU part.
+        gs[t - 1].addmm_(gz[t], K)
+        if P:
+            gzr[t - 1].addcmul_(gr[t - 1], slope[t - 1])
     return G
 
 
 class _ALRNNScan(torch.autograd.Function):
     @staticmethod
     def forward(ctx, drive: Tensor, a: Tensor, W: Tensor, P: int) -> Tensor:
+        K = _transition(a, W, P)
         with _flush_denormals():
-            Z = _forward_loop(drive.transpose(0, 1).contiguous(), a, W, P)
-        ctx.save_for_backward(Z, a, W)
+            X = _forward_loop(drive, K, P)
+        ctx.save_for_backward(X, K)
         ctx.P = P
-        return Z.transpose(0, 1)
+        return X[1:, :, :W.shape[0]].transpose(0, 1)
 
     @staticmethod
+    @torch.autograd.function.once_differentiable
     def backward(ctx, grad_Z: Tensor):
-        Z, a, W = ctx.saved_tensors
-        P = ctx.P
+        X, K = ctx.saved_tensors
+        P, M = ctx.P, K.shape[0]
         with _flush_denormals():
-            G = _backward_loop(grad_Z.transpose(0, 1).contiguous(), Z, a, W, P)
-        # Previous states z_0..z_{T-1} (z_0 = 0): weight grads as one matmul each.
-        Z_prev = torch.cat([Z.new_zeros(1, *Z.shape[1:]), Z[:-1]])
-        M = Z.shape[-1]
-        G_flat = G.reshape(-1, M)
-        grad_W = G_flat.t().mm(_phi(Z_prev, P).reshape(-1, M))
-        grad_a = (G * Z_prev).sum(dim=(0, 1))
-        return G.transpose(0, 1), grad_a, grad_W, None
+            G = _backward_loop(grad_Z, X, K, P)
+        Gz = G[:, :, :M]
+        # dL/dK = sum_t dL/dz_{t+1} x_t^T over all (step, sample) pairs, x_0 = 0.
+        grad_K = Gz[1:].reshape(-1, M).t().mm(X[1:-1].reshape(-1, M + P))
+        grad_a = grad_K[:, :M].diagonal().clone()
+        grad_W = grad_K[:, :M].clone()
+        grad_W[:, M - P:] = grad_K[:, M:]
+        return Gz.transpose(0, 1), grad_a, grad_W, None
 
 
 def alrnn_scan(drive: Tensor, a: Tensor, W: Tensor, P: int) -> Tensor:
@@ -149,9 +159,12 @@ def alrnn_scan(drive: Tensor, a: Tensor, W: Tensor, P: int) -> Tensor:
     """
     if drive.shape[1] == 0:
         return drive
-    if not (drive.requires_grad or a.requires_grad or W.requires_grad):
+    needs_grad = drive.requires_grad or a.requires_grad or W.requires_grad
+    if not (needs_grad and torch.is_grad_enabled()):
+        # Inference: same loop, no autograd node, nothing kept for backward.
         with torch.no_grad(), _flush_denormals():
-            return _forward_loop(drive.transpose(0, 1).contiguous(), a, W, P).transpose(0, 1)
+            X = _forward_loop(drive, _transition(a, W, P), P)
+        return X[1:, :, :W.shape[0]].transpose(0, 1)
     return _ALRNNScan.apply(drive, a, W, P)
 
 
