@@ -52,80 +52,123 @@ def _flush_denormals():
             torch.set_flush_denormal(False)
 
 
+# Folding a_R into the step's matmul saves one elementwise op per step (and
+# one per backward step) but adds B*M*P multiply-adds to each; on CPU an op
+# costs a few microseconds, so folding pays below about this many (measured
+# with benchmarks/bench_scan.py, see benchmarks/RESULTS.md).
+_FOLD_MAX_MACS = 2**17
+
+
 def _transition(a: Tensor, W: Tensor, P: int) -> Tensor:
-    """K (M, M+P) with a * z + W phi_P(z) = K @ [z, relu(z[M-P:])].
+    """K (M, M+P) with a * z + W phi_P(z) = K @ x for x = [relu(z_R), z_L, z_R].
 
-    Folding the diagonal into the matrix makes each step one matmul: the
-    first M columns act on z (diag(a) plus W's linear columns), the last P on
-    the ReLU outputs.
+    z_L are the M-P linear units, z_R the P ReLU units.  In this order
+    x[:M] is phi_P(z) (permuted) and x[P:] is z itself, both contiguous, so
+    the kernel reads and writes either with plain slices.
     """
-    M = W.shape[0]
-    lin = W.clone()
-    lin[:, M - P:] = 0
-    lin.diagonal().add_(a)
-    return torch.cat([lin, W[:, M - P:]], dim=1)
+    L = W.shape[0] - P
+    diag_a = torch.diag(a)
+    return torch.cat([W[:, L:], W[:, :L] + diag_a[:, :L], diag_a[:, L:]], dim=1)
 
 
-def _forward_loop(drive: Tensor, K: Tensor, P: int) -> Tensor:
-    """Extended states X (T+1, B, M+P): X[t] = [z_t, relu(z_t[M-P:])], X[0] = 0."""
+def _split_transition_grad(grad_K: Tensor, P: int) -> tuple[Tensor, Tensor]:
+    """Inverse of :func:`_transition` for gradients: dL/dK (M, M+P) -> (dL/da, dL/dW)."""
+    M = grad_K.shape[0]
+    L = M - P
+    grad_W = torch.cat([grad_K[:, P:M], grad_K[:, :P]], dim=1)
+    grad_a = torch.cat([grad_K[:L, P:M].diagonal(), grad_K[L:, M:].diagonal()])
+    return grad_a, grad_W
+
+
+def _forward_loop(drive: Tensor, K: Tensor, a_R: Tensor | None, P: int) -> Tensor:
+    """Extended states X (T+1, B, M+P): X[t] = [relu(z_t,R), z_t], X[0] = 0.
+
+    ``K`` is the full transition (a_R folded in) or its first M columns, with
+    ``a_R`` then applied as a separate elementwise step.
+    """
     B, T, M = drive.shape
     X = drive.new_empty(T + 1, B, M + P)
     X[0] = 0
-    X[1:, :, :M] = drive.transpose(0, 1)       # d_t, then z_t accumulates on it
+    X[1:, :, P:] = drive.transpose(0, 1)        # d_t; z_t accumulates on it
     KT = K.t()
-    # Views made in one call each: indexing inside the loop costs ~µs per step.
-    xs, zs = X.unbind(0), X[:, :, :M].unbind(0)
-    if P:
-        zr, rs = X[:, :, M - P:M].unbind(0), X[:, :, M:].unbind(0)
+    # All per-step views made up front: indexing in the loop costs ~1 µs each.
+    xs = X[:, :, :K.shape[1]].unbind(0)
+    zs = X[:, :, P:].unbind(0)
+    if P == 0:
+        for t in range(1, T + 1):
+            zs[t].addmm_(xs[t - 1], KT)
+        return X
+    z_R, r = X[:, :, M:].unbind(0), X[:, :, :P].unbind(0)
     for t in range(1, T + 1):
         zs[t].addmm_(xs[t - 1], KT)
-        if P:
-            torch.clamp_min(zr[t], 0, out=rs[t])
+        if a_R is not None:
+            z_R[t].addcmul_(z_R[t - 1], a_R)
+        torch.clamp_min(z_R[t], 0, out=r[t])
     return X
 
 
-def _backward_loop(grad_Z: Tensor, X: Tensor, K: Tensor, P: int) -> Tensor:
-    """Extended state gradients G (T, B, M+P); G[t-1, :, :M] = dL/dz_t."""
+def _backward_loop(grad_Z: Tensor, X: Tensor, K: Tensor, a_R: Tensor | None,
+                   P: int) -> Tensor:
+    """Extended-state gradients G (T, B, M+P); G[t-1] = [dL/drelu(z_t,R), dL/dz_t]."""
     B, T, M = grad_Z.shape
     G = X.new_empty(T, B, M + P)
-    G[:, :, :M] = grad_Z.transpose(0, 1)       # direct grads; BPTT adds on them
-    if P:
-        G[:, :, M:] = 0
-        # relu'(z_t) for t = 1..T-1 (z_T feeds no later step).
-        slope = (X[1:T, :, M:] > 0).to(X.dtype).unbind(0)
-        gr, gzr = G[:, :, M:].unbind(0), G[:, :, M - P:M].unbind(0)
-    gs, gz = G.unbind(0), G[:, :, :M].unbind(0)
+    G[:, :, :P] = 0
+    G[:, :, P:] = grad_Z.transpose(0, 1)        # direct grads; BPTT adds on them
+    gx = G[:, :, :K.shape[1]].unbind(0)
+    gz = G[:, :, P:].unbind(0)
+    if P == 0:
+        for t in range(T - 1, 0, -1):
+            gx[t - 1].addmm_(gz[t], K)
+        return G
+    # relu'(z_t) for t = 1..T-1; z_T feeds no later step.
+    slope = (X[1:T, :, :P] > 0).to(X.dtype).unbind(0)
+    g_R, g_r = G[:, :, M:].unbind(0), G[:, :, :P].unbind(0)
     for t in range(T - 1, 0, -1):
-        # [dL/dz_t, dL/drelu_t] += dL/dz_{t+1} @ K, then chain the ReLU part.
-        gs[t - 1].addmm_(gz[t], K)
-        if P:
-            gzr[t - 1].addcmul_(gr[t - 1], slope[t - 1])
+        gx[t - 1].addmm_(gz[t], K)               # dL/dx_t += dL/dz_{t+1} K
+        if a_R is not None:
+            g_R[t - 1].addcmul_(g_R[t], a_R)
+        g_R[t - 1].addcmul_(g_r[t - 1], slope[t - 1])   # through the ReLU
     return G
+
+
+def _plan(drive: Tensor, a: Tensor, W: Tensor, P: int) -> tuple[Tensor, Tensor | None]:
+    """The loop's matrix and, when not folded into it, the ReLU units' a_R."""
+    K = _transition(a, W, P)
+    B, M = drive.shape[0], W.shape[0]
+    if B * M * P <= _FOLD_MAX_MACS:
+        return K, None
+    return K[:, :M], a[M - P:]
 
 
 class _ALRNNScan(torch.autograd.Function):
     @staticmethod
     def forward(ctx, drive: Tensor, a: Tensor, W: Tensor, P: int) -> Tensor:
-        K = _transition(a, W, P)
+        K, a_R = _plan(drive, a, W, P)
         with _flush_denormals():
-            X = _forward_loop(drive, K, P)
-        ctx.save_for_backward(X, K)
+            X = _forward_loop(drive, K, a_R, P)
+        ctx.save_for_backward(X, K, a_R)
         ctx.P = P
-        return X[1:, :, :W.shape[0]].transpose(0, 1)
+        return X[1:, :, P:].transpose(0, 1)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_Z: Tensor):
-        X, K = ctx.saved_tensors
-        P, M = ctx.P, K.shape[0]
+        X, K, a_R = ctx.saved_tensors
+        P, (M, n_in) = ctx.P, K.shape
         with _flush_denormals():
-            G = _backward_loop(grad_Z, X, K, P)
-        Gz = G[:, :, :M]
-        # dL/dK = sum_t dL/dz_{t+1} x_t^T over all (step, sample) pairs, x_0 = 0.
-        grad_K = Gz[1:].reshape(-1, M).t().mm(X[1:-1].reshape(-1, M + P))
-        grad_a = grad_K[:, :M].diagonal().clone()
-        grad_W = grad_K[:, :M].clone()
-        grad_W[:, M - P:] = grad_K[:, M:]
+            G = _backward_loop(grad_Z, X, K, a_R, P)
+        Gz = G[:, :, P:]
+        grad_a = grad_W = None
+        if ctx.needs_input_grad[1] or ctx.needs_input_grad[2]:
+            # dL/dK = sum_t dL/dz_{t+1} x_t^T: one matmul over all (step, sample)
+            # pairs; x_0 = 0 drops out.
+            grad_K = X.new_zeros(M, M + P)
+            torch.mm(Gz[1:].reshape(-1, M).t(), X[1:-1, :, :n_in].reshape(-1, n_in),
+                     out=grad_K[:, :n_in])
+            if a_R is not None:
+                grad_K[M - P:, M:].diagonal().copy_(
+                    (Gz[1:, :, M - P:] * X[1:-1, :, M:]).sum(dim=(0, 1)))
+            grad_a, grad_W = _split_transition_grad(grad_K, P)
         return Gz.transpose(0, 1), grad_a, grad_W, None
 
 
@@ -163,8 +206,8 @@ def alrnn_scan(drive: Tensor, a: Tensor, W: Tensor, P: int) -> Tensor:
     if not (needs_grad and torch.is_grad_enabled()):
         # Inference: same loop, no autograd node, nothing kept for backward.
         with torch.no_grad(), _flush_denormals():
-            X = _forward_loop(drive, _transition(a, W, P), P)
-        return X[1:, :, :W.shape[0]].transpose(0, 1)
+            X = _forward_loop(drive, *_plan(drive, a, W, P), P)
+        return X[1:, :, P:].transpose(0, 1)
     return _ALRNNScan.apply(drive, a, W, P)
 
 
