@@ -13,7 +13,7 @@ the same machine load; each number is the median over ``--repeats`` rounds.
 
 Memory (c): each (model, shape, mode) runs in a fresh subprocess that builds
 the model and inputs, then runs one step; the reported number is the growth of
-the peak resident set size (``ru_maxrss``) during that step.  glibc's malloc
+the peak resident set size (VmHWM, reset before the step) during that step.  glibc's malloc
 is pinned to a fixed mmap threshold (``MALLOC_MMAP_THRESHOLD_``) so freed large
 blocks go back to the OS and RSS tracks live memory in both contenders.  The
 bytes of tensors saved for backward (deduplicated by storage) are reported too.
@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -109,17 +108,27 @@ def saved_bytes(model: nn.Module, s) -> int:
     return sum(storages.values())
 
 
+def _status_kib(field: str) -> int:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith(field))
+
+
 def memory_child(name, mode, B, T, M, F, P):
-    """Run in a fresh process: peak-RSS growth of one step, in bytes."""
+    """Run in a fresh process: peak-RSS growth of one step, in bytes.
+
+    The kernel's peak-RSS counter (VmHWM) is reset just before the step by
+    writing 5 to /proc/self/clear_refs, so earlier peaks (import) do not hide it.
+    """
     torch.manual_seed(0)
     s = torch.randn(B, T, F)
     net = build(name, F, M, P)
-    with torch.no_grad():                       # page in code paths, tiny input
-        net(s[:1, :2])
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    (train_step if mode == "train" else infer)(net, s[:1, :2])   # page in code
+    net.zero_grad(set_to_none=True)
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    before = _status_kib("VmRSS:")
     (train_step if mode == "train" else infer)(net, s)
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    out = {"rss": (after - before) * 1024}
+    out = {"rss": (_status_kib("VmHWM:") - before) * 1024}
     if mode == "train":
         out["saved"] = saved_bytes(net, s)
     print(json.dumps(out))
