@@ -1,0 +1,46 @@
+"""Analysis of fitted AL-RNNs as piecewise-affine systems (numpy only).
+
+The estimators hand their weights here (``linearize()``) and their regime codes
+(``regimes_``); nothing here imports torch or the estimators.
+"""
+from ._cycles import Cycle, find_cycles, fixed_points
+from ._describe import describe
+from ._projection import pca_project
+from ._regimes import RegimeSummary, codes_from_states, regime_summary
+from ._spectral import RegimeSpectrum, linear_spectrum, periods, regime_spectra, time_constants
+from ._symbolic import (
+    dwell_times,
+    regime_sequences,
+    regime_usage,
+    regime_usage_over_time,
+    switching_units,
+    transition_probabilities,
+    unit_switches,
+)
+from ._system import FixedPoint, PiecewiseLinearSystem, Regime
+
+__all__ = [
+    "Cycle",
+    "FixedPoint",
+    "PiecewiseLinearSystem",
+    "Regime",
+    "RegimeSpectrum",
+    "RegimeSummary",
+    "codes_from_states",
+    "describe",
+    "dwell_times",
+    "find_cycles",
+    "fixed_points",
+    "linear_spectrum",
+    "pca_project",
+    "periods",
+    "regime_sequences",
+    "regime_spectra",
+    "regime_summary",
+    "regime_usage",
+    "regime_usage_over_time",
+    "switching_units",
+    "time_constants",
+    "transition_probabilities",
+    "unit_switches",
+]

@@ -1,0 +1,185 @@
+"""A short plain-text report of what a fitted AL-RNN computes, regime by regime."""
+from __future__ import annotations
+
+from typing import List, Optional, Tuple
+
+import numpy as np
+
+from ._regimes import RegimeSummary, regime_summary
+from ._spectral import RegimeSpectrum, linear_spectrum
+from ._symbolic import dwell_times, regime_sequences, regime_usage, switching_units
+from ._system import PiecewiseLinearSystem
+
+__all__ = ["describe"]
+
+_MAX_LABELS = 10  # y with more distinct values is treated as continuous: no usage-by-label lines
+
+
+def _simulate_codes(system: PiecewiseLinearSystem, X) -> List[np.ndarray]:
+    """Regime codes of the system driven by each input sequence from z_0 = 0."""
+    if not isinstance(X, (list, tuple)):
+        X = np.asarray(X, dtype=np.float64)
+        X = X[..., None] if X.ndim == 2 else X
+    return [system.code_of(system.simulate(S=np.asarray(x, dtype=np.float64).reshape(len(x), -1)))
+            for x in X]
+
+
+def _resolve(model, X) -> Tuple[PiecewiseLinearSystem, Optional[RegimeSummary], Optional[list]]:
+    """(system, summary, codes) from a fitted estimator (duck-typed) or a system."""
+    if isinstance(model, PiecewiseLinearSystem):
+        system = model
+        codes = None if X is None else _simulate_codes(system, X)
+        return system, None if codes is None else regime_summary(codes), codes
+    if not hasattr(model, "linearize"):
+        raise TypeError(
+            "describe expects a PiecewiseLinearSystem or a fitted AL-RNN estimator "
+            f"(with linearize()). Got {type(model).__name__} instead."
+        )
+    system = model.linearize()
+    if X is None:
+        return system, getattr(model, "regimes_", None), None
+    codes = list(model.regime_codes(X))
+    return system, regime_summary(codes), codes
+
+
+def _fmt_eig(value: complex) -> str:
+    if abs(value.imag) < 1e-9:
+        return f"{value.real:.3f}"
+    return f"{value.real:.3f}{'+' if value.imag >= 0 else '-'}{abs(value.imag):.3f}i"
+
+
+def _fmt_code(code: np.ndarray) -> str:
+    return "".join("1" if c else "0" for c in code) or "-"
+
+
+def _regime_line(i: int, spec: RegimeSpectrum, system: PiecewiseLinearSystem, s, freq, dwell) -> str:
+    """One row: occupancy, leading mode, time constant, slow/oscillatory modes, fixed point."""
+    lead = spec.eigenvalues[0]
+    tau = spec.time_constants[0]
+    tau_text = "inf" if np.isinf(tau) else f"{tau:.3g}" if tau >= 0 else f"grows({-tau:.3g})"
+    osc = sorted({round(p, 1) for p in spec.periods[spec.oscillatory]})
+    fp = system.fixed_point(spec.code, s)
+    parts = [
+        f"R{i} [{_fmt_code(spec.code)}]",
+        "" if freq is None else f"{100 * freq:5.1f}%",
+        "" if dwell is None else f"dwell {dwell:.3g}",
+        f"{spec.stability:8s} lambda1={_fmt_eig(lead)} tau={tau_text}",
+        f"slow modes={int(spec.slow.sum())}",
+        f"periods={osc}" if osc else "",
+        f"FP {'real' if fp.real else 'virtual'}" + (" (not unique)" if spec.slow[spec.eigenvalues.real > 0].any() else ""),
+    ]
+    return "  " + "  ".join(p for p in parts if p)
+
+
+def _switch_lines(summary: RegimeSummary, system: PiecewiseLinearSystem, shown: int, n_top: int) -> List[str]:
+    """Most frequent moves between distinct main regimes and the units that flip."""
+    moves = summary.transitions[:shown, :shown].astype(np.int64)
+    np.fill_diagonal(moves, 0)
+    lines = []
+    for flat in np.argsort(-moves, axis=None, kind="stable")[:n_top]:
+        i, j = np.unravel_index(flat, moves.shape)
+        if moves[i, j] == 0:
+            break
+        units = [
+            f"z{system.M - system.P + p}{'+' if summary.codes[j][p] else '-'}"
+            for p in switching_units(summary.codes[i], summary.codes[j])
+        ]
+        lines.append(f"  R{i} -> R{j} ({moves[i, j]}x): {' '.join(units)}")
+    return lines
+
+
+def _usage_lines(codes, summary: RegimeSummary, y, shown: int) -> List[str]:
+    y = np.asarray(y)
+    if y.ndim != 1 or len(np.unique(y)) > _MAX_LABELS:
+        return []
+    groups, usage = regime_usage(regime_sequences(codes, summary), summary.n_regimes, labels=y)
+    return [
+        f"  {g!s}: " + " ".join(f"R{r} {100 * u:.0f}%" for r, u in enumerate(row[:shown]) if u > 0)
+        for g, row in zip(groups, usage)
+    ]
+
+
+def describe(model, X=None, y=None, *, s=None, n_regimes: int = 4, tol: float = 1e-3,
+             print_report: bool = False) -> str:
+    """Plain-text summary of the regimes a fitted AL-RNN uses and what each one does.
+
+    Parameters
+    ----------
+    model : fitted ALRNNClassifier/ALRNNRegressor or PiecewiseLinearSystem
+        An estimator is used duck-typed through ``linearize()``, ``regimes_``
+        and ``regime_codes(X)``.
+    X : array of shape (n, T, F) or (n, T), or list of (T_i, F) arrays, optional
+        Data to compute occupancy, dwell times and switches on (default: the
+        estimator's ``regimes_``). A system is simulated from z_0 = 0.
+    y : array of shape (n,), optional
+        Class or condition labels; adds regime usage per label when there are
+        at most 10 distinct values.
+    s : array of shape (F,), optional
+        Constant input for the fixed points (0 when None).
+    n_regimes : int, default=4
+        How many of the most frequent regimes to list.
+    tol : float, default=1e-3
+        Band around |lambda| = 1 counted as marginal (slow).
+    print_report : bool, default=False
+        Also print the report.
+
+    Returns
+    -------
+    report : str
+        One line per regime: occupancy, mean dwell time, stability, leading
+        eigenvalue lambda1 and its time constant tau = -1/log|lambda1|, number of
+        slow (|lambda| ~ 1) modes, oscillation periods, and whether the regime's
+        fixed point is real and stable; then the main regime switches with the
+        ReLU units that flip (``z7+`` turns unit 7 on). A fixed point has
+        its regime's stability; with an eigenvalue near +1 it is not unique
+        (a line of near-fixed points: memory).
+
+    See Also
+    --------
+    regime_spectra, fixed_points, find_cycles, regime_usage
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> system = PiecewiseLinearSystem(a=[1.0, 0.0], W=[[0, 1], [0, 0]], C=[[0.0], [1.0]],
+    ...                                h=[0, 0], B=[[1.0, 0]], b=[0.0], P=1)
+    >>> report = describe(system, X=np.array([[1.0, -1.0, 1.0, 0.0]]))
+    >>> report.splitlines()[1]
+    'regimes: 2 of 2**1 used on 4 steps'
+    >>> "R0 -> R1" in report and "z1-" in report
+    True
+    """
+    system, summary, codes = _resolve(model, X)
+    F = system.C.shape[1] if system.C.ndim == 2 else 0
+    lines = [f"AL-RNN: M={system.M} units ({system.M - system.P} linear + {system.P} ReLU), F={F} inputs"]
+    if summary is None:
+        regime_codes, freqs, dwell = system.regime_codes, [None] * len(system.regime_codes), None
+        if not len(regime_codes):
+            regime_codes, freqs = system.all_codes(), [None] * 2 ** system.P
+        lines.append(f"regimes: {len(regime_codes)} listed (no data given: no occupancy)")
+    else:
+        regime_codes, freqs = summary.codes, summary.frequencies
+        lines.append(f"regimes: {summary.n_regimes} of 2**{system.P} used on {summary.counts.sum()} steps")
+        dwell = None
+        if codes is not None:
+            dwell = [d.mean() if d.size else np.nan
+                     for d in dwell_times(regime_sequences(codes, summary), summary.n_regimes)]
+    shown = min(n_regimes, len(regime_codes))
+    for i in range(shown):
+        spec = linear_spectrum(system.jacobian(regime_codes[i]), regime_codes[i], tol)
+        lines.append(_regime_line(i, spec, system, s, freqs[i], None if dwell is None else dwell[i]))
+    if len(regime_codes) > shown:
+        rest = "" if summary is None else f" ({100 * summary.frequencies[shown:].sum():.1f}% of steps)"
+        lines.append(f"  ... {len(regime_codes) - shown} rarer regimes{rest}")
+    if summary is not None and system.P:
+        switches = _switch_lines(summary, system, shown, n_top=3)
+        if switches:
+            lines += ["switches (units that flip):"] + switches
+    if y is not None and codes is not None:
+        usage = _usage_lines(codes, summary, y, shown)
+        if usage:
+            lines += ["usage by label:"] + usage
+    report = "\n".join(lines)
+    if print_report:
+        print(report)
+    return report

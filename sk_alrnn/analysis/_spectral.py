@@ -1,0 +1,154 @@
+"""Linear analysis of each regime: modes, time constants, oscillations, stability."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List, Optional
+
+import numpy as np
+
+from ._system import PiecewiseLinearSystem
+
+__all__ = ["RegimeSpectrum", "linear_spectrum", "periods", "regime_spectra", "time_constants"]
+
+
+def time_constants(eigenvalues) -> np.ndarray:
+    """Decay time constants tau = -1 / log|lambda| in steps, one per eigenvalue.
+
+    A mode scales by |lambda|^t = exp(-t / tau). tau is ``inf`` for
+    |lambda| = 1 (no decay: memory), 0 for lambda = 0 (gone after one step),
+    and negative for growing modes (|tau| is then the e-folding time of growth).
+
+    Examples
+    --------
+    >>> time_constants([1.0, 0.0, np.exp(-0.5)]).tolist()
+    [inf, 0.0, 2.0]
+    """
+    modulus = np.abs(np.asarray(eigenvalues))
+    with np.errstate(divide="ignore"):
+        log_modulus = np.log(modulus)
+        return np.where(log_modulus == 0.0, np.inf, -1.0 / np.where(log_modulus == 0.0, 1.0, log_modulus))
+
+
+def periods(eigenvalues, tol: float = 1e-9) -> np.ndarray:
+    """Oscillation period 2 pi / |angle(lambda)| in steps (inf for positive real lambda).
+
+    A negative real eigenvalue flips sign every step: period 2.
+
+    Examples
+    --------
+    >>> periods([1j, -0.5, 0.9]).tolist()
+    [4.0, 2.0, inf]
+    """
+    angle = np.abs(np.angle(np.asarray(eigenvalues, dtype=complex)))
+    return np.where(angle > tol, 2 * np.pi / np.where(angle > tol, angle, 1.0), np.inf)
+
+
+@dataclass
+class RegimeSpectrum:
+    """Eigen-decomposition of one regime's matrix A = J(code), modes sorted by |lambda| descending.
+
+    Attributes
+    ----------
+    code : ndarray of shape (P,), bool, or None
+    eigenvalues : ndarray of shape (M,), complex
+    eigenvectors : ndarray of shape (M, M), complex
+        Column ``i`` belongs to ``eigenvalues[i]``.
+    spectral_radius : float
+        max |lambda|.
+    time_constants : ndarray of shape (M,)
+        See :func:`time_constants`.
+    periods : ndarray of shape (M,)
+        See :func:`periods`.
+    slow : ndarray of shape (M,), bool
+        Marginal modes, ||lambda| - 1| <= tol: memory (line/plane attractors) or slow drift.
+    oscillatory : ndarray of shape (M,), bool
+        Modes with a finite period (complex pairs and negative real eigenvalues).
+    stability : {'stable', 'marginal', 'unstable'}
+        'stable' if spectral_radius < 1 - tol, 'marginal' if within tol of 1.
+    """
+
+    code: Optional[np.ndarray]
+    eigenvalues: np.ndarray
+    eigenvectors: np.ndarray
+    spectral_radius: float
+    time_constants: np.ndarray
+    periods: np.ndarray
+    slow: np.ndarray
+    oscillatory: np.ndarray
+    stability: str
+
+
+def linear_spectrum(A, code=None, tol: float = 1e-3) -> RegimeSpectrum:
+    """Modes of the linear map z -> A z.
+
+    Parameters
+    ----------
+    A : array of shape (M, M)
+    code : bool array of shape (P,), optional
+        Regime code stored on the result.
+    tol : float, default=1e-3
+        Width of the band around |lambda| = 1 counted as marginal.
+
+    Returns
+    -------
+    spectrum : RegimeSpectrum
+
+    Examples
+    --------
+    >>> spec = linear_spectrum(np.diag([1.0, 0.5]))
+    >>> spec.stability, spec.slow.tolist(), bool(np.isinf(spec.time_constants[0]))
+    ('marginal', [True, False], True)
+    """
+    eigenvalues, eigenvectors = np.linalg.eig(np.asarray(A, dtype=np.float64))
+    order = np.argsort(-np.abs(eigenvalues), kind="stable")
+    eigenvalues, eigenvectors = eigenvalues[order], eigenvectors[:, order]
+    modulus = np.abs(eigenvalues)
+    radius = float(modulus.max()) if modulus.size else 0.0
+    stability = "stable" if radius < 1 - tol else "marginal" if radius <= 1 + tol else "unstable"
+    period = periods(eigenvalues)
+    return RegimeSpectrum(
+        code=None if code is None else np.asarray(code, dtype=bool),
+        eigenvalues=eigenvalues,
+        eigenvectors=eigenvectors,
+        spectral_radius=radius,
+        time_constants=time_constants(eigenvalues),
+        periods=period,
+        slow=np.abs(modulus - 1) <= tol,
+        oscillatory=np.isfinite(period),
+        stability=stability,
+    )
+
+
+def regime_spectra(system: PiecewiseLinearSystem, codes=None, tol: float = 1e-3) -> List[RegimeSpectrum]:
+    """One :class:`RegimeSpectrum` per regime of a piecewise-linear system.
+
+    Parameters
+    ----------
+    system : PiecewiseLinearSystem
+    codes : bool array of shape (R, P), optional
+        Regimes to analyse; default ``system.regime_codes`` (the visited ones),
+        or all 2**P codes when the system lists none.
+    tol : float, default=1e-3
+        See :func:`linear_spectrum`.
+
+    Returns
+    -------
+    spectra : list of RegimeSpectrum, in the order of ``codes``
+
+    Examples
+    --------
+    >>> system = PiecewiseLinearSystem(a=[1.0, 0.0], W=[[0, 0], [0, 0.5]], C=np.zeros((2, 1)),
+    ...                                h=[0, 0], B=np.ones((1, 2)), b=[0], P=1)
+    >>> [s.stability for s in regime_spectra(system)]
+    ['marginal', 'marginal']
+    >>> [s.eigenvalues.real.tolist() for s in regime_spectra(system)]
+    [[1.0, 0.0], [1.0, 0.5]]
+    """
+    return [linear_spectrum(system.jacobian(code), code, tol) for code in default_codes(system, codes)]
+
+
+def default_codes(system: PiecewiseLinearSystem, codes=None) -> np.ndarray:
+    """``codes`` as a (R, P) bool array; else the system's listed regimes, else all 2**P."""
+    if codes is not None:
+        return np.asarray(codes, dtype=bool).reshape(-1, system.P)
+    return system.regime_codes if len(system.regime_codes) else system.all_codes()

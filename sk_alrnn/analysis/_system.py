@@ -1,0 +1,175 @@
+"""A fitted AL-RNN as a piecewise-affine dynamical system (numpy only)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import product
+from typing import List, Optional
+
+import numpy as np
+
+from ._regimes import codes_from_states
+
+__all__ = ["FixedPoint", "PiecewiseLinearSystem", "Regime"]
+
+
+@dataclass
+class FixedPoint:
+    """Solution of z = J(code) z + C s + h within one linear regime.
+
+    Attributes
+    ----------
+    z : ndarray of shape (M,)
+    code : ndarray of shape (P,), bool
+        The regime whose affine map was solved.
+    real : bool
+        True when z lies in that regime itself (a true fixed point of the
+        network); False for a virtual one, which the dynamics never reach
+        but which still shapes the flow inside the regime.
+    eigenvalues : ndarray of shape (M,), complex, optional
+        Eigenvalues of J(code); they set the local stability.
+    """
+
+    z: np.ndarray
+    code: np.ndarray
+    real: bool
+    eigenvalues: Optional[np.ndarray] = None
+
+    @property
+    def stable(self) -> Optional[bool]:
+        """True when every eigenvalue of J(code) lies strictly inside the unit circle."""
+        if self.eigenvalues is None:
+            return None
+        return bool(np.all(np.abs(self.eigenvalues) < 1.0))
+
+
+@dataclass
+class Regime:
+    """One linear regime: its code, matrix, eigenvalues and fixed point (s = 0)."""
+
+    code: np.ndarray
+    A: np.ndarray
+    eigenvalues: np.ndarray
+    fixed_point: FixedPoint
+
+
+class PiecewiseLinearSystem:
+    """z_{t+1} = J(code_t) z_t + C s_{t+1} + h, with y_t = B z_t + b.
+
+    J(code) = diag(a) + W diag([1] * (M - P) + code), where code_t is the
+    sign pattern of the last P units of z_t.
+
+    Parameters
+    ----------
+    a : array of shape (M,)
+    W : array of shape (M, M)
+    C : array of shape (M, F)
+    h : array of shape (M,)
+    B : array of shape (n_outputs, M)
+    b : array of shape (n_outputs,)
+    P : int
+        Number of ReLU (switching) units, the last P of the M.
+    regime_codes : bool array of shape (R, P), optional
+        The regimes to list in :attr:`regimes` (usually those visited on the
+        training data, most frequent first).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> system = PiecewiseLinearSystem(a=[0.5, 0.5], W=np.zeros((2, 2)), C=np.ones((2, 1)),
+    ...                                h=[1.0, 1.0], B=np.ones((1, 2)), b=[0.0], P=1)
+    >>> fp = system.fixed_point([True])
+    >>> fp.z.tolist(), fp.real
+    ([2.0, 2.0], True)
+    """
+
+    def __init__(self, a, W, C, h, B, b, P: int, regime_codes=None):
+        self.a = np.asarray(a, dtype=np.float64)
+        self.W = np.asarray(W, dtype=np.float64)
+        self.C = np.asarray(C, dtype=np.float64)
+        self.h = np.asarray(h, dtype=np.float64)
+        self.B = np.asarray(B, dtype=np.float64)
+        self.b = np.asarray(b, dtype=np.float64)
+        self.M, self.P = len(self.a), int(P)
+        if regime_codes is None:
+            regime_codes = np.zeros((1, self.P), dtype=bool) if self.P == 0 else np.empty((0, self.P), bool)
+        self.regime_codes = np.atleast_2d(np.asarray(regime_codes, dtype=bool))
+
+    def _check_code(self, code) -> np.ndarray:
+        code = np.asarray(code, dtype=bool).reshape(-1)
+        if code.shape != (self.P,):
+            raise ValueError(f"A regime code has P={self.P} entries; got {code.shape[0]}.")
+        return code
+
+    def jacobian(self, code) -> np.ndarray:
+        """J(code) = diag(a) + W diag([1]*(M-P) + code), shape (M, M)."""
+        code = self._check_code(code)
+        slope = np.concatenate([np.ones(self.M - self.P), code.astype(np.float64)])
+        return np.diag(self.a) + self.W * slope
+
+    def code_of(self, z) -> np.ndarray:
+        """Regime code of state(s) z: ``z[..., M-P:] > 0``."""
+        return codes_from_states(z, self.P)
+
+    def fixed_point(self, code, s=None) -> FixedPoint:
+        """Fixed point of regime ``code``'s affine map under constant input s (0 if None).
+
+        When I - J(code) is singular (e.g. a perfect integrator) the
+        least-squares solution is returned.
+        """
+        code = self._check_code(code)
+        J = self.jacobian(code)
+        z = _solve_affine_fixed_point(J, self.drive(s))
+        return FixedPoint(z=z, code=code, real=bool((self.code_of(z) == code).all()),
+                          eigenvalues=np.linalg.eigvals(J))
+
+    def drive(self, s=None) -> np.ndarray:
+        """Constant offset C s + h of the affine maps (h when s is None), shape (M,)."""
+        return self.h if s is None else self.C @ np.asarray(s, dtype=np.float64) + self.h
+
+    def all_codes(self) -> np.ndarray:
+        """Every one of the 2**P regime codes, shape (2**P, P), all-off first."""
+        if self.P > 16:
+            raise ValueError(f"Enumerating 2**P codes needs P <= 16; got P={self.P}.")
+        return np.array(list(product([False, True], repeat=self.P)), dtype=bool).reshape(-1, self.P)
+
+    @property
+    def regimes(self) -> List[Regime]:
+        """One :class:`Regime` per row of ``regime_codes``, in the same order."""
+        regimes = []
+        for code in self.regime_codes:
+            A = self.jacobian(code)
+            fp = self.fixed_point(code)
+            regimes.append(Regime(code=code, A=A, eigenvalues=fp.eigenvalues, fixed_point=fp))
+        return regimes
+
+    def step(self, z, s=None) -> np.ndarray:
+        """One step of the network: a z + W phi_P(z) + C s + h (z may be (n, M))."""
+        z = np.asarray(z, dtype=np.float64)
+        u = z.copy()
+        u[..., self.M - self.P:] = np.maximum(u[..., self.M - self.P:], 0.0)
+        drive = self.h if s is None else np.asarray(s, dtype=np.float64) @ self.C.T + self.h
+        return self.a * z + u @ self.W.T + drive
+
+    def simulate(self, S=None, n_steps: Optional[int] = None, z0=None) -> np.ndarray:
+        """Iterate the network from z0 (0 by default): states z_1..z_T, shape (T, M).
+
+        Give inputs S of shape (T, F), or ``n_steps`` for the autonomous map.
+        """
+        if S is None and n_steps is None:
+            raise ValueError("Give the inputs S or the number of steps n_steps.")
+        T = len(S) if S is not None else n_steps
+        z = np.zeros(self.M) if z0 is None else np.asarray(z0, dtype=np.float64)
+        states = np.empty((T, self.M))
+        for t in range(T):
+            z = self.step(z, None if S is None else S[t])
+            states[t] = z
+        return states
+
+
+def _solve_affine_fixed_point(A: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """z with z = A z + d; least squares when I - A is singular (a continuum of solutions)."""
+    lhs = np.eye(len(A)) - A
+    try:
+        return np.linalg.solve(lhs, d)
+    except np.linalg.LinAlgError:
+        return np.linalg.lstsq(lhs, d, rcond=None)[0]

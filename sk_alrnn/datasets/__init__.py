@@ -1,0 +1,24 @@
+"""Sequence datasets for AL-RNN benchmarks: synthetic tasks, chaotic flows, real data.
+
+numpy and scipy only (no torch). Every generator takes ``random_state``.
+"""
+from ._dynamical import make_forecasting_windows, make_lorenz63, make_roessler
+from ._real import load_digits_sequences, load_ucr
+from ._tasks import (
+    make_addition,
+    make_contextual_integration,
+    make_copy_memory,
+    make_evidence_integration,
+)
+
+__all__ = [
+    "load_digits_sequences",
+    "load_ucr",
+    "make_addition",
+    "make_contextual_integration",
+    "make_copy_memory",
+    "make_evidence_integration",
+    "make_forecasting_windows",
+    "make_lorenz63",
+    "make_roessler",
+]

@@ -1,0 +1,71 @@
+"""Input conventions and their errors (sk_alrnn._data)."""
+import numpy as np
+import pytest
+import scipy.sparse
+
+from sk_alrnn._data import as_padded, check_sequence_targets, unpad
+
+
+def test_three_d_array_passes_through_as_float32():
+    X = np.arange(24, dtype=np.int64).reshape(2, 4, 3)
+    batch = as_padded(X)
+    assert batch.values.dtype == np.float32 and batch.values.shape == (2, 4, 3)
+    assert batch.lengths.tolist() == [4, 4] and not batch.ragged
+    np.testing.assert_array_equal(batch.values, X)
+
+
+def test_two_d_array_is_univariate():
+    batch = as_padded(np.ones((5, 7)))
+    assert batch.values.shape == (5, 7, 1) and batch.n_features == 1
+
+
+def test_list_of_equal_rows_is_two_d_convention():
+    batch = as_padded([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    assert batch.values.shape == (2, 3, 1) and not batch.ragged
+
+
+def test_ragged_list_is_padded_and_unpadded():
+    X = [np.ones((3, 2)), 2 * np.ones((5, 2))]
+    batch = as_padded(X)
+    assert batch.values.shape == (2, 5, 2) and batch.lengths.tolist() == [3, 5]
+    assert np.all(batch.values[0, 3:] == 0)
+    back = unpad(batch.values, batch)
+    assert [b.shape for b in back] == [(3, 2), (5, 2)]
+    univariate = as_padded([np.ones(2), np.ones(4)])
+    assert univariate.ragged and univariate.values.shape == (2, 4, 1)
+
+
+@pytest.mark.parametrize("X, error, match", [
+    (np.ones(4), ValueError, "Reshape your data"),
+    (np.ones((2, 3, 4, 5)), ValueError, "ndim=4"),
+    (np.ones((0, 3, 2)), ValueError, "0 sample"),
+    (np.ones((3, 0)), ValueError, "0 feature"),
+    ([], ValueError, "empty"),
+    ([np.ones((3, 2)), np.ones((0, 2))], ValueError, "sequence 1 is empty"),
+    ([np.ones((3, 2)), np.ones((4, 3))], ValueError, "same number of features"),
+    ([np.ones((3, 2)), np.ones((4, 2, 1))], ValueError, "2-D arrays"),
+    (np.array([[1.0, np.nan]]), ValueError, "NaN or infinity"),
+    ([np.ones((2, 1)), np.array([[np.inf]])], ValueError, "NaN or infinity"),
+    (np.ones((2, 3)) * 1j, ValueError, "Complex"),
+    (np.array([["a", "b"]]), ValueError, "must hold numbers"),
+    (scipy.sparse.csr_matrix(np.ones((2, 3))), TypeError, "sparse"),
+])
+def test_bad_inputs_say_what_is_wrong(X, error, match):
+    with pytest.raises(error, match=match):
+        as_padded(X)
+
+
+def test_feature_count_checked_against_fit():
+    with pytest.raises(ValueError, match="X has 3 features, but Est is expecting 2"):
+        as_padded(np.ones((1, 4, 3)), n_features=2, estimator_name="Est")
+
+
+def test_sequence_targets_are_padded_like_X():
+    batch = as_padded([np.ones((2, 1)), np.ones((3, 1))])
+    y = check_sequence_targets([np.ones(2), np.ones(3)], batch)
+    assert y.shape == (2, 3, 1) and y[0, 2, 0] == 0
+    with pytest.raises(ValueError, match="as many steps"):
+        check_sequence_targets([np.ones(2), np.ones(4)], batch)
+    regular = as_padded(np.ones((2, 3, 1)))
+    with pytest.raises(ValueError, match="do not match"):
+        check_sequence_targets(np.ones((2, 4, 1)), regular)
