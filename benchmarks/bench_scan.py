@@ -31,6 +31,7 @@ import time
 import torch
 from torch import nn
 
+import sk_alrnn._scan as scan
 from sk_alrnn._scan import alrnn_scan
 
 SHAPES = [(64, 200, 64), (64, 1000, 32), (256, 200, 256)]
@@ -168,16 +169,20 @@ def main(argv=None):
                         help="e.g. '64,200,64;256,200,256' (default: the three issue shapes)")
     parser.add_argument("--no-lstm", action="store_true")
     parser.add_argument("--memory", action="store_true", help="also measure peak memory")
+    parser.add_argument("--fold", choices=["auto", "on", "off"], default="auto",
+                        help="force folding a_R into the step matmul (calibration)")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.fold != "auto":
+        scan._FOLD_MAX_MACS = 2**62 if args.fold == "on" else -1
     if args.child:
         return memory_child(*json.loads(args.child))
     if args.shapes:
         global SHAPES
         SHAPES = [tuple(map(int, s.split(","))) for s in args.shapes.split(";")]
     models = ["alrnn", "rnn"] + ([] if args.no_lstm else ["lstm"])
-    print(f"torch {torch.__version__}, threads={args.threads}, F={args.F}, "
+    print(f"torch {torch.__version__}, threads={args.threads}, F={args.F}, fold={args.fold}, "
           f"median of {args.repeats}, times in ms")
     print("shape (B,T,M)   P    mode   " + " ".join(f"{m:>8}" for m in models)
           + "  ours/RNN")

@@ -13,6 +13,16 @@ walks them one by one.  Here the forward records nothing, and the backward runs
 one small loop for the state gradients only; the weight gradients are then
 single large matmuls over all (step, sample) pairs.
 
+Why it is fast on CPU, where each op costs a few microseconds of dispatch:
+
+- one state buffer X (T+1, B, M+P) holds x_t = [relu(z_t,R), z_t] for every
+  step, so x_t[:M] is phi_P(z_t) (units permuted) and x_t[P:] is z_t, both
+  plain slices: no ``torch.cat`` and no allocation inside the loop;
+- diag(a) is folded into the step matrix K, so a step is one in-place
+  ``addmm_`` (the drive is copied into X beforehand) plus one ``clamp_min``
+  for the ReLU units; P = 0 is a single ``addmm_`` per step;
+- the backward is the same pattern on a gradient buffer G (T, B, M+P).
+
 :func:`_scan_reference` is the plain autograd loop, kept as the oracle for tests.
 """
 from __future__ import annotations
@@ -54,8 +64,8 @@ def _flush_denormals():
 
 # Folding a_R into the step's matmul saves one elementwise op per step (and
 # one per backward step) but adds B*M*P multiply-adds to each; on CPU an op
-# costs a few microseconds, so folding pays below about this many (measured
-# with benchmarks/bench_scan.py, see benchmarks/RESULTS.md).
+# costs a few microseconds, so folding pays below about this many
+# (benchmarks/bench_scan.py --fold on/off; numbers in benchmarks/RESULTS.md).
 _FOLD_MAX_MACS = 2**17
 
 
@@ -191,6 +201,14 @@ def alrnn_scan(drive: Tensor, a: Tensor, W: Tensor, P: int) -> Tensor:
     Z : Tensor of shape (n_samples, n_steps, M)
         z_1..z_T, starting from z_0 = 0.  Differentiable with respect to
         ``drive``, ``a`` and ``W`` through a hand-written backward pass.
+
+    Notes
+    -----
+    Z is a view into the kernel's time-major state buffer (not contiguous).
+    Padded steps of variable-length batches need no mask: steps after a
+    sequence's end never influence its earlier steps, and the loss gives them
+    zero gradient.  Denormal floats are flushed to zero inside the loops only
+    (``torch.set_flush_denormal``); the caller's setting is restored.
 
     Examples
     --------
