@@ -21,6 +21,12 @@ _EXPECTED_FAILURES = {
     # Trains and scores fine (tests/test_estimators.py), but then expects X[:, :-1]
     # (one step shorter, same F) to be refused at predict.
     "check_classifiers_train": _SEQUENCE_CONVENTION,
+    # Needs predict(X[i:i+1]) == predict(X)[i] to atol=1e-7, under one float32 ulp at 1.0;
+    # BLAS picks a different kernel (summation order) for a one-row batch.
+    "check_methods_subset_invariance": (
+        "float32 matmul rounding depends on the batch size (one-row batches use another "
+        "BLAS kernel), so single-sample predictions may differ by ~1 ulp"
+    ),
 }
 
 

@@ -1,0 +1,110 @@
+"""The recurrence kernel against the plain autograd loop it replaces."""
+import pytest
+import torch
+
+import sk_alrnn._scan as scan
+from sk_alrnn._scan import _scan_reference, alrnn_scan
+
+
+@pytest.fixture(params=["folded", "split"])
+def fold_mode(request, monkeypatch):
+    """Run each test with a_R folded into the step matmul and kept apart."""
+    monkeypatch.setattr(scan, "_FOLD_MAX_MACS", 2**62 if request.param == "folded" else -1)
+    return request.param
+
+
+def _inputs(B, T, M, dtype=torch.float64, seed=0, device="cpu"):
+    """Random drive and weights with a stable-ish but nonlinear recurrence."""
+    g = torch.Generator().manual_seed(seed)
+    drive = torch.randn(B, T, M, generator=g, dtype=dtype)
+    a = torch.rand(M, generator=g, dtype=dtype) * 0.9
+    W = torch.randn(M, M, generator=g, dtype=dtype) * (0.8 / M**0.5)
+    return [x.to(device).requires_grad_() for x in (drive, a, W)]
+
+
+def _flush_is_on() -> bool:
+    tiny = torch.tensor(torch.finfo(torch.float32).tiny, dtype=torch.float32)
+    return bool((tiny / 2) == 0)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("P", [0, 1, 3, 6])
+def test_forward_matches_reference(fold_mode, dtype, P):
+    drive, a, W = _inputs(4, 9, 6, dtype)
+    Z = alrnn_scan(drive, a, W, P)
+    assert Z.shape == (4, 9, 6) and Z.dtype == dtype
+    tol = 1e-5 if dtype == torch.float32 else 1e-12
+    torch.testing.assert_close(Z, _scan_reference(drive, a, W, P), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("P", [0, 1, 3, 5])
+def test_gradcheck_float64(fold_mode, P):
+    drive, a, W = _inputs(3, 6, 5)
+    assert torch.autograd.gradcheck(lambda d, a, W: alrnn_scan(d, a, W, P), (drive, a, W))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_float32_gradients_match_reference(fold_mode, seed):
+    g = torch.Generator().manual_seed(100 + seed)
+    B, T, M = (int(torch.randint(lo, hi, (1,), generator=g)) for lo, hi in
+               [(1, 9), (1, 40), (1, 17)])
+    T = 1 if seed == 0 else T
+    P = [0, M, int(torch.randint(0, M + 1, (1,), generator=g))][seed % 3]
+    drive, a, W = _inputs(B, T, M, torch.float32, seed)
+    Z, Z_ref = alrnn_scan(drive, a, W, P), _scan_reference(drive, a, W, P)
+    upstream = torch.randn(Z.shape, generator=g)
+    grads = torch.autograd.grad(Z, (drive, a, W), upstream)
+    grads_ref = torch.autograd.grad(Z_ref, (drive, a, W), upstream)
+    for got, want in zip(grads, grads_ref):
+        torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
+
+
+def test_gradient_for_drive_only():
+    drive, a, W = _inputs(2, 5, 4)
+    a, W = a.detach(), W.detach()
+    (grad,) = torch.autograd.grad(alrnn_scan(drive, a, W, 2).sum(), drive)
+    (grad_ref,) = torch.autograd.grad(_scan_reference(drive, a, W, 2).sum(), drive)
+    torch.testing.assert_close(grad, grad_ref)
+
+
+def test_no_grad_inference_path(fold_mode):
+    drive, a, W = _inputs(3, 7, 5)
+    with torch.no_grad():
+        Z = alrnn_scan(drive, a, W, 2)
+    assert Z.grad_fn is None and not Z.requires_grad
+    Z_plain = alrnn_scan(drive.detach(), a.detach(), W.detach(), 2)
+    assert Z_plain.grad_fn is None
+    torch.testing.assert_close(Z, _scan_reference(drive, a, W, 2).detach())
+    torch.testing.assert_close(Z_plain, Z)
+
+
+def test_empty_sequence():
+    drive, a, W = _inputs(2, 0, 3)
+    assert alrnn_scan(drive, a, W, 1).shape == (2, 0, 3)
+
+
+@pytest.mark.parametrize("initially_on", [False, True])
+def test_flush_denormal_setting_restored(initially_on):
+    if not torch.set_flush_denormal(initially_on) and initially_on:
+        pytest.skip("this CPU cannot flush denormals")
+    try:
+        drive, a, W = _inputs(2, 5, 4, torch.float32)
+        alrnn_scan(drive, a, W, 2).sum().backward()
+        with torch.no_grad():
+            alrnn_scan(drive, a, W, 2)
+        assert _flush_is_on() == initially_on
+    finally:
+        torch.set_flush_denormal(False)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("P", [0, 2, 5])
+def test_cuda_matches_cpu(P):
+    cpu = _inputs(3, 8, 5, torch.float32)
+    gpu = _inputs(3, 8, 5, torch.float32, device="cuda")
+    Z_cpu, Z_gpu = alrnn_scan(*cpu, P), alrnn_scan(*gpu, P)
+    torch.testing.assert_close(Z_gpu.cpu(), Z_cpu, rtol=1e-4, atol=1e-4)
+    grads_cpu = torch.autograd.grad(Z_cpu.sum(), cpu)
+    grads_gpu = torch.autograd.grad(Z_gpu.sum(), gpu)
+    for got, want in zip(grads_gpu, grads_cpu):
+        torch.testing.assert_close(got.cpu(), want, rtol=1e-4, atol=1e-4)
