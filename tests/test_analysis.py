@@ -291,3 +291,38 @@ def test_describe_reports_regimes_fixed_points_and_switches(capsys):
 def test_describe_stable_system_lists_real_stable_fixed_point():
     report = describe(one_d(0.5, -1.0, 1.0), X=np.ones((2, 5)), n_regimes=1)
     assert "stable" in report and "FP real" in report and "rarer" not in report
+
+
+def _naive_summary_counts(sequences):
+    """Independent recount with Python tuples and dicts."""
+    from collections import Counter
+
+    steps = Counter(tuple(row) for seq in sequences for row in seq)
+    moves = Counter((tuple(a), tuple(b)) for seq in sequences for a, b in zip(seq[:-1], seq[1:]))
+    return steps, moves
+
+
+@pytest.mark.parametrize("P", [1, 3, 11])
+def test_regime_summary_matches_naive_count(P):
+    rng = np.random.RandomState(P)
+    sequences = [rng.rand(T, P) > 0.7 for T in rng.randint(1, 30, size=25)]
+    summary = regime_summary(sequences)
+    steps, moves = _naive_summary_counts(sequences)
+    assert summary.n_regimes == len(steps)
+    for code, count in zip(summary.codes, summary.counts):
+        assert steps[tuple(code)] == count
+    for i, a in enumerate(summary.codes):
+        for j, b in enumerate(summary.codes):
+            assert summary.transitions[i, j] == moves[(tuple(a), tuple(b))]
+
+
+def test_regime_summary_switches_to_sparse_transitions_for_many_regimes(monkeypatch):
+    from sk_alrnn.analysis import _regimes
+
+    rng = np.random.RandomState(0)
+    sequences = [rng.rand(40, 12) > 0.5 for _ in range(5)]
+    dense = regime_summary(sequences).transitions
+    monkeypatch.setattr(_regimes, "_MAX_DENSE_TRANSITIONS", 4)
+    sparse = regime_summary(sequences).transitions
+    assert not isinstance(sparse, np.ndarray)
+    np.testing.assert_array_equal(sparse.toarray(), dense)
