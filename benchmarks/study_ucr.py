@@ -181,15 +181,16 @@ def report(path):
                          + " | ".join(f"{v:.3f}" for v in PUBLISHED[d]) + " |")
         lines.append("")
     variants = [v for v in VARIANTS if any(r["variant"] == v for r in records)]
-    al_models = list(dict.fromkeys(r["model"] for r in records if r["model"].startswith("AL-RNN")
-                                   and r["variant"] != "plain"))
+    lifted = list(dict.fromkeys(r["model"] for r in records if r["variant"] != "plain"))
+    lifted.sort(key=lambda m: (not m.startswith("AL-RNN"), int(m.split("=")[1]) if "=" in m else 0))
     if len(variants) > 1:
         seeds = sorted({r["seed"] for r in records if r["variant"] != "plain"})
-        lines.append(f"What lifts the AL-RNN: test accuracy (train accuracy), mean over seeds {seeds}.\n")
+        lines.append("What lifts the AL-RNN (baselines given the winning variant too): test accuracy "
+                     f"± std (mean train accuracy), over seeds {seeds}.\n")
         head = "| dataset | model | " + " | ".join(variants) + " |"
         lines += [head, "|---" * (len(variants) + 2) + "|"]
         for d in DATASETS:
-            for m in al_models:
+            for m in lifted:
                 cells = []
                 for v in variants:
                     rs = [r for r in records if r["dataset"] == d and r["model"] == m and r["variant"] == v]
