@@ -183,7 +183,7 @@ def report(path):
     variants = [v for v in VARIANTS if any(r["variant"] == v for r in records)]
     lifted = list(dict.fromkeys(r["model"] for r in records if r["variant"] != "plain"))
     lifted.sort(key=lambda m: (not m.startswith("AL-RNN"), int(m.split("=")[1]) if "=" in m else 0))
-    if len(variants) > 1:
+    if any(v != "plain" for v in variants):
         seeds = sorted({r["seed"] for r in records if r["variant"] != "plain"})
         lines.append("What lifts the AL-RNN (baselines given the winning variant too): test accuracy "
                      f"± std (mean train accuracy), over seeds {seeds}.\n")
