@@ -68,10 +68,6 @@ def model_specs(M: int, P_values):
     return specs
 
 
-def _subset(X, n):
-    return X[:n] if not isinstance(X, list) else X[:n]
-
-
 def _warm_up():
     """One tiny fit of each kind, so the first timed fit pays no one-off start-up cost."""
     X, y = make_addition(32, 5, random_state=0)
@@ -104,7 +100,7 @@ def run(args):
                         continue
                     est = factory(reg, seed, epochs, args.lr)
                     t0 = time.perf_counter()
-                    est.fit(_subset(X, n), y[:n])
+                    est.fit(X[:n], y[:n])  # arrays and lists alike
                     fit_time = time.perf_counter() - t0
                     rec = {"task": task, "condition": condition, "model": label, "seed": seed,
                            "n_train": n, "epochs": epochs, "lr": args.lr, "M": args.M,
