@@ -15,7 +15,6 @@ GRU H=9 and ReLU-RNN H=16 (see ``python benchmarks/baselines.py``).
 """
 from __future__ import annotations
 
-import contextlib
 from typing import Optional
 
 import numpy as np
@@ -23,10 +22,10 @@ import torch
 from skorch import NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import GradientNormClipping
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import check_random_state
 from torch import nn
 
 from sk_alrnn._data import as_padded
+from sk_alrnn._estimators import _seeded_torch  # the same seeding as the AL-RNN
 
 __all__ = [
     "RNNBaselineClassifier",
@@ -72,17 +71,6 @@ class RecurrentReadout(nn.Module):
         out, _ = self.rnn(X)
         last = (lengths.to(out.device) - 1).clamp(min=0)
         return self.readout(out[torch.arange(out.shape[0], device=out.device), last])
-
-
-@contextlib.contextmanager
-def _seeded_torch(random_state):
-    if random_state is None:
-        yield
-        return
-    seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        yield
 
 
 class _BaselineMixin:
