@@ -458,7 +458,10 @@ class ALRNNRegressor(_ALRNNMixin, NeuralNetRegressor):
             raise ValueError("y switches between sequence and per-sequence targets across fits.")
         if sequence:
             target = check_sequence_targets(y, batch)
-            return target, {"_sequence_output_": True, "_n_outputs_": target.shape[-1], "_y_ndim_": 3}
+            # A list of 1-D (T_i,) targets has no k axis; predict answers the same way.
+            squeeze = listed and all(np.ndim(item) == 1 for item in y)
+            return target, {"_sequence_output_": True, "_n_outputs_": target.shape[-1],
+                            "_squeeze_output_": squeeze}
         check_n_samples(target, batch)
         if target.dtype.kind not in "biuf":
             try:
@@ -472,7 +475,7 @@ class ALRNNRegressor(_ALRNNMixin, NeuralNetRegressor):
         if not np.isfinite(target).all():
             raise ValueError("Input y contains NaN or infinity.")
         target_2d = target.reshape(len(target), -1).astype(np.float32)
-        spec = {"_sequence_output_": False, "_n_outputs_": target_2d.shape[1], "_y_ndim_": target.ndim}
+        spec = {"_sequence_output_": False, "_n_outputs_": target_2d.shape[1], "_squeeze_output_": target.ndim == 1}
         return target_2d, spec
 
     # A regressor has no class probabilities (skorch's NeuralNet defines one).
@@ -484,16 +487,16 @@ class ALRNNRegressor(_ALRNNMixin, NeuralNetRegressor):
         Returns
         -------
         y_pred : ndarray of shape (n,) or (n, k); (n, T, k) or a list of
-            (T_i, k) arrays for sequence targets.
+            (T_i, k) arrays for sequence targets ((T_i,) if fit on 1-D ones).
         """
         if is_dataset(X):  # skorch's own scoring on its internal validation split
             return NeuralNet.predict(self, X)
         batch = self._check_X(X)
         outputs = self._net_outputs(batch)
         outputs = outputs.astype(np.float64)  # sklearn's regressors predict float64
-        if self._sequence_output_:
-            return unpad(outputs, batch)
-        return outputs.ravel() if self._y_ndim_ == 1 else outputs
+        if self._squeeze_output_:
+            outputs = outputs[..., 0]
+        return unpad(outputs, batch) if self._sequence_output_ else outputs
 
     def score(self, X, y, sample_weight=None):
         """R^2 of the predictions; for sequence targets over all valid steps."""

@@ -286,3 +286,11 @@ def test_long_sequences_train_without_diverging(n_steps, lr):
     losses = reg.history[:, "train_loss"]
     assert np.isfinite(losses).all() and losses[-1] < losses[0]
     assert np.isfinite(reg.latent_states(X[:32])).all()
+
+
+def test_regressor_one_dimensional_sequence_targets_keep_their_shape(ragged_task):
+    X, y = ragged_task
+    y_flat = [target[:, 0] for target in y]
+    reg = ALRNNRegressor(**FAST).fit(X, y_flat)
+    assert [p.shape for p in reg.predict(X)] == [t.shape for t in y_flat]
+    assert np.isfinite(reg.score(X, y_flat))
