@@ -326,3 +326,34 @@ def test_regime_summary_switches_to_sparse_transitions_for_many_regimes(monkeypa
     sparse = regime_summary(sequences).transitions
     assert not isinstance(sparse, np.ndarray)
     np.testing.assert_array_equal(sparse.toarray(), dense)
+
+
+def test_describe_and_plots_work_with_sparse_transitions(monkeypatch):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sk_alrnn.analysis import _regimes, describe, transition_probabilities
+    from sk_alrnn.plotting import plot_transitions
+
+    rng = np.random.RandomState(1)
+    sequences = [rng.rand(30, 6) > 0.5 for _ in range(4)]
+    dense = regime_summary(sequences)
+    monkeypatch.setattr(_regimes, "_MAX_DENSE_TRANSITIONS", 4)
+    sparse = regime_summary(sequences)
+    np.testing.assert_array_equal(sparse.transition_counts(5), dense.transition_counts(5))
+    np.testing.assert_allclose(transition_probabilities(sparse.transitions).toarray(),
+                               transition_probabilities(dense.transitions))
+    ax = plot_transitions(sparse, n_regimes=5)
+    assert ax.images[0].get_array().shape == (5, 5)
+    system = PiecewiseLinearSystem(a=np.full(6, 0.5), W=np.zeros((6, 6)), C=np.ones((6, 1)),
+                                   h=np.zeros(6), B=np.ones((1, 6)), b=[0.0], P=6,
+                                   regime_codes=sparse.codes)
+
+    class Fitted:  # duck-typed estimator carrying the sparse summary
+        regimes_ = sparse
+
+        def linearize(self):
+            return system
+
+    assert "regimes:" in describe(Fitted())

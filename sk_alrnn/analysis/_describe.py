@@ -73,7 +73,7 @@ def _regime_line(i: int, spec: RegimeSpectrum, system: PiecewiseLinearSystem, s,
 
 def _switch_lines(summary: RegimeSummary, system: PiecewiseLinearSystem, shown: int, n_top: int) -> List[str]:
     """Most frequent moves between distinct main regimes and the units that flip."""
-    moves = summary.transitions[:shown, :shown].astype(np.int64)
+    moves = summary.transition_counts(shown)
     np.fill_diagonal(moves, 0)
     lines = []
     for flat in np.argsort(-moves, axis=None, kind="stable")[:n_top]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Sequence, Union
+from typing import List, Optional, Sequence, Union
 
 import numpy as np
 
@@ -54,6 +54,14 @@ class RegimeSummary:
     n_regimes: int
     transitions: np.ndarray
 
+    def transition_counts(self, n_regimes: Optional[int] = None) -> np.ndarray:
+        """Dense (n, n) transition counts among the n most frequent regimes (all by default).
+
+        Works whether ``transitions`` is dense or sparse.
+        """
+        n = self.n_regimes if n_regimes is None else min(n_regimes, self.n_regimes)
+        return dense_block(self.transitions, n)
+
     def index(self, code) -> int:
         """Row of ``codes`` equal to ``code``; ValueError if it was never visited."""
         code = np.asarray(code, dtype=bool)
@@ -61,6 +69,12 @@ class RegimeSummary:
         if hits.size == 0:
             raise ValueError(f"Regime {code.astype(int).tolist()} was not visited.")
         return int(hits[0])
+
+
+def dense_block(matrix, n: int) -> np.ndarray:
+    """The top-left (n, n) block of a dense or scipy-sparse matrix, as a numpy array."""
+    block = matrix[:n, :n]
+    return block.toarray() if hasattr(block, "toarray") else np.array(block)
 
 
 _MAX_DENSE_TRANSITIONS = 2 ** 22  # R * R entries (32 MiB of int64); beyond, sparse

@@ -91,6 +91,10 @@ def transition_probabilities(transitions) -> np.ndarray:
     >>> transition_probabilities([[3, 1], [0, 0]]).tolist()
     [[0.75, 0.25], [0.0, 0.0]]
     """
+    if hasattr(transitions, "toarray"):  # sparse (very many regimes): stay sparse
+        totals = np.asarray(transitions.sum(axis=1), dtype=np.float64).ravel()
+        scale = np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)
+        return transitions.multiply(scale[:, None]).tocsr()
     counts = np.asarray(transitions, dtype=np.float64)
     totals = counts.sum(axis=1, keepdims=True)
     return np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)

@@ -6,6 +6,7 @@ from typing import Optional, Sequence, Union
 import numpy as np
 
 from ..analysis import RegimeSpectrum, RegimeSummary, pca_project, transition_probabilities
+from ..analysis._regimes import dense_block
 
 __all__ = ["plot_eigenvalues", "plot_latent_trajectory", "plot_regime_occupancy", "plot_transitions"]
 
@@ -167,7 +168,8 @@ def plot_transitions(summary: RegimeSummary, n_regimes: Optional[int] = None, no
     ax = _axes(ax)
     n = summary.n_regimes if n_regimes is None else min(n_regimes, summary.n_regimes)
     # normalise over all successors, then crop: shown rows need not sum to 1
-    values = (transition_probabilities(summary.transitions) if normalize else summary.transitions)[:n, :n]
+    values = dense_block(transition_probabilities(summary.transitions) if normalize
+                         else summary.transitions, n)
     image = ax.imshow(values, cmap="viridis")
     ax.figure.colorbar(image, ax=ax, label="Pr(next | current)" if normalize else "count")
     labels = _code_labels(summary.codes[:n])
