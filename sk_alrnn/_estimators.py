@@ -29,7 +29,9 @@ from .analysis import PiecewiseLinearSystem, RegimeSummary, codes_from_states, r
 
 __all__ = ["ALRNNClassifier", "ALRNNRegressor"]
 
-_INFERENCE_CHUNK = 1024  # sequences per no-grad pass when computing latent states
+# Latent states are computed in chunks of about this many floats (32 MiB), so
+# regimes_ / latent_states on large data never hold a huge buffer at once.
+_INFERENCE_CHUNK_FLOATS = 2**23
 
 
 def _check_sizes(M: Any, P: Any, estimator_name: str) -> None:
@@ -191,25 +193,32 @@ class _ALRNNMixin:
         # skorch's own predict_proba (ours validates raw X) on the padded input.
         return NeuralNet.predict_proba(self, self._as_net_input(batch))
 
-    def _padded_states(self, batch: SequenceBatch) -> np.ndarray:
-        """z_1..z_T for every sequence, (n, T_max, M), computed without a graph."""
+    def _state_chunks(self, batch: SequenceBatch):
+        """z_1..z_T chunk by chunk, (chunk, T_max, M) numpy arrays, computed without a graph."""
         module = self.module_
         was_training = module.training
         module.eval()
-        chunks = []
-        with torch.no_grad():
-            for start in range(0, len(batch), _INFERENCE_CHUNK):
-                values = torch.as_tensor(batch.values[start:start + _INFERENCE_CHUNK])
-                chunks.append(module.latent_states(values.to(self.device)).cpu().numpy())
-        module.train(was_training)
-        return np.concatenate(chunks)
+        chunk = max(1, _INFERENCE_CHUNK_FLOATS // (batch.values.shape[1] * (module.M + module.P)))
+        try:
+            with torch.no_grad():
+                for start in range(0, len(batch), chunk):
+                    values = torch.as_tensor(batch.values[start:start + chunk])
+                    yield module.latent_states(values.to(self.device)).cpu().numpy()
+        finally:
+            module.train(was_training)
 
-    def _valid_codes(self, batch: SequenceBatch, Z: np.ndarray) -> list:
-        codes = codes_from_states(Z, self.module_.P)
-        return [codes[i, :length] for i, length in enumerate(batch.lengths)]
+    def _padded_states(self, batch: SequenceBatch) -> np.ndarray:
+        """z_1..z_T for every sequence, (n, T_max, M)."""
+        return np.concatenate(list(self._state_chunks(batch)))
+
+    def _padded_codes(self, batch: SequenceBatch) -> np.ndarray:
+        """Regime codes of every step, (n, T_max, P): only P bools per step are kept."""
+        P = self.module_.P
+        return np.concatenate([codes_from_states(Z, P) for Z in self._state_chunks(batch)])
 
     def _regime_summary(self, batch: SequenceBatch) -> RegimeSummary:
-        return regime_summary(self._valid_codes(batch, self._padded_states(batch)))
+        codes = self._padded_codes(batch)
+        return regime_summary([codes[i, :length] for i, length in enumerate(batch.lengths)])
 
     def latent_states(self, X):
         """Latent states z_1..z_T of each sequence.
@@ -233,8 +242,7 @@ class _ALRNNMixin:
         codes : bool ndarray of shape (n, T, P), or list of (T_i, P) arrays for list input
         """
         batch = self._check_X(X)
-        codes = codes_from_states(self._padded_states(batch), self.module_.P)
-        return unpad(codes, batch)
+        return unpad(self._padded_codes(batch), batch)
 
     def linearize(self) -> PiecewiseLinearSystem:
         """The fitted network as a piecewise-affine system (numpy, float64).

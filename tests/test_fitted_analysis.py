@@ -124,3 +124,15 @@ def test_toolkit_on_a_fitted_estimator(fitted_ragged, sign_task):
     assert groups.tolist() == clf.classes_.tolist()
     np.testing.assert_allclose(usage.sum(axis=1), 1.0)
     assert "usage by label:" in describe(clf, Xc, yc)
+
+
+def test_chunked_state_computation_matches_one_pass(fitted_ragged, monkeypatch):
+    from sk_alrnn import _estimators
+
+    reg, X = fitted_ragged
+    whole, whole_codes = reg.latent_states(X), reg.regime_codes(X)
+    monkeypatch.setattr(_estimators, "_INFERENCE_CHUNK_FLOATS", 1)  # one sequence per chunk
+    for a, b in zip(whole, reg.latent_states(X)):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    for a, b in zip(whole_codes, reg.regime_codes(X)):
+        np.testing.assert_array_equal(a, b)
