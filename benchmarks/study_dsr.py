@@ -144,11 +144,14 @@ def run(args):
 
 
 def _ms(values, fmt="{:.3f}"):
+    """mean ± std; a cell whose mean is below -10 (a diverging rollout) in 1 significant digit."""
     v = np.asarray(values, dtype=float)
     if len(v) == 0:
         return "-"
     if not np.isfinite(v).all():
-        return f"{fmt.format(np.nanmin(v[np.isfinite(v)])) if np.isfinite(v).any() else ''} (diverged {int((~np.isfinite(v)).sum())}/{len(v)})".strip()
+        return f"-inf ({int((~np.isfinite(v)).sum())}/{len(v)} overflow)"
+    if v.mean() < -10:
+        return f"{v.mean():.0e} (diverges)"
     return (fmt + " ± " + fmt).format(v.mean(), v.std()) if len(v) > 1 else fmt.format(v[0])
 
 
