@@ -154,13 +154,10 @@ class _ALRNNMixin:
 
     def partial_fit(self, X, y=None, classes=None, **fit_params):
         """Train for ``max_epochs`` more epochs without re-initialising (after the first call)."""
-        if classes is not None:
-            fit_params["_classes"] = classes
-        return self._fit(X, y, not getattr(self, "initialized_", False), fit_params)
+        return self._fit(X, y, not getattr(self, "initialized_", False), fit_params, classes)
 
-    def _fit(self, X, y, reset: bool, fit_params: dict):
+    def _fit(self, X, y, reset: bool, fit_params: dict, classes=None):
         _check_sizes(self.M, self.P, type(self).__name__)
-        classes = fit_params.pop("_classes", None)
         batch = as_padded(
             X,
             n_features=None if reset else self.n_features_in_,
@@ -483,6 +480,11 @@ class ALRNNRegressor(_ALRNNMixin, NeuralNetRegressor):
         if not np.isfinite(target).all():
             raise ValueError("Input y contains NaN or infinity.")
         target_2d = target.reshape(len(target), -1).astype(np.float32)
+        if not reset and target_2d.shape[1] != self._n_outputs_:
+            raise ValueError(
+                f"y has {target_2d.shape[1]} targets, but {type(self).__name__} was fit "
+                f"with {self._n_outputs_}."
+            )
         spec = {"_sequence_output_": False, "_n_outputs_": target_2d.shape[1], "_squeeze_output_": target.ndim == 1}
         return target_2d, spec
 

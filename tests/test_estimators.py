@@ -294,3 +294,17 @@ def test_regressor_one_dimensional_sequence_targets_keep_their_shape(ragged_task
     reg = ALRNNRegressor(**FAST).fit(X, y_flat)
     assert [p.shape for p in reg.predict(X)] == [t.shape for t in y_flat]
     assert np.isfinite(reg.score(X, y_flat))
+
+
+def test_partial_fit_with_classes_and_refused_changes(sign_task, sum_task):
+    X, y = sign_task
+    clf = ALRNNClassifier(**{**FAST, "max_epochs": 2})
+    clf.partial_fit(X[:10], y[:10], classes=["down", "up", "flat"])
+    assert list(clf.classes_) == ["down", "flat", "up"]
+    assert clf.predict_proba(X).shape == (len(X), 3)
+    with pytest.raises(ValueError, match="not seen"):
+        clf.partial_fit(X[:3], np.array(["sideways"] * 3))
+    Xr, yr = sum_task
+    reg = ALRNNRegressor(**{**FAST, "max_epochs": 2}).partial_fit(Xr, yr)
+    with pytest.raises(ValueError, match="y has 2 targets"):
+        reg.partial_fit(Xr, np.column_stack([yr, yr]))
