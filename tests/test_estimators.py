@@ -308,3 +308,19 @@ def test_partial_fit_with_classes_and_refused_changes(sign_task, sum_task):
     reg = ALRNNRegressor(**{**FAST, "max_epochs": 2}).partial_fit(Xr, yr)
     with pytest.raises(ValueError, match="y has 2 targets"):
         reg.partial_fit(Xr, np.column_stack([yr, yr]))
+
+
+def test_joblib_file_loads_in_a_fresh_process(tmp_path, sum_task):
+    import subprocess
+    import sys
+
+    X, y = sum_task
+    reg = ALRNNRegressor(**FAST).fit(X, y)
+    model, data = tmp_path / "model.joblib", tmp_path / "X.npy"
+    joblib.dump(reg, model)
+    np.save(data, X)
+    code = ("import sys, joblib, numpy as np; reg = joblib.load(sys.argv[1]); "
+            "np.save(sys.argv[3], reg.predict(np.load(sys.argv[2])))")
+    out = tmp_path / "pred.npy"
+    subprocess.run([sys.executable, "-c", code, str(model), str(data), str(out)], check=True)
+    np.testing.assert_array_equal(np.load(out), reg.predict(X))
