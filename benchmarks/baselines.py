@@ -15,7 +15,6 @@ GRU H=9 and ReLU-RNN H=16 (see ``python benchmarks/baselines.py``).
 """
 from __future__ import annotations
 
-from typing import Optional
 
 import numpy as np
 import torch

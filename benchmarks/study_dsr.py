@@ -27,17 +27,30 @@ with a note, when missing.
 from __future__ import annotations
 
 import argparse
-import json
 import os
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
-import torch
 from sklearn.metrics import r2_score
 
-from sk_alrnn import ALRNNRegressor
-from sk_alrnn.datasets import make_forecasting_windows, make_lorenz63, make_roessler
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _results import (  # noqa: E402
+    add_run_arguments,
+    append_record,
+    completed,
+    load_records,
+    run_or_report,
+)
+from _results import mean_std as _ms  # noqa: E402
+
+from sk_alrnn import ALRNNRegressor  # noqa: E402
+from sk_alrnn.datasets import (  # noqa: E402
+    make_forecasting_windows,
+    make_lorenz63,
+    make_roessler,
+)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "results", "study_dsr.jsonl")
@@ -100,13 +113,7 @@ def _warm_up():
 
 
 def run(args):
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    done = set()
-    if os.path.exists(args.out):
-        with open(args.out) as f:
-            for line in f:
-                r = json.loads(line)
-                done.add((r["dataset"], r["model"], r["seed"]))
+    done = completed(args.out, ("dataset", "model", "seed"))
     P_values = sorted(set(args.P + [args.M]))
     _warm_up()
     for name in args.datasets:
@@ -138,26 +145,11 @@ def run(args):
                        "r2_k": {str(k): v for k, v in r2_k.items()}, "n_starts": n_starts,
                        "train_r2": float(est.score(X, y)),
                        "n_regimes": int(est.regimes_.n_regimes), "fit_time": fit_time}
-                print(json.dumps(rec), flush=True)
-                with open(args.out, "a") as f:
-                    f.write(json.dumps(rec) + "\n")
-
-
-def _ms(values, fmt="{:.3f}"):
-    """mean ± std; a cell whose mean is below -10 (a diverging rollout) in 1 significant digit."""
-    v = np.asarray(values, dtype=float)
-    if len(v) == 0:
-        return "-"
-    if not np.isfinite(v).all():
-        return f"-inf ({int((~np.isfinite(v)).sum())}/{len(v)} overflow)"
-    if v.mean() < -10:
-        return f"{v.mean():.0e} (diverges)"
-    return (fmt + " ± " + fmt).format(v.mean(), v.std()) if len(v) > 1 else fmt.format(v[0])
+                append_record(args.out, rec)
 
 
 def report(path):
-    with open(path) as f:
-        records = [json.loads(line) for line in f]
+    records = load_records(path)
     lines = []
     for name, (_, _, _, desc) in DATASETS.items():
         rows = [r for r in records if r["dataset"] == name]
@@ -209,15 +201,8 @@ def main(argv=None):
     p.add_argument("--rollout-stride", type=int, default=None,
                    help="steps between rollout starts (default: about 200 starts)")
     p.add_argument("--data-seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--out", default=DEFAULT_OUT)
-    p.add_argument("--report", action="store_true", help="print markdown tables of --out and exit")
-    args = p.parse_args(argv)
-    if args.report:
-        print(report(args.out))
-        return
-    torch.set_num_threads(args.threads)
-    run(args)
+    add_run_arguments(p, DEFAULT_OUT)
+    run_or_report(p.parse_args(argv), run, report)
 
 
 if __name__ == "__main__":

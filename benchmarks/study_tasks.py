@@ -16,16 +16,21 @@ Scores: R^2 (and MSE) for addition, accuracy for the classification tasks.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
 
-import numpy as np
-import torch
 from sklearn.metrics import mean_squared_error
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _results import (  # noqa: E402
+    add_run_arguments,
+    append_record,
+    completed,
+    load_records,
+    run_or_report,
+)
+from _results import mean_std as _ms  # noqa: E402
 from baselines import RNNBaselineClassifier, RNNBaselineRegressor  # noqa: E402
 
 from sk_alrnn import ALRNNClassifier, ALRNNRegressor  # noqa: E402
@@ -76,13 +81,7 @@ def _warm_up():
 
 
 def run(args):
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    done = set()
-    if os.path.exists(args.out):
-        with open(args.out) as f:
-            for line in f:
-                r = json.loads(line)
-                done.add((r["task"], r["condition"], r["model"], r["seed"]))
+    done = completed(args.out, ("task", "condition", "model", "seed"))
     P_values = sorted(set(args.P + [args.M]))
     _warm_up()
     for seed in args.seeds:  # seeds outermost: a cut-off run still covers every task
@@ -112,21 +111,11 @@ def run(args):
                     else:
                         rec["n_params"] = int(est.n_params_)
                         rec["hidden_size"] = int(est.hidden_size_)
-                    print(json.dumps(rec), flush=True)
-                    with open(args.out, "a") as f:
-                        f.write(json.dumps(rec) + "\n")
-
-
-def _ms(values, fmt="{:.3f}"):
-    if not values:
-        return "-"
-    v = np.asarray(values)
-    return (fmt + " ± " + fmt).format(v.mean(), v.std()) if len(v) > 1 else fmt.format(v[0])
+                    append_record(args.out, rec)
 
 
 def report(path):
-    with open(path) as f:
-        records = [json.loads(line) for line in f]
+    records = load_records(path)
     lines = []
     models = []
     for r in records:
@@ -182,15 +171,8 @@ def main(argv=None):
     p.add_argument("--epochs", type=int, default=60)
     p.add_argument("--low-epochs", type=int, default=300)
     p.add_argument("--lr", type=float, default=3e-3)
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--out", default=DEFAULT_OUT)
-    p.add_argument("--report", action="store_true", help="print markdown tables of --out and exit")
-    args = p.parse_args(argv)
-    if args.report:
-        print(report(args.out))
-        return
-    torch.set_num_threads(args.threads)
-    run(args)
+    add_run_arguments(p, DEFAULT_OUT)
+    run_or_report(p.parse_args(argv), run, report)
 
 
 if __name__ == "__main__":

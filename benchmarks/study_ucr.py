@@ -25,19 +25,25 @@ k is chosen per dataset so that about 30 steps remain (``WINDOW``).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
 
 import numpy as np
-import torch
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from skorch.callbacks import LRScheduler
 from torch.optim.lr_scheduler import CosineAnnealingLR
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _results import (  # noqa: E402
+    add_run_arguments,
+    append_record,
+    completed,
+    load_records,
+    run_or_report,
+)
+from _results import mean_std as _ms  # noqa: E402
 from baselines import RNNBaselineClassifier  # noqa: E402
 
 from sk_alrnn import ALRNNClassifier  # noqa: E402
@@ -120,12 +126,7 @@ def _label(model):
 
 
 def run(args):
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    done = set()
-    if os.path.exists(args.out):
-        with open(args.out) as f:
-            done = {tuple(json.loads(line)[k] for k in ("dataset", "variant", "model", "seed"))
-                    for line in f}
+    done = completed(args.out, ("dataset", "variant", "model", "seed"))
     models = args.models
     if models == ["all"]:
         models = [f"P={P}" for P in args.P] + ["LSTM", "GRU", "ReLU-RNN"]
@@ -148,19 +149,11 @@ def run(args):
                            "test_acc": float(pipe.score(X_test, y_test)), "fit_time": fit_time}
                     if hasattr(clf, "regimes_"):
                         rec["n_regimes"] = int(clf.regimes_.n_regimes)
-                    print(json.dumps(rec), flush=True)
-                    with open(args.out, "a") as f:
-                        f.write(json.dumps(rec) + "\n")
-
-
-def _ms(values):
-    v = np.asarray(values)
-    return f"{v.mean():.3f} ± {v.std():.3f}" if len(v) > 1 else f"{v[0]:.3f}"
+                    append_record(args.out, rec)
 
 
 def report(path):
-    with open(path) as f:
-        records = [json.loads(line) for line in f]
+    records = load_records(path)
     lines = []
     plain = [r for r in records if r["variant"] == "plain"]
     if plain:
@@ -213,15 +206,8 @@ def main(argv=None):
     p.add_argument("--epochs", type=int, default=200)
     p.add_argument("--long-factor", type=int, default=3)
     p.add_argument("--lr", type=float, default=3e-3)
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--out", default=DEFAULT_OUT)
-    p.add_argument("--report", action="store_true")
-    args = p.parse_args(argv)
-    if args.report:
-        print(report(args.out))
-        return
-    torch.set_num_threads(args.threads)
-    run(args)
+    add_run_arguments(p, DEFAULT_OUT)
+    run_or_report(p.parse_args(argv), run, report)
 
 
 if __name__ == "__main__":
