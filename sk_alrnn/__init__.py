@@ -9,9 +9,16 @@ The estimators are imported lazily, so the numpy-only subpackages
 """
 __version__ = "0.1.0"
 
-__all__ = ["ALRNNClassifier", "ALRNNRegressor", "__version__"]
+__all__ = [
+    "ALRNNClassifier",
+    "ALRNNClassifierCV",
+    "ALRNNRegressor",
+    "ALRNNRegressorCV",
+    "__version__",
+]
 
 _ESTIMATORS = ("ALRNNClassifier", "ALRNNRegressor")
+_CV_ESTIMATORS = ("ALRNNClassifierCV", "ALRNNRegressorCV")
 
 
 def __getattr__(name):
@@ -19,6 +26,10 @@ def __getattr__(name):
         from . import _estimators
 
         return getattr(_estimators, name)
+    if name in _CV_ESTIMATORS:
+        from . import _cv
+
+        return getattr(_cv, name)
     raise AttributeError(f"module 'sk_alrnn' has no attribute {name!r}")
 
 

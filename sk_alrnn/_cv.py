@@ -1,0 +1,451 @@
+"""ALRNNClassifierCV / ALRNNRegressorCV: a cross-validated sweep over P in one batched fit.
+
+Each (P, fold) model is set up as the plain estimator GridSearchCV would fit
+(``clone(template).set_params(P=P)`` on the fold's training part: the same
+validation, initial weights and minibatch order), then all of them are trained
+together by the batched engine (``_batched``), loaded back into those plain
+estimators and scored on their held-out parts with the scorer GridSearchCV
+would use.  The chosen P is refit on all the data as a plain estimator.
+"""
+from __future__ import annotations
+
+import numbers
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+import torch
+from scipy.stats import rankdata
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone, is_classifier
+from sklearn.exceptions import FitFailedWarning
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import check_cv
+from sklearn.utils import _safe_indexing
+from sklearn.utils.validation import check_is_fitted
+
+from ._batched import PARAM_NAMES, BatchedProblem, plan_groups, train_batched
+from ._data import as_padded
+from ._estimators import ALRNNClassifier, ALRNNRegressor, _check_sizes, _seeded_torch
+from .model_selection import minimal_P_refit
+
+__all__ = ["ALRNNClassifierCV", "ALRNNRegressorCV"]
+
+# Training parameters the engine reproduces; any other skorch parameter would
+# change training in a way the batched engine does not model.
+_ENGINE_PREFIXES = ("optimizer__", "iterator_train__", "iterator_valid__")
+_ENGINE_NAMES = {"device", "warm_start"}
+
+
+class _IndexDataset(torch.utils.data.Dataset):
+    """Row numbers 0..n-1: runs the plain estimator's DataLoader to read its minibatch order."""
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> int:
+        return i
+
+
+class _SweepCVBase(BaseEstimator):
+    """Shared fit logic; subclasses set ``_plain_class``."""
+
+    _plain_class: type = None
+
+    def __init__(self, Ps=(0, 1, 2, 4, 8), M=16, *, cv=5, scoring=None, refit="minimal",
+                 random_state=None, max_memory_mb=1024.0, lr=3e-3, max_epochs=100,
+                 batch_size=64, max_grad_norm=1.0, optimizer=torch.optim.Adam, verbose=0,
+                 **kwargs):
+        self.Ps, self.M, self.cv, self.scoring, self.refit = Ps, M, cv, scoring, refit
+        self.random_state, self.max_memory_mb = random_state, max_memory_mb
+        self.lr, self.max_epochs, self.batch_size = lr, max_epochs, batch_size
+        self.max_grad_norm, self.optimizer, self.verbose = max_grad_norm, optimizer, verbose
+        for name, value in kwargs.items():
+            setattr(self, name, value)
+        self._extra_params = sorted(kwargs)
+
+    # ---- parameters -------------------------------------------------------
+    def _get_param_names(self):
+        return sorted(set(super()._get_param_names()) | set(self._extra_params))
+
+    def set_params(self, **params):
+        # Flat, as skorch's: "optimizer__eps" is a parameter of its own, not a
+        # nested one; a new training parameter is checked at fit.
+        for name, value in params.items():
+            if name not in self._get_param_names():
+                self._extra_params = sorted(self._extra_params + [name])
+            setattr(self, name, value)
+        return self
+
+    def _training_params(self) -> dict:
+        names = ("lr", "max_epochs", "batch_size", "max_grad_norm", "optimizer")
+        params = {name: getattr(self, name) for name in names}
+        params.update({name: getattr(self, name) for name in self._extra_params})
+        return params
+
+    def _template(self):
+        """The plain estimator every model copies (its constructor checks the parameters)."""
+        return self._plain_class(M=self.M, P=0, random_state=self.random_state,
+                                 **self._training_params())
+
+    def _check_params(self) -> list:
+        if isinstance(self.Ps, (str, bytes)) or not np.iterable(self.Ps) or len(self.Ps) == 0:
+            raise ValueError(f"Ps must be a non-empty sequence of ints; got {self.Ps!r}.")
+        Ps = list(self.Ps)
+        for P in Ps:
+            _check_sizes(self.M, P, type(self).__name__)
+        if len(set(Ps)) != len(Ps):
+            raise ValueError(f"Ps must not repeat a value; got {Ps}.")
+        if self.refit not in ("minimal", "best"):
+            raise ValueError(f"refit must be 'minimal' or 'best'; got {self.refit!r}.")
+        budget = self.max_memory_mb
+        if isinstance(budget, bool) or not isinstance(budget, numbers.Real) or not budget > 0:
+            raise ValueError(f"max_memory_mb must be a number > 0; got {budget!r}.")
+        unsupported = [name for name in self._extra_params
+                       if not name.startswith(_ENGINE_PREFIXES) and name not in _ENGINE_NAMES]
+        if unsupported:
+            raise ValueError(
+                f"{type(self).__name__} trains all models in one batched engine, which does "
+                f"not reproduce the parameters {unsupported}. Use GridSearchCV("
+                f"{self._plain_class.__name__}(...), {{'P': Ps}}) for them."
+            )
+        return Ps
+
+    # ---- fitting ----------------------------------------------------------
+    def fit(self, X, y, groups=None):
+        """Cross-validate every P of ``Ps`` in one batched fit, then refit the chosen P.
+
+        Parameters
+        ----------
+        X : array of shape (n, T, F) or (n, T), or list of (T_i, F) arrays
+        y : targets, as for the plain estimator.
+        groups : array-like of shape (n,), optional
+            Group labels for a group splitter passed as ``cv``.
+
+        Returns
+        -------
+        self
+        """
+        Ps = self._check_params()
+        template = self._template()
+        name = type(self).__name__
+        batch = as_padded(X, estimator_name=name)
+        full_target, _ = template._validate_targets(y, batch, True, None)
+        cv = check_cv(self.cv, y if is_classifier(self) else None, classifier=is_classifier(self))
+        splits = list(cv.split(X, y if is_classifier(self) else None, groups))
+        views = [self._model_view(template, P, X, y, train) for P in Ps for train, _ in splits]
+        fit_times = self._train(views, Ps, splits, batch, y, full_target)
+        scores, score_times = self._score(views, X, y, splits)
+        self.cv_results_ = _cv_results(Ps, len(splits), scores, fit_times, score_times)
+        self.best_index_ = self._best_index()
+        self.P_ = Ps[self.best_index_]
+        self.best_score_ = float(self.cv_results_["mean_test_score"][self.best_index_])
+        self.best_params_ = {"P": self.P_}
+        self.n_splits_ = len(splits)
+        self.best_estimator_ = clone(template).set_params(P=self.P_).fit(X, y)
+        self.n_features_in_ = self.best_estimator_.n_features_in_
+        return self
+
+    def _model_view(self, template, P: int, X, y, train: np.ndarray) -> dict:
+        """The plain estimator of one (P, fold), initialised as its own fit would do it."""
+        est = clone(template).set_params(P=P)
+        batch = as_padded(_safe_indexing(X, train), estimator_name=type(est).__name__)
+        _, spec = est._validate_targets(_safe_indexing(y, train), batch, True, None)
+        with _seeded_torch(est.random_state):
+            est.n_features_in_ = batch.n_features
+            for attr, value in spec.items():
+                setattr(est, attr, value)
+            est.initialize()
+            loader = est.get_iterator(_IndexDataset(len(train)), training=True)
+            schedule = [train[rows.numpy()] for _ in range(est.max_epochs) for rows in loader]
+        return {"estimator": est, "P": P, "schedule": schedule}
+
+    def _train(self, views: list, Ps: list, splits: list, batch, y, full_target) -> np.ndarray:
+        """Train all views in memory-bounded groups; return each model's share of the time."""
+        template = views[0]["estimator"]
+        device = template.device
+        problem_for = {}
+        fit_times = np.zeros(len(views))
+        n_steps, n_features = batch.values.shape[1], batch.n_features
+        batch_size = max(len(b) for view in views for b in view["schedule"][:1])
+        for key, members in self._output_groups(views).items():
+            problem_for[key] = self._problem(batch, y, full_target, views[members[0]], device)
+            member_Ps = [views[k]["P"] for k in members]
+            groups = plan_groups(member_Ps, self.M, n_features, n_steps, batch_size,
+                                 self.max_memory_mb)
+            if self.verbose and len(groups) > 1:
+                print(f"{type(self).__name__}: {len(members)} models exceed max_memory_mb="
+                      f"{self.max_memory_mb}; training them in {len(groups)} groups of sizes "
+                      f"{[len(g) for g in groups]}.")
+            for group in groups:
+                models = [views[members[i]] for i in group]
+                seconds = self._train_group(models, problem_for[key], template)
+                fit_times[[members[i] for i in group]] = seconds / len(group)
+        return fit_times
+
+    @staticmethod
+    def _output_groups(views: list) -> dict:
+        """Models that share an output layout (classes seen in the fold) train together."""
+        groups = {}
+        for k, view in enumerate(views):
+            est = view["estimator"]
+            classes = getattr(est, "_label_encoder_", None)
+            key = (est._n_outputs_,) if classes is None else tuple(classes.classes_.tolist())
+            groups.setdefault(key, []).append(k)
+        return groups
+
+    def _problem(self, batch, y, full_target, view: dict, device) -> BatchedProblem:
+        est = view["estimator"]
+        if is_classifier(self):
+            # Encode with this group's classes; labels a fold never trains on map to -1.
+            classes = est._label_encoder_.classes_
+            y = np.asarray(y).ravel()
+            position = np.searchsorted(classes, y).clip(max=len(classes) - 1)
+            targets = np.where(classes[position] == y, position, -1).astype(np.int64)
+        else:
+            targets = full_target
+        return BatchedProblem(
+            values=torch.as_tensor(batch.values, device=device),
+            lengths=torch.as_tensor(batch.lengths, device=device),
+            targets=torch.as_tensor(targets, device=device),
+            classification=is_classifier(self),
+            sequence_output=bool(est._sequence_output_),
+        )
+
+    def _train_group(self, models: list, problem: BatchedProblem, template) -> float:
+        params = {name: torch.stack([getattr(m["estimator"].module_, name).detach()
+                                     for m in models]).clone() for name in PARAM_NAMES}
+        opt_kwargs = template.get_params_for("optimizer")
+        log = print if self.verbose else None
+        start = time.perf_counter()
+        failed = train_batched(
+            params, [m["P"] for m in models], [m["schedule"] for m in models], problem,
+            optimizer=self.optimizer, lr=self.lr, optimizer_kwargs=opt_kwargs,
+            max_grad_norm=self.max_grad_norm, log=log,
+        )
+        seconds = time.perf_counter() - start
+        for k, model in enumerate(models):
+            module = model["estimator"].module_
+            with torch.no_grad():
+                for name in PARAM_NAMES:
+                    getattr(module, name).copy_(params[name][k])
+            model["failed"] = bool(failed[k])
+        return seconds
+
+    def _score(self, views: list, X, y, splits: list):
+        scorer = check_scoring(views[0]["estimator"], scoring=self.scoring)
+        scores, times = np.full(len(views), np.nan), np.zeros(len(views))
+        for k, view in enumerate(views):
+            if view["failed"]:
+                continue
+            test = splits[k % len(splits)][1]
+            start = time.perf_counter()
+            scores[k] = scorer(view["estimator"], _safe_indexing(X, test), _safe_indexing(y, test))
+            times[k] = time.perf_counter() - start
+        n_failed = sum(view["failed"] for view in views)
+        if n_failed == len(views):
+            raise FloatingPointError(
+                f"All {n_failed} models of {type(self).__name__} diverged (non-finite training "
+                f"loss). Lower lr (now {self.lr}) and standardise the inputs."
+            )
+        if n_failed:
+            warnings.warn(f"{n_failed} of {len(views)} fits diverged (non-finite training loss); "
+                          "their scores are NaN.", FitFailedWarning)
+        return scores, times
+
+    def _best_index(self) -> int:
+        if self.refit == "minimal":
+            return minimal_P_refit(self.cv_results_)
+        return int(np.nanargmax(self.cv_results_["mean_test_score"]))
+
+    # ---- answers through best_estimator_ ------------------------------------
+    def _fitted(self):
+        check_is_fitted(self, "best_estimator_")
+        return self.best_estimator_
+
+    def predict(self, X):
+        """Predictions of ``best_estimator_``."""
+        return self._fitted().predict(X)
+
+    def score(self, X, y, sample_weight=None):
+        """Score of ``best_estimator_`` (accuracy / R^2)."""
+        return self._fitted().score(X, y, sample_weight=sample_weight)
+
+    def latent_states(self, X):
+        """Latent states of ``best_estimator_``, see ``ALRNNClassifier.latent_states``."""
+        return self._fitted().latent_states(X)
+
+    def regime_codes(self, X):
+        """Regime codes of ``best_estimator_``, see ``ALRNNClassifier.regime_codes``."""
+        return self._fitted().regime_codes(X)
+
+    def linearize(self):
+        """``best_estimator_.linearize()``: the chosen network as a piecewise-affine system."""
+        return self._fitted().linearize()
+
+    @property
+    def regimes_(self):
+        """Regimes of ``best_estimator_`` on all training data."""
+        return self._fitted().regimes_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+
+def _cv_results(Ps: list, n_splits: int, scores, fit_times, score_times) -> dict:
+    """``cv_results_`` spelt as GridSearchCV spells it for the grid {"P": Ps}."""
+    results = {}
+
+    def store(key, values, splits=False):
+        values = np.asarray(values, dtype=np.float64).reshape(len(Ps), n_splits)
+        if splits:
+            for i in range(n_splits):
+                results[f"split{i}_{key}"] = values[:, i]
+        mean = values.mean(axis=1)
+        results[f"mean_{key}"] = mean
+        results[f"std_{key}"] = np.sqrt(((values - mean[:, None]) ** 2).mean(axis=1))
+        return mean
+
+    store("fit_time", fit_times)
+    store("score_time", score_times)
+    results["param_P"] = np.ma.MaskedArray(np.asarray(Ps), mask=np.zeros(len(Ps), bool))
+    results["params"] = [{"P": P} for P in Ps]
+    mean = store("test_score", scores, splits=True)
+    if np.isnan(mean).all():
+        rank = np.ones(len(Ps), dtype=np.int32)
+    else:
+        # As GridSearchCV: failed candidates tie with the worst.
+        rank = rankdata(-np.nan_to_num(mean, nan=np.nanmin(mean) - 1), method="min")
+    results["rank_test_score"] = rank.astype(np.int32)
+    return results
+
+
+_SHARED_DOC = """
+    Ps : sequence of int, default=(0, 1, 2, 4, 8)
+        Numbers of ReLU units to compare (each in [0, M], no repeats).
+    M : int, default=16
+        Number of latent units of every model.
+    cv : int, cross-validation generator or iterable, default=5
+        As in GridSearchCV: an int gives {splitter} with that many folds.
+    scoring : str, callable or None, default=None
+        As in GridSearchCV; None uses the estimator's ``score`` ({metric}).
+    refit : {{"minimal", "best"}}, default="minimal"
+        "minimal" picks the smallest P within one standard error of the best
+        mean score (:func:`sk_alrnn.model_selection.minimal_P_refit`);
+        "best" the best mean score.
+    random_state : int, RandomState instance or None, default=None
+        Passed to every model as GridSearchCV would: each (P, fold) model
+        starts from the weights and minibatch order of the plain estimator
+        with this random_state.
+    max_memory_mb : float, default=1024.0
+        Budget for the batched training buffers; models beyond it are trained
+        in several groups one after another (reported at verbose=1).
+    lr, max_epochs, batch_size, max_grad_norm, optimizer, verbose
+        As for the plain estimator; ``optimizer`` must be torch.optim.Adam or
+        torch.optim.SGD.
+    **kwargs
+        ``optimizer__*``, ``iterator_train__*``, ``iterator_valid__*``,
+        ``device`` and ``warm_start``; other skorch parameters raise ValueError
+        at fit (use GridSearchCV for them).
+"""
+
+_SHARED_ATTRIBUTES = """
+    P_ : int
+        The chosen number of ReLU units.
+    cv_results_ : dict of ndarrays
+        As GridSearchCV's for the grid {{"P": Ps}}: ``params``, ``param_P``,
+        ``split<i>_test_score``, ``mean/std/rank_test_score``,
+        ``mean/std_fit_time`` (each model's share of its batched group's
+        wall time) and ``mean/std_score_time``.
+    best_estimator_ : {plain}
+        P = P_, refit on all of X.
+    best_index_ : int
+    best_score_ : float
+        Mean cross-validated score of P_.
+    best_params_ : dict
+    n_splits_ : int
+    n_features_in_ : int
+"""
+
+
+class ALRNNClassifierCV(ClassifierMixin, _SweepCVBase):
+    __doc__ = f"""AL-RNN classifier with the number of ReLU units P chosen by cross-validation.
+
+    Trains every (P, fold) model at once as one batched model (several times
+    faster than GridSearchCV over P for small networks), then refits the
+    chosen P on all data as a plain :class:`ALRNNClassifier`.
+
+    Parameters
+    ----------{_SHARED_DOC.format(splitter="StratifiedKFold", metric="accuracy")}
+    Attributes
+    ----------{_SHARED_ATTRIBUTES.format(plain="ALRNNClassifier")}
+    classes_ : ndarray of shape (n_classes,)
+
+    See Also
+    --------
+    ALRNNClassifier, sk_alrnn.model_selection.sweep_P
+
+    Notes
+    -----
+    Model k of the batch ends with the weights a standalone ALRNNClassifier
+    fit on its fold would reach (same initial weights and minibatch order;
+    float32 rounding aside), so ``cv_results_`` estimates what GridSearchCV
+    estimates.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.randn(40, 8, 2)
+    >>> y = np.where(X[:, :, 0].sum(axis=1) > 0, "up", "down")
+    >>> clf = ALRNNClassifierCV(Ps=(0, 1), M=4, cv=2, max_epochs=2, random_state=0).fit(X, y)
+    >>> clf.P_ in (0, 1), sorted(clf.cv_results_["params"][0])
+    (True, ['P'])
+    >>> clf.predict(X).shape
+    (40,)
+    """
+    _plain_class = ALRNNClassifier
+
+    @property
+    def classes_(self):
+        return self._fitted().classes_
+
+    def predict_proba(self, X):
+        """Class probabilities of ``best_estimator_``, shape (n_samples, n_classes)."""
+        return self._fitted().predict_proba(X)
+
+
+class ALRNNRegressorCV(RegressorMixin, _SweepCVBase):
+    __doc__ = f"""AL-RNN regressor with the number of ReLU units P chosen by cross-validation.
+
+    Sequence-to-one or per-step targets, as :class:`ALRNNRegressor`.  Trains
+    every (P, fold) model at once as one batched model, then refits the
+    chosen P on all data as a plain ALRNNRegressor.
+
+    Parameters
+    ----------{_SHARED_DOC.format(splitter="KFold", metric="R^2")}
+    Attributes
+    ----------{_SHARED_ATTRIBUTES.format(plain="ALRNNRegressor")}
+    See Also
+    --------
+    ALRNNRegressor, sk_alrnn.model_selection.sweep_P
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.randn(40, 8, 2)
+    >>> y = X[:, :, 0].sum(axis=1)
+    >>> reg = ALRNNRegressorCV(Ps=(0, 2), M=4, cv=2, max_epochs=2, random_state=0).fit(X, y)
+    >>> reg.best_estimator_.P == reg.P_
+    True
+    >>> reg.predict(X).shape
+    (40,)
+    """
+    _plain_class = ALRNNRegressor
