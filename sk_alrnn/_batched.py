@@ -39,11 +39,12 @@ class BatchedProblem:
 
     Attributes
     ----------
-    values : Tensor of shape (n, T, F), float32
+    values : Tensor of shape (T, n, F), float32
+        Time-major, the kernel's layout (see :func:`batched_scan`).
     lengths : Tensor of shape (n,), int64
     targets : Tensor
         (n,) int64 class indices (classification), (n, O) float32, or
-        (n, T, O) float32 for per-step regression targets.
+        (T, n, O) float32 for per-step regression targets.
     classification : bool
     sequence_output : bool
     """
@@ -79,18 +80,15 @@ def plan_groups(Ps: Sequence[int], M: int, n_features: int, n_steps: int, batch_
 
 def _outputs(params: dict, mask: Tensor, P_max: int, X: Tensor, lengths: Tensor,
              sequence_output: bool) -> Tensor:
-    """Outputs (K, B, O) or (K, B, T, O) of K models on their minibatches X (K, B, T, F)."""
-    K, B, T, n_features = X.shape
-    M = params["a"].shape[1]
-    drive = torch.baddbmm(params["h"][:, None, :], X.reshape(K, B * T, n_features),
-                          params["C"].transpose(1, 2)).view(K, B, T, M)
+    """Outputs (K, B, O) or (T, K, B, O) of K models on their minibatches X (T, K, B, F)."""
+    T, K, B, _ = X.shape
+    drive = torch.matmul(X, params["C"].transpose(1, 2)).add_(params["h"][:, None, :])
     Z = batched_scan(drive, step_matrix(params["a"], params["W"], mask, P_max), P_max)
     readout = params["B"].transpose(1, 2)
     if sequence_output:
-        flat = Z.reshape(K, B * T, M)
-        return torch.baddbmm(params["b"][:, None, :], flat, readout).view(K, B, T, -1)
+        return torch.matmul(Z, readout) + params["b"][:, None, :]
     last = (lengths - 1).clamp(min=0)
-    Z_last = Z[torch.arange(K)[:, None], torch.arange(B)[None, :], last]
+    Z_last = Z[last, torch.arange(K)[:, None], torch.arange(B)[None, :]]
     return torch.baddbmm(params["b"][:, None, :], Z_last, readout)
 
 
@@ -103,10 +101,10 @@ def _losses(out: Tensor, y: Tensor, weight: Tensor, lengths: Tensor,
         return (each.view(K, B) * weight).sum(1) / weight.sum(1).clamp(min=1)
     squared = (out - y).square().sum(-1)
     if problem.sequence_output:
-        steps = torch.arange(out.shape[2], device=out.device)
-        valid = (steps < lengths[..., None]) & (weight[..., None] > 0)
-        n_values = valid.sum((1, 2)).clamp(min=1) * out.shape[-1]
-        return (squared * valid).sum((1, 2)) / n_values
+        steps = torch.arange(out.shape[0], device=out.device)[:, None, None]
+        valid = (steps < lengths) & (weight > 0)
+        n_values = valid.sum((0, 2)).clamp(min=1) * out.shape[-1]
+        return (squared * valid).sum((0, 2)) / n_values
     return (squared * weight).sum(1) / (weight.sum(1).clamp(min=1) * out.shape[-1])
 
 
@@ -264,9 +262,9 @@ def train_batched(params: dict, Ps: Sequence[int], schedules: Sequence[Sequence[
         lengths = problem.lengths[idx]
         T = int(lengths[torch.as_tensor(valid[s], device=device)].max())
         weight = torch.as_tensor(valid[s] & active[:, None], dtype=torch.float32, device=device)
-        out = _outputs(params, mask, P_max, problem.values[idx, :T], lengths,
+        out = _outputs(params, mask, P_max, problem.values[:T, idx], lengths,
                        problem.sequence_output)
-        y = problem.targets[idx, :T] if problem.sequence_output else problem.targets[idx]
+        y = problem.targets[:T, idx] if problem.sequence_output else problem.targets[idx]
         losses = _losses(out, y, weight, lengths, problem)
         finite = torch.isfinite(losses).cpu().numpy()
         failed |= active & ~finite

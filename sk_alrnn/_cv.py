@@ -49,6 +49,11 @@ class _IndexDataset(torch.utils.data.Dataset):
     def __getitem__(self, i: int) -> int:
         return i
 
+    def __getitems__(self, rows: list) -> np.ndarray:
+        # One call per minibatch instead of one per row: 25 models x 4 epochs of
+        # 800 rows took 0.8 s row by row.
+        return np.asarray(rows, dtype=np.int64)
+
 
 class _SweepCVBase(BaseEstimator):
     """Shared fit logic; subclasses set ``_plain_class``."""
@@ -207,10 +212,13 @@ class _SweepCVBase(BaseEstimator):
             targets = np.where(classes[position] == y, position, -1).astype(np.int64)
         else:
             targets = full_target
+            if est._sequence_output_:
+                targets = targets.transpose(1, 0, 2)
+        # Time-major once here, so every minibatch is gathered in the kernel's layout.
         return BatchedProblem(
-            values=torch.as_tensor(batch.values, device=device),
+            values=torch.as_tensor(batch.values.transpose(1, 0, 2).copy(), device=device),
             lengths=torch.as_tensor(batch.lengths, device=device),
-            targets=torch.as_tensor(targets, device=device),
+            targets=torch.as_tensor(np.ascontiguousarray(targets), device=device),
             classification=is_classifier(self),
             sequence_output=bool(est._sequence_output_),
         )

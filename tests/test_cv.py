@@ -28,7 +28,7 @@ def test_batched_scan_gradcheck_float64(Ps):
     g = torch.Generator().manual_seed(0)
     K, B, T, M_ = len(Ps), 3, 6, 5
     mask, P_max = relu_mask(Ps, M_), max(Ps)
-    drive = torch.randn(K, B, T, M_, generator=g, dtype=torch.float64).requires_grad_()
+    drive = torch.randn(T, K, B, M_, generator=g, dtype=torch.float64).requires_grad_()
     a = (0.9 * torch.rand(K, M_, generator=g, dtype=torch.float64)).requires_grad_()
     W = (0.4 * torch.randn(K, M_, M_, generator=g, dtype=torch.float64)).requires_grad_()
 
@@ -84,7 +84,8 @@ def test_each_model_ends_with_its_standalone_weights(sequences, optimizer, extra
             schedules.append([train[p[i:i + 16]] for p in perms for i in range(0, len(p), 16)])
             Ps.append(P)
     params = {n: torch.stack([w[n] for w in inits]) for n in PARAM_NAMES}
-    problem = BatchedProblem(torch.as_tensor(X), torch.full((len(X),), 7),
+    problem = BatchedProblem(torch.as_tensor(X).transpose(0, 1).contiguous(),
+                             torch.full((len(X),), 7),
                              torch.as_tensor((y == "up").astype(np.int64)), True, False)
     failed = train_batched(params, Ps, schedules, problem, optimizer=optimizer, lr=kw["lr"],
                            optimizer_kwargs={"momentum": 0.9} if extra else {},
