@@ -8,7 +8,7 @@ For each (n, T, M) the three searches see the same data, Ps, cv folds,
 epochs, batch size, lr and random_state, and all refit the chosen P on all
 data with the one-standard-error rule (GridSearchCV gets ``minimal_P_refit``
 as ``refit``).  They run one after another in one process (GridSearchCV with
-``n_jobs=2`` in two loky workers of one thread each); the wall time of each
+``n_jobs=2`` in two loky workers of one thread each, started by an untimed warm-up); the wall time of each
 whole ``fit`` is the median over ``--repeats`` rounds.  Besides the times, the
 chosen P and the mean CV score of every P are printed for both, to show the
 batched engine estimates what GridSearchCV estimates.
@@ -70,6 +70,11 @@ def main(argv=None):
     print(f"torch {torch.__version__}, 1 thread per process, epochs={args.epochs}, "
           f"batch_size={args.batch_size}, Ps={args.Ps}, cv={args.cv}, "
           f"median of {args.repeats} fits, seconds")
+    # Untimed warm-up: torch's first calls and the two loky workers' start-up
+    # (the workers are reused by every later GridSearchCV(n_jobs=2)).
+    X_small, y_small = make_data(60, 5)
+    for search in searches(8, argparse.Namespace(**{**vars(args), "epochs": 1})).values():
+        search.fit(X_small, y_small)
     for n, T, M in sizes:
         X, y = make_data(n, T)
         times, fitted = {}, {}

@@ -334,44 +334,57 @@ def _cv_results(Ps: list, n_splits: int, scores, fit_times, score_times) -> dict
     return results
 
 
-_SHARED_DOC = """
+class ALRNNClassifierCV(ClassifierMixin, _SweepCVBase):
+    """AL-RNN classifier with the number of ReLU units P chosen by cross-validation.
+
+    Trains every (P, fold) model at once as one batched model, then refits the
+    chosen P on all data as a plain :class:`ALRNNClassifier`.  Inputs, labels
+    and input errors are those of ALRNNClassifier.
+
+    Parameters
+    ----------
     Ps : sequence of int, default=(0, 1, 2, 4, 8)
         Numbers of ReLU units to compare (each in [0, M], no repeats).
     M : int, default=16
         Number of latent units of every model.
     cv : int, cross-validation generator or iterable, default=5
-        As in GridSearchCV: an int gives {splitter} with that many folds.
+        As in GridSearchCV: an int gives StratifiedKFold with that many folds.
     scoring : str, callable or None, default=None
-        As in GridSearchCV; None uses the estimator's ``score`` ({metric}).
-    refit : {{"minimal", "best"}}, default="minimal"
+        As in GridSearchCV; None uses the estimator's ``score`` (accuracy).
+    refit : {"minimal", "best"}, default="minimal"
         "minimal" picks the smallest P within one standard error of the best
         mean score (:func:`sk_alrnn.model_selection.minimal_P_refit`);
         "best" the best mean score.
     random_state : int, RandomState instance or None, default=None
-        Passed to every model as GridSearchCV would: each (P, fold) model
+        Given to every model as GridSearchCV gives it: each (P, fold) model
         starts from the weights and minibatch order of the plain estimator
         with this random_state.
     max_memory_mb : float, default=1024.0
-        Budget for the batched training buffers; models beyond it are trained
-        in several groups one after another (reported at verbose=1).
-    lr, max_epochs, batch_size, max_grad_norm, optimizer, verbose
-        As for the plain estimator; ``optimizer`` must be torch.optim.Adam or
-        torch.optim.SGD.
+        Budget for the batched training buffers; when all models would need
+        more, they are trained in groups one after another (said at verbose=1).
+    lr : float, default=3e-3
+    max_epochs : int, default=100
+    batch_size : int, default=64
+    max_grad_norm : float or None, default=1.0
+        Gradient-norm clipping, applied to each model's own gradient.
+    optimizer : torch.optim.Adam or torch.optim.SGD, default=torch.optim.Adam
+    verbose : int, default=0
+        1 prints the engine's progress and any split into groups.
     **kwargs
         ``optimizer__*``, ``iterator_train__*``, ``iterator_valid__*``,
-        ``device`` and ``warm_start``; other skorch parameters raise ValueError
-        at fit (use GridSearchCV for them).
-"""
+        ``device`` and ``warm_start``, as for the plain estimator; other skorch
+        parameters raise ValueError at fit (use GridSearchCV for them).
 
-_SHARED_ATTRIBUTES = """
+    Attributes
+    ----------
     P_ : int
         The chosen number of ReLU units.
     cv_results_ : dict of ndarrays
-        As GridSearchCV's for the grid {{"P": Ps}}: ``params``, ``param_P``,
+        As GridSearchCV's for the grid {"P": Ps}: ``params``, ``param_P``,
         ``split<i>_test_score``, ``mean/std/rank_test_score``,
-        ``mean/std_fit_time`` (each model's share of its batched group's
-        wall time) and ``mean/std_score_time``.
-    best_estimator_ : {plain}
+        ``mean/std_fit_time`` (each model's share of its batched group's wall
+        time) and ``mean/std_score_time``.
+    best_estimator_ : ALRNNClassifier
         P = P_, refit on all of X.
     best_index_ : int
     best_score_ : float
@@ -379,20 +392,6 @@ _SHARED_ATTRIBUTES = """
     best_params_ : dict
     n_splits_ : int
     n_features_in_ : int
-"""
-
-
-class ALRNNClassifierCV(ClassifierMixin, _SweepCVBase):
-    __doc__ = f"""AL-RNN classifier with the number of ReLU units P chosen by cross-validation.
-
-    Trains every (P, fold) model at once as one batched model (several times
-    faster than GridSearchCV over P for small networks), then refits the
-    chosen P on all data as a plain :class:`ALRNNClassifier`.
-
-    Parameters
-    ----------{_SHARED_DOC.format(splitter="StratifiedKFold", metric="accuracy")}
-    Attributes
-    ----------{_SHARED_ATTRIBUTES.format(plain="ALRNNClassifier")}
     classes_ : ndarray of shape (n_classes,)
 
     See Also
@@ -401,10 +400,10 @@ class ALRNNClassifierCV(ClassifierMixin, _SweepCVBase):
 
     Notes
     -----
-    Model k of the batch ends with the weights a standalone ALRNNClassifier
-    fit on its fold would reach (same initial weights and minibatch order;
-    float32 rounding aside), so ``cv_results_`` estimates what GridSearchCV
-    estimates.
+    Model k of the batch ends with the weights a standalone ALRNNClassifier fit
+    on its fold reaches (same initial weights and minibatch order, float32
+    rounding aside), so ``cv_results_`` estimates what GridSearchCV estimates;
+    each fold is scored on its held-out part.
 
     Examples
     --------
@@ -418,6 +417,7 @@ class ALRNNClassifierCV(ClassifierMixin, _SweepCVBase):
     >>> clf.predict(X).shape
     (40,)
     """
+
     _plain_class = ALRNNClassifier
 
     @property
@@ -430,16 +430,64 @@ class ALRNNClassifierCV(ClassifierMixin, _SweepCVBase):
 
 
 class ALRNNRegressorCV(RegressorMixin, _SweepCVBase):
-    __doc__ = f"""AL-RNN regressor with the number of ReLU units P chosen by cross-validation.
+    """AL-RNN regressor with the number of ReLU units P chosen by cross-validation.
 
-    Sequence-to-one or per-step targets, as :class:`ALRNNRegressor`.  Trains
-    every (P, fold) model at once as one batched model, then refits the
-    chosen P on all data as a plain ALRNNRegressor.
+    Trains every (P, fold) model at once as one batched model, then refits the
+    chosen P on all data as a plain :class:`ALRNNRegressor`.  Inputs, targets
+    (per sequence or per step) and input errors are those of ALRNNRegressor.
 
     Parameters
-    ----------{_SHARED_DOC.format(splitter="KFold", metric="R^2")}
+    ----------
+    Ps : sequence of int, default=(0, 1, 2, 4, 8)
+        Numbers of ReLU units to compare (each in [0, M], no repeats).
+    M : int, default=16
+        Number of latent units of every model.
+    cv : int, cross-validation generator or iterable, default=5
+        As in GridSearchCV: an int gives KFold with that many folds.
+    scoring : str, callable or None, default=None
+        As in GridSearchCV; None uses the estimator's ``score`` (R^2).
+    refit : {"minimal", "best"}, default="minimal"
+        "minimal" picks the smallest P within one standard error of the best
+        mean score (:func:`sk_alrnn.model_selection.minimal_P_refit`);
+        "best" the best mean score.
+    random_state : int, RandomState instance or None, default=None
+        Given to every model as GridSearchCV gives it: each (P, fold) model
+        starts from the weights and minibatch order of the plain estimator
+        with this random_state.
+    max_memory_mb : float, default=1024.0
+        Budget for the batched training buffers; when all models would need
+        more, they are trained in groups one after another (said at verbose=1).
+    lr : float, default=3e-3
+    max_epochs : int, default=100
+    batch_size : int, default=64
+    max_grad_norm : float or None, default=1.0
+        Gradient-norm clipping, applied to each model's own gradient.
+    optimizer : torch.optim.Adam or torch.optim.SGD, default=torch.optim.Adam
+    verbose : int, default=0
+        1 prints the engine's progress and any split into groups.
+    **kwargs
+        ``optimizer__*``, ``iterator_train__*``, ``iterator_valid__*``,
+        ``device`` and ``warm_start``, as for the plain estimator; other skorch
+        parameters raise ValueError at fit (use GridSearchCV for them).
+
     Attributes
-    ----------{_SHARED_ATTRIBUTES.format(plain="ALRNNRegressor")}
+    ----------
+    P_ : int
+        The chosen number of ReLU units.
+    cv_results_ : dict of ndarrays
+        As GridSearchCV's for the grid {"P": Ps}: ``params``, ``param_P``,
+        ``split<i>_test_score``, ``mean/std/rank_test_score``,
+        ``mean/std_fit_time`` (each model's share of its batched group's wall
+        time) and ``mean/std_score_time``.
+    best_estimator_ : ALRNNRegressor
+        P = P_, refit on all of X.
+    best_index_ : int
+    best_score_ : float
+        Mean cross-validated score of P_.
+    best_params_ : dict
+    n_splits_ : int
+    n_features_in_ : int
+
     See Also
     --------
     ALRNNRegressor, sk_alrnn.model_selection.sweep_P
@@ -456,4 +504,5 @@ class ALRNNRegressorCV(RegressorMixin, _SweepCVBase):
     >>> reg.predict(X).shape
     (40,)
     """
+
     _plain_class = ALRNNRegressor
