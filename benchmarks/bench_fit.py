@@ -12,7 +12,9 @@ the last step (all sequences have the same length here).  Besides the whole
 ``fit`` time, the sum of skorch's per-epoch ``dur`` (training + validation
 passes only) is reported: ALRNNClassifier.fit also summarises the regimes
 visited on all of X after training (``regimes_``), which nn.RNN has no
-counterpart for.  One untimed warm-up fit per estimator comes first.
+counterpart for.  ``predict`` on all n training sequences is timed after each
+fit (skorch's default: batches of ``batch_size`` for the baseline).  One
+untimed warm-up fit per estimator comes first.
 """
 from __future__ import annotations
 
@@ -82,16 +84,20 @@ def main(argv=None):
     for B, T, M in shapes:
         P = args.P if args.P is not None else M // 4
         X, y = make_data(args.n_samples, T, args.F)
-        times = {(name, part): [] for name in ("alrnn", "rnn") for part in ("fit", "epochs")}
+        parts = ("fit", "epochs", "predict")
+        times = {(name, part): [] for name in ("alrnn", "rnn") for part in parts}
         for round_ in range(args.repeats + 1):   # round 0 is warm-up
             for name, est in estimators(B, M, P, args).items():
                 t0 = time.perf_counter()
                 est.fit(X, y)
+                t1 = time.perf_counter()
+                est.predict(X)
                 if round_:
-                    times[name, "fit"].append(time.perf_counter() - t0)
+                    times[name, "fit"].append(t1 - t0)
                     times[name, "epochs"].append(sum(est.history[:, "dur"]))
+                    times[name, "predict"].append(time.perf_counter() - t1)
         med = {k: statistics.median(v) for k, v in times.items()}
-        for part in ("fit", "epochs"):
+        for part in parts:
             ours, theirs = med["alrnn", part], med["rnn", part]
             print(f"({B},{T},{M})".ljust(16) + f"{P:<5}{part:7}{ours:8.2f} {theirs:8.2f}"
                   f"  {ours / theirs:8.2f}")

@@ -139,8 +139,9 @@ class _SweepCVBase(BaseEstimator):
         name = type(self).__name__
         batch = as_padded(X, estimator_name=name)
         full_target, _ = template._validate_targets(y, batch, True, None)
-        cv = check_cv(self.cv, y if is_classifier(self) else None, classifier=is_classifier(self))
-        splits = list(cv.split(X, y if is_classifier(self) else None, groups))
+        # As GridSearchCV: an int cv is stratified on y for the classifier only.
+        cv = check_cv(self.cv, y, classifier=is_classifier(self))
+        splits = list(cv.split(X, y, groups))
         views = [self._model_view(template, P, X, y, train) for P in Ps for train, _ in splits]
         fit_times = self._train(views, Ps, splits, batch, y, full_target)
         scores, score_times = self._score(views, X, y, splits)
