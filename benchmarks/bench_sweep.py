@@ -13,6 +13,7 @@ whole ``fit`` is the median over ``--repeats`` rounds.  Besides the times, the
 chosen P and the mean CV score of every P are printed for both, to show the
 batched engine estimates what GridSearchCV estimates.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,16 +41,22 @@ def make_data(n, T, F=4, seed=0):
 
 
 def searches(M, args):
-    common = dict(max_epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                  random_state=0)
+    common = {
+        "max_epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "lr": args.lr,
+        "random_state": 0,
+    }
     Ps = tuple(args.Ps)
     plain = ALRNNClassifier(M=M, **common)
     return {
         "ALRNNClassifierCV": ALRNNClassifierCV(Ps=Ps, M=M, cv=args.cv, **common),
-        "GridSearchCV n_jobs=1": GridSearchCV(plain, {"P": list(Ps)}, cv=args.cv,
-                                              refit=minimal_P_refit, n_jobs=1),
-        "GridSearchCV n_jobs=2": GridSearchCV(plain, {"P": list(Ps)}, cv=args.cv,
-                                              refit=minimal_P_refit, n_jobs=2),
+        "GridSearchCV n_jobs=1": GridSearchCV(
+            plain, {"P": list(Ps)}, cv=args.cv, refit=minimal_P_refit, n_jobs=1
+        ),
+        "GridSearchCV n_jobs=2": GridSearchCV(
+            plain, {"P": list(Ps)}, cv=args.cv, refit=minimal_P_refit, n_jobs=2
+        ),
     }
 
 
@@ -62,18 +69,27 @@ def main(argv=None):
     parser.add_argument("--Ps", type=int, nargs="+", default=[0, 1, 2, 4, 8])
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--sizes", default=None, help="e.g. '1000,20,16;500,200,64'")
-    parser.add_argument("--json", default=None, help="append one JSON line per size here")
+    parser.add_argument(
+        "--json", default=None, help="append one JSON line per size here"
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    sizes = SIZES if args.sizes is None else [
-        tuple(map(int, s.split(","))) for s in args.sizes.split(";")]
-    print(f"torch {torch.__version__}, 1 thread per process, epochs={args.epochs}, "
-          f"batch_size={args.batch_size}, Ps={args.Ps}, cv={args.cv}, "
-          f"median of {args.repeats} fits, seconds")
+    sizes = (
+        SIZES
+        if args.sizes is None
+        else [tuple(map(int, s.split(","))) for s in args.sizes.split(";")]
+    )
+    print(
+        f"torch {torch.__version__}, 1 thread per process, epochs={args.epochs}, "
+        f"batch_size={args.batch_size}, Ps={args.Ps}, cv={args.cv}, "
+        f"median of {args.repeats} fits, seconds"
+    )
     # Untimed warm-up: torch's first calls and the two loky workers' start-up
     # (the workers are reused by every later GridSearchCV(n_jobs=2)).
     X_small, y_small = make_data(60, 5)
-    for search in searches(8, argparse.Namespace(**{**vars(args), "epochs": 1})).values():
+    for search in searches(
+        8, argparse.Namespace(**{**vars(args), "epochs": 1})
+    ).values():
         search.fit(X_small, y_small)
     for n, T, M in sizes:
         X, y = make_data(n, T)
@@ -85,12 +101,22 @@ def main(argv=None):
                 times.setdefault(name, []).append(time.perf_counter() - start)
         med = {name: statistics.median(t) for name, t in times.items()}
         ours = med["ALRNNClassifierCV"]
-        row = {"n": n, "T": T, "M": M, "epochs": args.epochs, "seconds": med,
-               "ratio_vs_n_jobs_1": ours / med["GridSearchCV n_jobs=1"],
-               "ratio_vs_n_jobs_2": ours / med["GridSearchCV n_jobs=2"]}
+        row = {
+            "n": n,
+            "T": T,
+            "M": M,
+            "epochs": args.epochs,
+            "seconds": med,
+            "ratio_vs_n_jobs_1": ours / med["GridSearchCV n_jobs=1"],
+            "ratio_vs_n_jobs_2": ours / med["GridSearchCV n_jobs=2"],
+        }
         for name, search in fitted.items():
-            row[f"{name} chosen P"] = int(search.cv_results_["param_P"][search.best_index_])
-            row[f"{name} mean_test_score"] = search.cv_results_["mean_test_score"].round(4).tolist()
+            row[f"{name} chosen P"] = int(
+                search.cv_results_["param_P"][search.best_index_]
+            )
+            row[f"{name} mean_test_score"] = (
+                search.cv_results_["mean_test_score"].round(4).tolist()
+            )
         print(json.dumps(row))
         if args.json:
             with open(args.json, "a") as handle:

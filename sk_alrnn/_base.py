@@ -247,6 +247,18 @@ class SequenceNet:
         return self._fit(X, y, reset=reset, fit_params=fit_params, classes=classes)
 
     def _fit(self, X, y, *, reset: bool, fit_params: dict, classes=None):
+        with self._fitting(X, y, reset=reset, classes=classes) as (batch, target):
+            super().partial_fit(SequenceDataset(batch, target), target, **fit_params)
+        return self
+
+    @contextlib.contextmanager
+    def _fitting(self, X, y, *, reset: bool, classes=None):
+        """Validate, then (if ``reset``) initialise; yield ``(batch, target)`` with the
+        per-fit generator live, as the training loop sees it.
+
+        The sweep engine (``_cv``) uses this to set up each (P, fold) model
+        exactly as its own fit would, then trains the models batched.
+        """
         self._check_params()
         n_features = None if reset else self.n_features_in_
         batch = as_padded(X, n_features=n_features, estimator_name=type(self).__name__)
@@ -259,10 +271,9 @@ class SequenceNet:
                 for name, value in learned.items():
                     setattr(self, name, value)
                 self.initialize()
-            super().partial_fit(SequenceDataset(batch, target), target, **fit_params)
+            yield batch, target
         finally:
             del self._generator
-        return self
 
     def _fit_generator(self) -> torch.Generator | None:
         if self.random_state is None:

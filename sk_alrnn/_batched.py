@@ -14,12 +14,13 @@ model k's update equals ``torch.optim.Adam`` / ``SGD`` plus skorch's
 ``GradientNormClipping`` on that model alone (tests/test_cv.py checks the
 weights to float32 tolerance).
 """
+
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence
 
 import numpy as np
 import torch
@@ -56,8 +57,14 @@ class BatchedProblem:
     sequence_output: bool
 
 
-def plan_groups(Ps: Sequence[int], M: int, n_features: int, n_steps: int, batch_size: int,
-                max_memory_mb: float) -> list:
+def plan_groups(
+    Ps: Sequence[int],
+    M: int,
+    n_features: int,
+    n_steps: int,
+    batch_size: int,
+    max_memory_mb: float,
+) -> list:
     """Split model indices into groups whose training buffers fit ``max_memory_mb``.
 
     Models are sorted by P so a group's state width M + max(P) stays small.
@@ -78,10 +85,16 @@ def plan_groups(Ps: Sequence[int], M: int, n_features: int, n_steps: int, batch_
     return groups
 
 
-def _outputs(params: dict, mask: Tensor, P_max: int, X: Tensor, lengths: Tensor,
-             sequence_output: bool) -> Tensor:
+def _outputs(
+    params: dict,
+    mask: Tensor,
+    P_max: int,
+    X: Tensor,
+    lengths: Tensor,
+    sequence_output: bool,
+) -> Tensor:
     """Outputs (K, B, O) or (T, K, B, O) of K models on their minibatches X (T, K, B, F)."""
-    T, K, B, _ = X.shape
+    _T, K, B, _ = X.shape
     drive = torch.matmul(X, params["C"].transpose(1, 2)).add_(params["h"][:, None, :])
     Z = batched_scan(drive, step_matrix(params["a"], params["W"], mask, P_max), P_max)
     readout = params["B"].transpose(1, 2)
@@ -92,8 +105,9 @@ def _outputs(params: dict, mask: Tensor, P_max: int, X: Tensor, lengths: Tensor,
     return torch.baddbmm(params["b"][:, None, :], Z_last, readout)
 
 
-def _losses(out: Tensor, y: Tensor, weight: Tensor, lengths: Tensor,
-            problem: BatchedProblem) -> Tensor:
+def _losses(
+    out: Tensor, y: Tensor, weight: Tensor, lengths: Tensor, problem: BatchedProblem
+) -> Tensor:
     """Each model's mean loss over its own valid samples (and steps): shape (K,)."""
     if problem.classification:
         K, B, O = out.shape
@@ -108,7 +122,7 @@ def _losses(out: Tensor, y: Tensor, weight: Tensor, lengths: Tensor,
     return (squared * weight).sum(1) / (weight.sum(1).clamp(min=1) * out.shape[-1])
 
 
-def _clip(grads: list, max_norm: Optional[float]) -> None:
+def _clip(grads: list, max_norm: float | None) -> None:
     """Per-model gradient-norm clipping, as ``torch.nn.utils.clip_grad_norm_`` on each model."""
     if max_norm is None:
         return
@@ -122,8 +136,14 @@ def _clip(grads: list, max_norm: Optional[float]) -> None:
 class _BatchedAdam:
     """``torch.optim.Adam`` (no amsgrad) on stacked tensors, one step count per model."""
 
-    def __init__(self, params: list, lr: float, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0):
+    def __init__(
+        self,
+        params: list,
+        lr: float,
+        betas=(0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ):
         self.params, self.lr, self.betas, self.eps = params, lr, betas, eps
         self.weight_decay = weight_decay
         self.exp_avg = [torch.zeros_like(p) for p in params]
@@ -145,7 +165,9 @@ class _BatchedAdam:
                 new_m = m.lerp(g, 1 - beta1)
                 new_v = v.mul(beta2).addcmul_(g, g, value=1 - beta2)
                 denom = (new_v.sqrt() / bc2_sqrt.view(shape)).add_(self.eps)
-                _assign(p, p.addcdiv(new_m * -step_size.view(shape), denom), keep, shape)
+                _assign(
+                    p, p.addcdiv(new_m * -step_size.view(shape), denom), keep, shape
+                )
                 _assign(m, new_m, keep, shape)
                 _assign(v, new_v, keep, shape)
 
@@ -153,9 +175,21 @@ class _BatchedAdam:
 class _BatchedSGD:
     """``torch.optim.SGD`` (momentum, dampening, weight decay, nesterov) on stacked tensors."""
 
-    def __init__(self, params: list, lr: float, momentum: float = 0.0, dampening: float = 0.0,
-                 weight_decay: float = 0.0, nesterov: bool = False):
-        self.params, self.lr, self.momentum, self.dampening = params, lr, momentum, dampening
+    def __init__(
+        self,
+        params: list,
+        lr: float,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+    ):
+        self.params, self.lr, self.momentum, self.dampening = (
+            params,
+            lr,
+            momentum,
+            dampening,
+        )
         self.weight_decay, self.nesterov = weight_decay, nesterov
         self.buffers = [torch.zeros_like(p) for p in params]
         self.steps = np.zeros(params[0].shape[0])
@@ -174,13 +208,19 @@ class _BatchedSGD:
                     later = buf.mul(self.momentum).add_(g, alpha=1 - self.dampening)
                     new_buf = torch.where(first.view(shape), g, later)
                     _assign(buf, new_buf, keep, shape)
-                    g = g.add(new_buf, alpha=self.momentum) if self.nesterov else new_buf
+                    g = (
+                        g.add(new_buf, alpha=self.momentum)
+                        if self.nesterov
+                        else new_buf
+                    )
                 _assign(p, p - self.lr * g, keep, shape)
 
 
-def _assign(target: Tensor, value: Tensor, keep: Optional[Tensor], shape: tuple) -> None:
+def _assign(target: Tensor, value: Tensor, keep: Tensor | None, shape: tuple) -> None:
     """target <- value for the active models only (all when ``keep`` is None)."""
-    target.copy_(value if keep is None else torch.where(keep.view(shape), value, target))
+    target.copy_(
+        value if keep is None else torch.where(keep.view(shape), value, target)
+    )
 
 
 _OPTIMIZERS = {torch.optim.Adam: _BatchedAdam, torch.optim.SGD: _BatchedSGD}
@@ -218,10 +258,18 @@ def _step_indices(schedules: Sequence[Sequence[np.ndarray]]):
     return index, valid
 
 
-def train_batched(params: dict, Ps: Sequence[int], schedules: Sequence[Sequence[np.ndarray]],
-                  problem: BatchedProblem, *, optimizer=torch.optim.Adam, lr: float = 3e-3,
-                  optimizer_kwargs: Optional[dict] = None, max_grad_norm: Optional[float] = 1.0,
-                  log=None) -> np.ndarray:
+def train_batched(
+    params: dict,
+    Ps: Sequence[int],
+    schedules: Sequence[Sequence[np.ndarray]],
+    problem: BatchedProblem,
+    *,
+    optimizer=torch.optim.Adam,
+    lr: float = 3e-3,
+    optimizer_kwargs: dict | None = None,
+    max_grad_norm: float | None = 1.0,
+    log=None,
+) -> np.ndarray:
     """Train K models in place; return a bool (K,) array, True where a model diverged.
 
     Parameters
@@ -261,22 +309,41 @@ def train_batched(params: dict, Ps: Sequence[int], schedules: Sequence[Sequence[
         idx = torch.as_tensor(index[s], device=device)
         lengths = problem.lengths[idx]
         T = int(lengths[torch.as_tensor(valid[s], device=device)].max())
-        weight = torch.as_tensor(valid[s] & active[:, None], dtype=torch.float32, device=device)
-        out = _outputs(params, mask, P_max, problem.values[:T, idx], lengths,
-                       problem.sequence_output)
-        y = problem.targets[:T, idx] if problem.sequence_output else problem.targets[idx]
+        weight = torch.as_tensor(
+            valid[s] & active[:, None], dtype=torch.float32, device=device
+        )
+        out = _outputs(
+            params,
+            mask,
+            P_max,
+            problem.values[:T, idx],
+            lengths,
+            problem.sequence_output,
+        )
+        y = (
+            problem.targets[:T, idx]
+            if problem.sequence_output
+            else problem.targets[idx]
+        )
         losses = _losses(out, y, weight, lengths, problem)
         finite = torch.isfinite(losses).cpu().numpy()
         failed |= active & ~finite
         active &= finite
-        grads = torch.autograd.grad(torch.where(torch.as_tensor(finite), losses, 0).sum(),
-                                    leaves)
+        grads = torch.autograd.grad(
+            torch.where(torch.as_tensor(finite), losses, 0).sum(), leaves
+        )
         _clip(grads, max_grad_norm)
         opt.step(grads, active)
         if log is not None and (s + 1) % report_every == 0:
-            mean = float(losses.detach()[torch.as_tensor(active)].mean()) if active.any() else math.nan
-            log(f"step {s + 1}/{len(index)}: mean loss {mean:.4g}, "
-                f"{time.perf_counter() - start:.1f} s")
+            mean = (
+                float(losses.detach()[torch.as_tensor(active)].mean())
+                if active.any()
+                else math.nan
+            )
+            log(
+                f"step {s + 1}/{len(index)}: mean loss {mean:.4g}, "
+                f"{time.perf_counter() - start:.1f} s"
+            )
     for leaf in leaves:
         leaf.requires_grad_(False)
     return failed

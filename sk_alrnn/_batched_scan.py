@@ -21,6 +21,7 @@ by ``baddbmm_`` over the model axis: one op per step for all K models.  Each
 step costs about as much wall time as one step of one small model (measured in
 benchmarks/bench_sweep.py), which is where the sweep's speed comes from.
 """
+
 from __future__ import annotations
 
 import torch
@@ -50,7 +51,7 @@ def step_matrix(a: Tensor, W: Tensor, mask: Tensor, P_max: int) -> Tensor:
     P_max : int
     """
     M = W.shape[-1]
-    relu_cols = W[:, :, M - P_max:] * mask[:, None, M - P_max:]
+    relu_cols = W[:, :, M - P_max :] * mask[:, None, M - P_max :]
     linear_cols = W * (~mask)[:, None, :] + torch.diag_embed(a)
     return torch.cat([relu_cols, linear_cols], dim=2)
 
@@ -60,7 +61,7 @@ def _forward_loop(drive: Tensor, S: Tensor, P_max: int) -> Tensor:
     T, K, B, M = drive.shape
     X = drive.new_empty(T + 1, K, B, M + P_max)
     X[0] = 0
-    X[1:, :, :, P_max:] = drive                       # d_t; z_t accumulates on it
+    X[1:, :, :, P_max:] = drive  # d_t; z_t accumulates on it
     # A bmm into a contiguous buffer plus an add costs ~18 us per step where
     # baddbmm_ into the strided z view costs ~42 us (K=25, B=64, M=16, one thread).
     ST = S.transpose(1, 2).contiguous()
@@ -76,8 +77,9 @@ def _forward_loop(drive: Tensor, S: Tensor, P_max: int) -> Tensor:
     return X
 
 
-def _backward_loop(grad_Z: Tensor, X: Tensor, S: Tensor, P_max: int,
-                   grad_S: Tensor | None) -> Tensor:
+def _backward_loop(
+    grad_Z: Tensor, X: Tensor, S: Tensor, P_max: int, grad_S: Tensor | None
+) -> Tensor:
     """Extended-state gradients G (T, K, B, M+P_max); G[t-1] = [dL/drelu(z_t,R), dL/dz_t].
 
     When ``grad_S`` is given, dL/dS_k = sum_t dL/dz_{t+1} x_t^T is accumulated
@@ -88,14 +90,14 @@ def _backward_loop(grad_Z: Tensor, X: Tensor, S: Tensor, P_max: int,
     T, K, B, M = grad_Z.shape
     G = X.new_empty(T, K, B, M + P_max)
     G[..., :P_max] = 0
-    G[..., P_max:] = grad_Z                          # direct grads; BPTT adds on them
+    G[..., P_max:] = grad_Z  # direct grads; BPTT adds on them
     gx, gz, xs = G.unbind(0), G[..., P_max:].unbind(0), X.unbind(0)
     if P_max:
         # relu'(z) from r = relu(z) >= 0: sign(r) is 1 where z > 0, else 0 (one op).
         slope = X[1:T, ..., :P_max].sign().unbind(0)
         g_R, g_r = G[..., M:].unbind(0), G[..., :P_max].unbind(0)
     for t in range(T - 1, 0, -1):
-        gx[t - 1].baddbmm_(gz[t], S)                 # dL/dx_t += dL/dz_{t+1} S
+        gx[t - 1].baddbmm_(gz[t], S)  # dL/dx_t += dL/dz_{t+1} S
         if grad_S is not None:
             grad_S.baddbmm_(gz[t].transpose(1, 2), xs[t])
         if P_max:
@@ -162,7 +164,9 @@ def batched_scan(drive: Tensor, S: Tensor, P_max: int) -> Tensor:
     return _BatchedScan.apply(drive, S, P_max)
 
 
-def _batched_scan_reference(drive: Tensor, a: Tensor, W: Tensor, mask: Tensor) -> Tensor:
+def _batched_scan_reference(
+    drive: Tensor, a: Tensor, W: Tensor, mask: Tensor
+) -> Tensor:
     """Plain autograd loop, phi by ``torch.where``: the oracle for :func:`batched_scan`."""
     z = torch.zeros_like(drive[0])
     states = []

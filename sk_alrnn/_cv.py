@@ -7,17 +7,23 @@ together by the batched engine (``_batched``), loaded back into those plain
 estimators and scored on their held-out parts with the scorer GridSearchCV
 would use.  The chosen P is refit on all the data as a plain estimator.
 """
+
 from __future__ import annotations
 
 import numbers
 import time
 import warnings
-from typing import Any
 
 import numpy as np
 import torch
 from scipy.stats import rankdata
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone, is_classifier
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    RegressorMixin,
+    clone,
+    is_classifier,
+)
 from sklearn.exceptions import FitFailedWarning
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
@@ -25,8 +31,8 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import check_is_fitted
 
 from ._batched import PARAM_NAMES, BatchedProblem, plan_groups, train_batched
-from ._data import as_padded
-from ._estimators import ALRNNClassifier, ALRNNRegressor, _check_sizes, _seeded_torch
+from ._data import as_padded, check_option, check_param, check_sizes, input_error
+from ._estimators import ALRNNClassifier, ALRNNRegressor
 from .model_selection import minimal_P_refit
 
 __all__ = ["ALRNNClassifierCV", "ALRNNRegressorCV"]
@@ -60,14 +66,32 @@ class _SweepCVBase(BaseEstimator):
 
     _plain_class: type = None
 
-    def __init__(self, Ps=(0, 1, 2, 4, 8), M=16, *, cv=5, scoring=None, refit="minimal",
-                 random_state=None, max_memory_mb=1024.0, lr=3e-3, max_epochs=100,
-                 batch_size=64, max_grad_norm=1.0, optimizer=torch.optim.Adam, verbose=0,
-                 **kwargs):
+    def __init__(
+        self,
+        Ps=(0, 1, 2, 4, 8),
+        M=16,
+        *,
+        cv=5,
+        scoring=None,
+        refit="minimal",
+        random_state=None,
+        max_memory_mb=1024.0,
+        lr=3e-3,
+        max_epochs=100,
+        batch_size=64,
+        max_grad_norm=1.0,
+        optimizer=torch.optim.Adam,
+        verbose=0,
+        **kwargs,
+    ):
         self.Ps, self.M, self.cv, self.scoring, self.refit = Ps, M, cv, scoring, refit
         self.random_state, self.max_memory_mb = random_state, max_memory_mb
         self.lr, self.max_epochs, self.batch_size = lr, max_epochs, batch_size
-        self.max_grad_norm, self.optimizer, self.verbose = max_grad_norm, optimizer, verbose
+        self.max_grad_norm, self.optimizer, self.verbose = (
+            max_grad_norm,
+            optimizer,
+            verbose,
+        )
         for name, value in kwargs.items():
             setattr(self, name, value)
         self._extra_params = sorted(kwargs)
@@ -93,31 +117,48 @@ class _SweepCVBase(BaseEstimator):
 
     def _template(self):
         """The plain estimator every model copies (its constructor checks the parameters)."""
-        return self._plain_class(M=self.M, P=0, random_state=self.random_state,
-                                 **self._training_params())
+        return self._plain_class(
+            M=self.M, P=0, random_state=self.random_state, **self._training_params()
+        )
 
     def _check_params(self) -> list:
-        if isinstance(self.Ps, (str, bytes)) or not np.iterable(self.Ps) or len(self.Ps) == 0:
-            raise ValueError(f"Ps must be a non-empty sequence of ints; got {self.Ps!r}.")
+        name = type(self).__name__
+        if (
+            isinstance(self.Ps, (str, bytes))
+            or not np.iterable(self.Ps)
+            or len(self.Ps) == 0
+        ):
+            raise input_error(
+                f"The 'Ps' parameter of {name}",
+                "be a non-empty sequence of ints",
+                repr(self.Ps),
+            )
         Ps = list(self.Ps)
         for P in Ps:
-            _check_sizes(self.M, P, type(self).__name__)
+            check_sizes(self.M, P, name)
         if len(set(Ps)) != len(Ps):
-            raise ValueError(f"Ps must not repeat a value; got {Ps}.")
-        if self.refit not in ("minimal", "best"):
-            raise ValueError(f"refit must be 'minimal' or 'best'; got {self.refit!r}.")
-        budget = self.max_memory_mb
-        if isinstance(budget, bool) or not isinstance(budget, numbers.Real) or not budget > 0:
-            raise ValueError(f"max_memory_mb must be a number > 0; got {budget!r}.")
-        unsupported = [name for name in self._extra_params
-                       if not name.startswith(_ENGINE_PREFIXES) and name not in _ENGINE_NAMES]
+            raise input_error(f"The 'Ps' parameter of {name}", "not repeat a value", Ps)
+        check_option(self.refit, "refit", name, ["minimal", "best"])
+        check_param(
+            self.max_memory_mb,
+            "max_memory_mb",
+            name,
+            target_type=numbers.Real,
+            min_val=0,
+            include_boundaries="neither",
+        )
+        unsupported = [
+            p
+            for p in self._extra_params
+            if not p.startswith(_ENGINE_PREFIXES) and p not in _ENGINE_NAMES
+        ]
         if unsupported:
             raise ValueError(
-                f"{type(self).__name__} trains all models in one batched engine, which does "
-                f"not reproduce the parameters {unsupported}. Use GridSearchCV("
+                f"{name} trains all models in one batched engine, which does not reproduce "
+                f"the parameters {unsupported}. Use GridSearchCV("
                 f"{self._plain_class.__name__}(...), {{'P': Ps}}) for them."
             )
-        return Ps
+        return [int(P) for P in Ps]
 
     # ---- fitting ----------------------------------------------------------
     def fit(self, X, y, groups=None):
@@ -138,11 +179,15 @@ class _SweepCVBase(BaseEstimator):
         template = self._template()
         name = type(self).__name__
         batch = as_padded(X, estimator_name=name)
-        full_target, _ = template._validate_targets(y, batch, True, None)
+        full_target, _ = template._validate_targets(y, batch, reset=True)
         # As GridSearchCV: an int cv is stratified on y for the classifier only.
         cv = check_cv(self.cv, y, classifier=is_classifier(self))
         splits = list(cv.split(X, y, groups))
-        views = [self._model_view(template, P, X, y, train) for P in Ps for train, _ in splits]
+        views = [
+            self._model_view(template, P, X, y, train)
+            for P in Ps
+            for train, _ in splits
+        ]
         fit_times = self._train(views, Ps, splits, batch, y, full_target)
         scores, score_times = self._score(views, X, y, splits)
         self.cv_results_ = _cv_results(Ps, len(splits), scores, fit_times, score_times)
@@ -158,18 +203,19 @@ class _SweepCVBase(BaseEstimator):
     def _model_view(self, template, P: int, X, y, train: np.ndarray) -> dict:
         """The plain estimator of one (P, fold), initialised as its own fit would do it."""
         est = clone(template).set_params(P=P)
-        batch = as_padded(_safe_indexing(X, train), estimator_name=type(est).__name__)
-        _, spec = est._validate_targets(_safe_indexing(y, train), batch, True, None)
-        with _seeded_torch(est.random_state):
-            est.n_features_in_ = batch.n_features
-            for attr, value in spec.items():
-                setattr(est, attr, value)
-            est.initialize()
+        with est._fitting(
+            _safe_indexing(X, train), _safe_indexing(y, train), reset=True
+        ):
+            # The same loader (and generator) the fit would shuffle with, over row numbers.
             loader = est.get_iterator(_IndexDataset(len(train)), training=True)
-            schedule = [train[rows.numpy()] for _ in range(est.max_epochs) for rows in loader]
+            schedule = [
+                train[rows.numpy()] for _ in range(est.max_epochs) for rows in loader
+            ]
         return {"estimator": est, "P": P, "schedule": schedule}
 
-    def _train(self, views: list, Ps: list, splits: list, batch, y, full_target) -> np.ndarray:
+    def _train(
+        self, views: list, Ps: list, splits: list, batch, y, full_target
+    ) -> np.ndarray:
         """Train all views in memory-bounded groups; return each model's share of the time."""
         template = views[0]["estimator"]
         device = template.device
@@ -178,14 +224,19 @@ class _SweepCVBase(BaseEstimator):
         n_steps, n_features = batch.values.shape[1], batch.n_features
         batch_size = max(len(b) for view in views for b in view["schedule"][:1])
         for key, members in self._output_groups(views).items():
-            problem_for[key] = self._problem(batch, y, full_target, views[members[0]], device)
+            problem_for[key] = self._problem(
+                batch, y, full_target, views[members[0]], device
+            )
             member_Ps = [views[k]["P"] for k in members]
-            groups = plan_groups(member_Ps, self.M, n_features, n_steps, batch_size,
-                                 self.max_memory_mb)
+            groups = plan_groups(
+                member_Ps, self.M, n_features, n_steps, batch_size, self.max_memory_mb
+            )
             if self.verbose and len(groups) > 1:
-                print(f"{type(self).__name__}: {len(members)} models exceed max_memory_mb="
-                      f"{self.max_memory_mb}; training them in {len(groups)} groups of sizes "
-                      f"{[len(g) for g in groups]}.")
+                print(
+                    f"{type(self).__name__}: {len(members)} models exceed max_memory_mb="
+                    f"{self.max_memory_mb}; training them in {len(groups)} groups of sizes "
+                    f"{[len(g) for g in groups]}."
+                )
             for group in groups:
                 models = [views[members[i]] for i in group]
                 seconds = self._train_group(models, problem_for[key], template)
@@ -199,7 +250,11 @@ class _SweepCVBase(BaseEstimator):
         for k, view in enumerate(views):
             est = view["estimator"]
             classes = getattr(est, "_label_encoder_", None)
-            key = (est._n_outputs_,) if classes is None else tuple(classes.classes_.tolist())
+            key = (
+                (est._n_outputs_,)
+                if classes is None
+                else tuple(classes.classes_.tolist())
+            )
             groups.setdefault(key, []).append(k)
         return groups
 
@@ -217,7 +272,9 @@ class _SweepCVBase(BaseEstimator):
                 targets = targets.transpose(1, 0, 2)
         # Time-major once here, so every minibatch is gathered in the kernel's layout.
         return BatchedProblem(
-            values=torch.as_tensor(batch.values.transpose(1, 0, 2).copy(), device=device),
+            values=torch.as_tensor(
+                batch.values.transpose(1, 0, 2).copy(), device=device
+            ),
             lengths=torch.as_tensor(batch.lengths, device=device),
             targets=torch.as_tensor(np.ascontiguousarray(targets), device=device),
             classification=is_classifier(self),
@@ -225,15 +282,25 @@ class _SweepCVBase(BaseEstimator):
         )
 
     def _train_group(self, models: list, problem: BatchedProblem, template) -> float:
-        params = {name: torch.stack([getattr(m["estimator"].module_, name).detach()
-                                     for m in models]).clone() for name in PARAM_NAMES}
+        params = {
+            name: torch.stack(
+                [getattr(m["estimator"].module_, name).detach() for m in models]
+            ).clone()
+            for name in PARAM_NAMES
+        }
         opt_kwargs = template.get_params_for("optimizer")
         log = print if self.verbose else None
         start = time.perf_counter()
         failed = train_batched(
-            params, [m["P"] for m in models], [m["schedule"] for m in models], problem,
-            optimizer=self.optimizer, lr=self.lr, optimizer_kwargs=opt_kwargs,
-            max_grad_norm=self.max_grad_norm, log=log,
+            params,
+            [m["P"] for m in models],
+            [m["schedule"] for m in models],
+            problem,
+            optimizer=self.optimizer,
+            lr=self.lr,
+            optimizer_kwargs=opt_kwargs,
+            max_grad_norm=self.max_grad_norm,
+            log=log,
         )
         seconds = time.perf_counter() - start
         for k, model in enumerate(models):
@@ -252,7 +319,9 @@ class _SweepCVBase(BaseEstimator):
                 continue
             test = splits[k % len(splits)][1]
             start = time.perf_counter()
-            scores[k] = scorer(view["estimator"], _safe_indexing(X, test), _safe_indexing(y, test))
+            scores[k] = scorer(
+                view["estimator"], _safe_indexing(X, test), _safe_indexing(y, test)
+            )
             times[k] = time.perf_counter() - start
         n_failed = sum(view["failed"] for view in views)
         if n_failed == len(views):
@@ -261,8 +330,11 @@ class _SweepCVBase(BaseEstimator):
                 f"loss). Lower lr (now {self.lr}) and standardise the inputs."
             )
         if n_failed:
-            warnings.warn(f"{n_failed} of {len(views)} fits diverged (non-finite training loss); "
-                          "their scores are NaN.", FitFailedWarning)
+            warnings.warn(
+                f"{n_failed} of {len(views)} fits diverged (non-finite training loss); "
+                "their scores are NaN.",
+                FitFailedWarning,
+            )
         return scores, times
 
     def _best_index(self) -> int:

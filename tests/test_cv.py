@@ -1,4 +1,5 @@
 """The sweep engine and ALRNNClassifierCV / ALRNNRegressorCV."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -6,9 +7,19 @@ import torch
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
 
-from sk_alrnn import ALRNNClassifier, ALRNNClassifierCV, ALRNNRegressor, ALRNNRegressorCV
+from sk_alrnn import (
+    ALRNNClassifier,
+    ALRNNClassifierCV,
+    ALRNNRegressor,
+    ALRNNRegressorCV,
+)
 from sk_alrnn._batched import PARAM_NAMES, BatchedProblem, plan_groups, train_batched
-from sk_alrnn._batched_scan import _batched_scan_reference, batched_scan, relu_mask, step_matrix
+from sk_alrnn._batched_scan import (
+    _batched_scan_reference,
+    batched_scan,
+    relu_mask,
+    step_matrix,
+)
 from sk_alrnn.model_selection import minimal_P_refit
 
 M = 4
@@ -30,12 +41,16 @@ def test_batched_scan_gradcheck_float64(Ps):
     mask, P_max = relu_mask(Ps, M_), max(Ps)
     drive = torch.randn(T, K, B, M_, generator=g, dtype=torch.float64).requires_grad_()
     a = (0.9 * torch.rand(K, M_, generator=g, dtype=torch.float64)).requires_grad_()
-    W = (0.4 * torch.randn(K, M_, M_, generator=g, dtype=torch.float64)).requires_grad_()
+    W = (
+        0.4 * torch.randn(K, M_, M_, generator=g, dtype=torch.float64)
+    ).requires_grad_()
 
     def scan(d, a, W):
         return batched_scan(d, step_matrix(a, W, mask, P_max), P_max)
 
-    torch.testing.assert_close(scan(drive, a, W), _batched_scan_reference(drive, a, W, mask))
+    torch.testing.assert_close(
+        scan(drive, a, W), _batched_scan_reference(drive, a, W, mask)
+    )
     assert torch.autograd.gradcheck(scan, (drive, a, W))
 
 
@@ -58,8 +73,12 @@ def _standalone(est_class, P, X, y, permutations, **kw):
     """Initial and final weights of a plain fit with a given minibatch order."""
     init = est_class(M=M, P=P, random_state=0, **{**kw, "max_epochs": 0}).fit(X, y)
     sampler = _FixedOrder(permutations)
-    final = est_class(M=M, P=P, random_state=0, iterator_train__sampler=sampler, **kw).fit(X, y)
-    weights = lambda est: {n: p.detach().clone() for n, p in est.module_.named_parameters()}
+    final = est_class(
+        M=M, P=P, random_state=0, iterator_train__sampler=sampler, **kw
+    ).fit(X, y)
+    weights = lambda est: {
+        n: p.detach().clone() for n, p in est.module_.named_parameters()
+    }
     return weights(init), weights(final)
 
 
@@ -69,8 +88,14 @@ def _standalone(est_class, P, X, y, permutations, **kw):
 )
 def test_each_model_ends_with_its_standalone_weights(sequences, optimizer, extra):
     X, y = sequences
-    kw = dict(max_epochs=3, batch_size=16, lr=2e-2, max_grad_norm=0.5, optimizer=optimizer,
-              **extra)
+    kw = dict(
+        max_epochs=3,
+        batch_size=16,
+        lr=2e-2,
+        max_grad_norm=0.5,
+        optimizer=optimizer,
+        **extra,
+    )
     # 33 / 32 training rows: 3 vs 2 minibatches per epoch, last ones of unequal size.
     folds = [train for train, _ in KFold(2).split(X)]
     rng = np.random.RandomState(1)
@@ -78,53 +103,85 @@ def test_each_model_ends_with_its_standalone_weights(sequences, optimizer, extra
     for P in (0, 1, M):
         for train in folds:
             perms = [rng.permutation(len(train)) for _ in range(kw["max_epochs"])]
-            init, final = _standalone(ALRNNClassifier, P, X[train], y[train], perms, **kw)
+            init, final = _standalone(
+                ALRNNClassifier, P, X[train], y[train], perms, **kw
+            )
             inits.append(init)
             finals.append(final)
-            schedules.append([train[p[i:i + 16]] for p in perms for i in range(0, len(p), 16)])
+            schedules.append(
+                [train[p[i : i + 16]] for p in perms for i in range(0, len(p), 16)]
+            )
             Ps.append(P)
     params = {n: torch.stack([w[n] for w in inits]) for n in PARAM_NAMES}
-    problem = BatchedProblem(torch.as_tensor(X).transpose(0, 1).contiguous(),
-                             torch.full((len(X),), 7),
-                             torch.as_tensor((y == "up").astype(np.int64)), True, False)
-    failed = train_batched(params, Ps, schedules, problem, optimizer=optimizer, lr=kw["lr"],
-                           optimizer_kwargs={"momentum": 0.9} if extra else {},
-                           max_grad_norm=kw["max_grad_norm"])
+    problem = BatchedProblem(
+        torch.as_tensor(X).transpose(0, 1).contiguous(),
+        torch.full((len(X),), 7),
+        torch.as_tensor((y == "up").astype(np.int64)),
+        True,
+        False,
+    )
+    failed = train_batched(
+        params,
+        Ps,
+        schedules,
+        problem,
+        optimizer=optimizer,
+        lr=kw["lr"],
+        optimizer_kwargs={"momentum": 0.9} if extra else {},
+        max_grad_norm=kw["max_grad_norm"],
+    )
     assert not failed.any()
     for k, final in enumerate(finals):
         for name in PARAM_NAMES:
             assert not torch.equal(params[name][k], inits[k][name]) or name == "h"
-            torch.testing.assert_close(params[name][k], final[name], rtol=1e-4, atol=1e-5)
+            torch.testing.assert_close(
+                params[name][k], final[name], rtol=1e-4, atol=1e-5
+            )
 
 
 def test_classifier_cv_scores_equal_grid_search(sequences):
     X, y = sequences
-    kw = dict(max_epochs=2, batch_size=16, lr=1e-2, iterator_train__shuffle=True)
+    kw = {
+        "max_epochs": 2,
+        "batch_size": 16,
+        "lr": 1e-2,
+        "iterator_train__shuffle": True,
+    }
     sweep = ALRNNClassifierCV(Ps=(0, 1, M), M=M, cv=3, random_state=0, **kw).fit(X, y)
-    grid = GridSearchCV(ALRNNClassifier(M=M, random_state=0, **kw), {"P": [0, 1, M]}, cv=3)
+    grid = GridSearchCV(
+        ALRNNClassifier(M=M, random_state=0, **kw), {"P": [0, 1, M]}, cv=3
+    )
     grid.fit(X, y)
     assert set(sweep.cv_results_) == set(grid.cv_results_)
     for key, value in grid.cv_results_.items():
         if key == "params":
             assert sweep.cv_results_[key] == value
         elif "time" not in key:
-            np.testing.assert_allclose(sweep.cv_results_[key], value, atol=1e-6, err_msg=key)
+            np.testing.assert_allclose(
+                sweep.cv_results_[key], value, atol=1e-6, err_msg=key
+            )
         assert np.shape(sweep.cv_results_[key]) == np.shape(value)
         assert type(sweep.cv_results_[key]) is type(value)
     assert sweep.cv_results_["param_P"].dtype == grid.cv_results_["param_P"].dtype
-    assert sweep.cv_results_["rank_test_score"].dtype == grid.cv_results_["rank_test_score"].dtype
+    assert (
+        sweep.cv_results_["rank_test_score"].dtype
+        == grid.cv_results_["rank_test_score"].dtype
+    )
 
 
 def test_regressor_per_step_list_targets_equal_grid_search():
     rng = np.random.RandomState(0)
     X = [rng.randn(T, 2) for T in rng.randint(3, 9, size=30)]
     y = [np.cumsum(x[:, 0]) for x in X]
-    kw = dict(max_epochs=2, batch_size=8, lr=1e-2)
+    kw = {"max_epochs": 2, "batch_size": 8, "lr": 1e-2}
     sweep = ALRNNRegressorCV(Ps=(0, 2), M=M, cv=2, random_state=0, **kw).fit(X, y)
     grid = GridSearchCV(ALRNNRegressor(M=M, random_state=0, **kw), {"P": [0, 2]}, cv=2)
     grid.fit(X, y)
-    np.testing.assert_allclose(sweep.cv_results_["split1_test_score"],
-                               grid.cv_results_["split1_test_score"], atol=1e-5)
+    np.testing.assert_allclose(
+        sweep.cv_results_["split1_test_score"],
+        grid.cv_results_["split1_test_score"],
+        atol=1e-5,
+    )
     predictions = sweep.predict(X)
     assert isinstance(predictions, list) and predictions[3].shape == y[3].shape
 
@@ -135,15 +192,23 @@ def fitted():
     rng = np.random.RandomState(0)
     X = rng.randn(40, 6, 2)
     y = np.where(X[:, :, 0].sum(axis=1) > 0, 1, 0)
-    return ALRNNClassifierCV(Ps=(0, 1, 2), M=M, cv=4, max_epochs=2, random_state=0).fit(X, y), X, y
+    return (
+        ALRNNClassifierCV(Ps=(0, 1, 2), M=M, cv=4, max_epochs=2, random_state=0).fit(
+            X, y
+        ),
+        X,
+        y,
+    )
 
 
 def test_results_read_by_minimal_P_refit_and_pandas(fitted):
-    sweep, X, y = fitted
+    sweep, _X, _y = fitted
     assert minimal_P_refit(sweep.cv_results_) == sweep.best_index_
     frame = pd.DataFrame(sweep.cv_results_)
     assert list(frame["param_P"]) == [0, 1, 2] and len(frame) == 3
-    assert sweep.n_splits_ == 4 and all(f"split{i}_test_score" in frame for i in range(4))
+    assert sweep.n_splits_ == 4 and all(
+        f"split{i}_test_score" in frame for i in range(4)
+    )
 
 
 def test_answers_through_best_estimator(fitted):
@@ -163,7 +228,7 @@ def test_answers_through_best_estimator(fitted):
 
 @pytest.mark.parametrize("refit", ["minimal", "best"])
 def test_refit_rules(fitted, refit):
-    sweep, X, y = fitted
+    sweep, _X, _y = fitted
     results = sweep.cv_results_
     chosen = clone(sweep).set_params(refit=refit)
     chosen.cv_results_ = results
@@ -183,8 +248,9 @@ def test_refit_best_on_a_clear_winner():
     rng = np.random.RandomState(3)
     X = rng.randn(48, 5, 1)
     y = (X[:, :, 0] > 0).sum(axis=1) % 2
-    sweep = ALRNNClassifierCV(Ps=(0, M), M=M, cv=3, refit="best", max_epochs=2,
-                              random_state=0).fit(X, y)
+    sweep = ALRNNClassifierCV(
+        Ps=(0, M), M=M, cv=3, refit="best", max_epochs=2, random_state=0
+    ).fit(X, y)
     assert sweep.best_index_ == int(np.argmax(sweep.cv_results_["mean_test_score"]))
     assert sweep.best_score_ == sweep.cv_results_["mean_test_score"].max()
 
@@ -193,8 +259,13 @@ def test_list_inputs_and_splitter_object():
     rng = np.random.RandomState(1)
     X = [rng.randn(T, 3) for T in rng.randint(4, 10, size=36)]
     y = np.array([x[:, 0].sum() > 0 for x in X])
-    sweep = ALRNNClassifierCV(Ps=(0, 2), M=M, cv=StratifiedKFold(3, shuffle=True, random_state=0),
-                              max_epochs=2, random_state=0).fit(X, y)
+    sweep = ALRNNClassifierCV(
+        Ps=(0, 2),
+        M=M,
+        cv=StratifiedKFold(3, shuffle=True, random_state=0),
+        max_epochs=2,
+        random_state=0,
+    ).fit(X, y)
     assert sweep.predict(X).dtype == bool and sweep.n_splits_ == 3
 
 
@@ -211,11 +282,23 @@ def test_clone_and_params_keep_training_kwargs():
 @pytest.mark.parametrize(
     "params, match",
     [
-        ({"Ps": (0, 5)}, r"'P' parameter of ALRNNClassifierCV must be an int in \[0, M=4\]"),
-        ({"Ps": ()}, "Ps must be a non-empty sequence"),
-        ({"Ps": (1, 1)}, "must not repeat"),
-        ({"refit": "smallest"}, "refit must be 'minimal' or 'best'"),
-        ({"max_memory_mb": 0}, "max_memory_mb must be a number > 0"),
+        (
+            {"Ps": (0, 5)},
+            r"'P' parameter of ALRNNClassifierCV must be an int in \[0, M=4\]",
+        ),
+        (
+            {"Ps": ()},
+            "'Ps' parameter of ALRNNClassifierCV must be a non-empty sequence",
+        ),
+        ({"Ps": (1, 1)}, "must not repeat a value"),
+        (
+            {"refit": "smallest"},
+            r"'refit' parameter .* must be one of \['minimal', 'best'\]",
+        ),
+        (
+            {"max_memory_mb": 0},
+            "'max_memory_mb' parameter .* must be a real number > 0",
+        ),
         ({"callbacks": []}, "does not reproduce the parameters"),
         ({"optimizer": torch.optim.RMSprop}, "Adam or torch.optim.SGD"),
     ],
@@ -256,9 +339,10 @@ def test_memory_budget_splits_models_into_groups(sequences, capsys):
     assert [len(g) for g in plan_groups([0, 1, 2, 4], 4, 2, 7, 16, 1e9)] == [4]
     groups = plan_groups([4, 0, 2, 1], 4, 2, 7, 16, max_memory_mb=0.01)
     assert sorted(k for g in groups for k in g) == [0, 1, 2, 3] and len(groups) > 1
-    kw = dict(Ps=(0, 1), M=M, cv=2, max_epochs=1, random_state=0)
+    kw = {"Ps": (0, 1), "M": M, "cv": 2, "max_epochs": 1, "random_state": 0}
     small = ALRNNClassifierCV(max_memory_mb=0.005, verbose=1, **kw).fit(X, y)
     assert "groups" in capsys.readouterr().out
     whole = ALRNNClassifierCV(**kw).fit(X, y)
-    np.testing.assert_allclose(small.cv_results_["mean_test_score"],
-                               whole.cv_results_["mean_test_score"])
+    np.testing.assert_allclose(
+        small.cv_results_["mean_test_score"], whole.cv_results_["mean_test_score"]
+    )
