@@ -228,14 +228,18 @@ class _SweepCVBase(BaseEstimator):
                 batch, y, full_target, views[members[0]], device
             )
             member_Ps = [views[k]["P"] for k in members]
-            groups = plan_groups(
+            groups, memory_bound = plan_groups(
                 member_Ps, self.M, n_features, n_steps, batch_size, self.max_memory_mb
             )
             if self.verbose and len(groups) > 1:
+                reason = (
+                    f"exceed max_memory_mb={self.max_memory_mb}"
+                    if memory_bound
+                    else "train faster in cache-sized groups"
+                )
                 print(
-                    f"{type(self).__name__}: {len(members)} models exceed max_memory_mb="
-                    f"{self.max_memory_mb}; training them in {len(groups)} groups of sizes "
-                    f"{[len(g) for g in groups]}."
+                    f"{type(self).__name__}: {len(members)} models {reason}; training them "
+                    f"in {len(groups)} groups of sizes {[len(g) for g in groups]}."
                 )
             for group in groups:
                 models = [views[members[i]] for i in group]

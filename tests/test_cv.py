@@ -336,12 +336,20 @@ def test_predict_before_fit_raises():
 
 def test_memory_budget_splits_models_into_groups(sequences, capsys):
     X, y = sequences
-    assert [len(g) for g in plan_groups([0, 1, 2, 4], 4, 2, 7, 16, 1e9)] == [4]
-    groups = plan_groups([4, 0, 2, 1], 4, 2, 7, 16, max_memory_mb=0.01)
-    assert sorted(k for g in groups for k in g) == [0, 1, 2, 3] and len(groups) > 1
+    groups, memory_bound = plan_groups([0, 1, 2, 4], 4, 2, 7, 16, max_memory_mb=1e9)
+    assert groups == [[0, 1, 2, 3]] and not memory_bound
+    groups, memory_bound = plan_groups([4, 0, 2, 1], 4, 2, 7, 16, max_memory_mb=0.01)
+    assert memory_bound and len(groups) == 4
+    # Sorted by P (the ReLU width of a group is its largest P), sizes balanced.
+    assert [k for g in groups for k in g] == [1, 3, 2, 0]
+    groups, _ = plan_groups([0] * 5, 4, 2, 7, 16, max_memory_mb=0.03)
+    assert sorted(map(len, groups)) == [2, 3]
+    # Speed alone (a state buffer of 64 models x 64 x 201 x 72 floats) also splits.
+    groups, memory_bound = plan_groups([8] * 64, 64, 2, 200, 64, max_memory_mb=1e9)
+    assert len(groups) > 1 and not memory_bound
     kw = {"Ps": (0, 1), "M": M, "cv": 2, "max_epochs": 1, "random_state": 0}
     small = ALRNNClassifierCV(max_memory_mb=0.005, verbose=1, **kw).fit(X, y)
-    assert "groups" in capsys.readouterr().out
+    assert "exceed max_memory_mb=0.005; training them in 4 groups" in capsys.readouterr().out
     whole = ALRNNClassifierCV(**kw).fit(X, y)
     np.testing.assert_allclose(
         small.cv_results_["mean_test_score"], whole.cv_results_["mean_test_score"]
