@@ -355,10 +355,36 @@ class SequenceNet:
         self.check_is_fitted()
         return as_padded(X, n_features=self.n_features_in_, estimator_name=type(self).__name__)
 
+    def _inference_width(self) -> int | None:
+        """Floats per time step a forward pass keeps alive, or None if unknown.
+
+        When a subclass knows it, ``predict``, ``predict_proba`` and ``score``
+        run in memory-bounded chunks (:meth:`_iter_chunks`) instead of
+        skorch's ``batch_size`` batches.
+        """
+        return None
+
     def _module_outputs(self, X) -> tuple[np.ndarray, Dataset]:
-        """Module outputs after the predict nonlinearity, and the dataset they came from."""
+        """Module outputs after the predict nonlinearity, and the dataset they came from.
+
+        Neither path leaves ``module_`` in another train/eval mode than it found.
+        """
         dataset = self.get_dataset(X)
-        outputs = self._get_predict_nonlinearity()(self.forward(dataset))
+        nonlin = self._get_predict_nonlinearity()
+        width = self._inference_width()
+        if isinstance(dataset, SequenceDataset) and width is not None:
+            # One chunk pays T Python steps where skorch's loader pays T per
+            # batch_size sequences, plus a per-sequence __getitem__ and collate.
+            def step(module, values, lengths):
+                return nonlin(module(values, lengths))
+
+            chunks = self._iter_chunks(dataset.batch, step, width)
+            return np.concatenate(list(chunks)), dataset
+        was_training = self.module_.training
+        try:
+            outputs = nonlin(self.forward(dataset))
+        finally:
+            self.module_.train(was_training)  # skorch's forward leaves it in eval mode
         return to_numpy(outputs), dataset
 
     def _iter_chunks(self, batch: SequenceBatch, step: Callable, width: int) -> Iterator:
@@ -439,6 +465,20 @@ class SequenceClassifier(SequenceNet, NeuralNetClassifier):
             "_sequence_output_": False,
         }
         return encoder.transform(y).astype(np.int64), learned
+
+    def predict_proba(self, X):
+        """Class probabilities, columns in ``classes_`` order.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, T, F) or (n, T), or list of (T_i, F) arrays
+            Input sequences (or a torch Dataset, as skorch's internal split).
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        return self._module_outputs(X)[0]
 
     def predict(self, X):
         """Predicted labels, of the type given to fit.

@@ -37,6 +37,11 @@ class _ALRNNMixin:
         super().on_train_end(net, X=X, y=y, **kwargs)
         self.regimes_ = self._regime_summary(X.batch)
 
+    def _inference_width(self) -> int:
+        """Floats per step of a forward pass: the scan's buffer (M+P), drive, input, output."""
+        module = self.module_
+        return 2 * module.M + module.P + self.n_features_in_ + self._n_outputs_
+
     # ---- latent states and regimes --------------------------------------------
     def _state_chunks(self, batch: SequenceBatch):
         """z_1..z_T chunk by chunk, (chunk, T_max, M) numpy arrays."""

@@ -113,3 +113,28 @@ def test_predict_on_a_dataset_goes_through_skorch_unchanged(sign_task):
     dataset = clf.get_dataset(X)
     np.testing.assert_array_equal(clf.predict_proba(dataset), clf.predict_proba(X))
     np.testing.assert_array_equal(clf.predict(dataset), clf.predict(X))
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_inference_keeps_the_module_mode(sign_task, training):
+    X, y = sign_task
+    clf = ALRNNClassifier(**FAST, random_state=0).fit(X, y)
+    clf.module_.train(training)
+    clf.predict(X), clf.predict_proba(X), clf.score(X, y), clf.latent_states(X)
+    clf.predict_proba(clf.get_dataset(X))  # skorch's own loader path
+    assert clf.module_.training is training
+
+
+def test_chunked_predict_equals_skorch_batches(sign_task, sum_task, monkeypatch):
+    X, y = sign_task
+    clf = ALRNNClassifier(**FAST, random_state=0).fit(X, y)
+    Xs, ys = sum_task
+    reg = ALRNNRegressor(**FAST, random_state=0).fit(Xs, ys)
+    chunked = clf.predict_proba(X), reg.predict(Xs)
+    # Chunks of 7 sequences where skorch's loader uses batches of batch_size=16.
+    monkeypatch.setattr("sk_alrnn._base._INFERENCE_CHUNK_FLOATS", 7 * 12 * clf._inference_width())
+    np.testing.assert_allclose(clf.predict_proba(X), chunked[0], rtol=1e-5, atol=1e-6)
+    monkeypatch.setattr(type(clf), "_inference_width", lambda self: None)
+    monkeypatch.setattr(type(reg), "_inference_width", lambda self: None)
+    np.testing.assert_allclose(clf.predict_proba(X), chunked[0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(reg.predict(Xs), chunked[1], rtol=1e-5, atol=1e-6)
