@@ -92,7 +92,9 @@ def plan_groups(
     width = M + max(Ps)
     per_model = batch_size * n_steps * (2 * width + 3 * M + n_features)
     by_memory = max(1, int(max_memory_mb * 2**20 / 4 // per_model))
-    by_speed = max(1, int(_STATE_BUFFER_MB * 2**20 / 4 // (batch_size * (n_steps + 1) * width)))
+    by_speed = max(
+        1, int(_STATE_BUFFER_MB * 2**20 / 4 // (batch_size * (n_steps + 1) * width))
+    )
     n_groups = -(-len(order) // min(by_memory, by_speed))
     groups = [group.tolist() for group in np.array_split(order, n_groups)]
     return groups, by_memory < len(order)
@@ -108,8 +110,8 @@ def _outputs(
 ) -> Tensor:
     """Outputs (K, B, O) or (T, K, B, O) of K models on their minibatches X (T, K, B, F)."""
     _T, K, B, _ = X.shape
-    drive = torch.matmul(X, params["C"].transpose(1, 2)).add_(params["h"][:, None, :])
-    Z = batched_scan(drive, step_matrix(params["a"], params["W"], mask, P_max), P_max)
+    S = step_matrix(params["a"], params["W"], mask, P_max)
+    Z = batched_scan(X, params["C"], params["h"], S, P_max)
     readout = params["B"].transpose(1, 2)
     if sequence_output:
         return torch.matmul(Z, readout) + params["b"][:, None, :]

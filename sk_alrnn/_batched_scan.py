@@ -56,47 +56,64 @@ def step_matrix(a: Tensor, W: Tensor, mask: Tensor, P_max: int) -> Tensor:
     return torch.cat([relu_cols, linear_cols], dim=2)
 
 
-def _forward_loop(drive: Tensor, S: Tensor, P_max: int) -> Tensor:
+def _forward_loop(
+    inputs: Tensor, C: Tensor, h: Tensor, S: Tensor, P_max: int
+) -> Tensor:
     """Extended states X (T+1, K, B, M+P_max), X[0] = 0."""
-    T, K, B, M = drive.shape
-    X = drive.new_empty(T + 1, K, B, M + P_max)
+    T, K, B, _ = inputs.shape
+    M = S.shape[1]
+    X = inputs.new_empty(T + 1, K, B, M + P_max)
     X[0] = 0
-    X[1:, :, :, P_max:] = drive  # d_t; z_t accumulates on it
-    # A bmm into a contiguous buffer plus an add costs ~18 us per step where
-    # baddbmm_ into the strided z view costs ~42 us (K=25, B=64, M=16, one thread).
-    ST = S.transpose(1, 2).contiguous()
-    step = drive.new_empty(K, B, M)
+    # The drive C s_t + h is added step by step (one small baddbmm each) rather
+    # than precomputed for all steps: at (T, K, B, M) = (200, 9, 64, 64) the
+    # (T, K, B, M) drive tensor cost ~29 ms to build and ~70 ms in backward
+    # per training step, where the whole recurrence costs ~20 ms.
+    ST, CT, h = (
+        S.transpose(1, 2).contiguous(),
+        C.transpose(1, 2).contiguous(),
+        h[:, None],
+    )
+    step = inputs.new_empty(K, B, M)
     # Per-step views made up front: indexing inside the loop costs ~1 us each.
-    xs, zs = X.unbind(0), X[:, :, :, P_max:].unbind(0)
-    z_R, r = X[:, :, :, M:].unbind(0), X[:, :, :, :P_max].unbind(0)
+    xs, zs, s = X.unbind(0), X[..., P_max:].unbind(0), inputs.unbind(0)
+    z_R, r = X[..., M:].unbind(0), X[..., :P_max].unbind(0)
     for t in range(1, T + 1):
-        torch.bmm(xs[t - 1], ST, out=step)
-        zs[t].add_(step)
+        # Into a contiguous buffer, then one copy: baddbmm_ straight into the
+        # strided z view costs ~42 us where bmm + add cost ~18 (K=25, B=64, M=16).
+        torch.baddbmm(h, s[t - 1], CT, out=step)
+        step.baddbmm_(xs[t - 1], ST)
+        zs[t].copy_(step)
         if P_max:
             torch.clamp_min(z_R[t], 0, out=r[t])
     return X
 
 
 def _backward_loop(
-    grad_Z: Tensor, X: Tensor, S: Tensor, P_max: int, grad_S: Tensor | None
+    grad_Z: Tensor, X: Tensor, inputs: Tensor, S: Tensor, P_max: int, grads: dict
 ) -> Tensor:
     """Extended-state gradients G (T, K, B, M+P_max); G[t-1] = [dL/drelu(z_t,R), dL/dz_t].
 
-    When ``grad_S`` is given, dL/dS_k = sum_t dL/dz_{t+1} x_t^T is accumulated
-    into it step by step (x_0 = 0 drops out): ~1.2 ms per call where one einsum
-    over all steps costs ~4.8 ms, because the einsum first copies both operands
-    into model-major order (K=25, B=64, T=20, M=16, one thread).
+    dL/dS_k = sum_t dL/dz_{t+1} x_t^T and dL/dC_k = sum_t dL/dz_t s_t^T are
+    accumulated into ``grads["S"]`` and ``grads["C"]`` (when present) step by
+    step: ~1.2 ms per call where one einsum over all steps costs ~4.8 ms, as
+    it first copies both operands into model-major order (K=25, B=64, T=20,
+    M=16, one thread).
     """
     T, K, B, M = grad_Z.shape
     G = X.new_empty(T, K, B, M + P_max)
     G[..., :P_max] = 0
     G[..., P_max:] = grad_Z  # direct grads; BPTT adds on them
-    gx, gz, xs = G.unbind(0), G[..., P_max:].unbind(0), X.unbind(0)
+    gx, gz, xs, s = G.unbind(0), G[..., P_max:].unbind(0), X.unbind(0), inputs.unbind(0)
+    grad_S, grad_C = grads.get("S"), grads.get("C")
     if P_max:
         # relu'(z) from r = relu(z) >= 0: sign(r) is 1 where z > 0, else 0 (one op).
         slope = X[1:T, ..., :P_max].sign().unbind(0)
         g_R, g_r = G[..., M:].unbind(0), G[..., :P_max].unbind(0)
-    for t in range(T - 1, 0, -1):
+    for t in range(T - 1, -1, -1):
+        if grad_C is not None:  # gz[t] = dL/dz_{t+1} is final here
+            grad_C.baddbmm_(gz[t].transpose(1, 2), s[t])
+        if t == 0:
+            break
         gx[t - 1].baddbmm_(gz[t], S)  # dL/dx_t += dL/dz_{t+1} S
         if grad_S is not None:
             grad_S.baddbmm_(gz[t].transpose(1, 2), xs[t])
@@ -107,33 +124,46 @@ def _backward_loop(
 
 class _BatchedScan(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, drive: Tensor, S: Tensor, P_max: int) -> Tensor:
+    def forward(
+        ctx, inputs: Tensor, C: Tensor, h: Tensor, S: Tensor, P_max: int
+    ) -> Tensor:
         with _flush_denormals():
-            X = _forward_loop(drive, S, P_max)
-        ctx.save_for_backward(X, S)
+            X = _forward_loop(inputs, C, h, S, P_max)
+        ctx.save_for_backward(X, inputs, C, S)
         ctx.P_max = P_max
         return X[1:, ..., P_max:]
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_Z: Tensor):
-        X, S = ctx.saved_tensors
+        X, inputs, C, S = ctx.saved_tensors
         P_max = ctx.P_max
-        grad_S = torch.zeros_like(S) if ctx.needs_input_grad[1] else None
+        wanted = dict(zip(("inputs", "C", "h", "S"), ctx.needs_input_grad))
+        grads = {
+            name: torch.zeros_like(value)
+            for name, value in (("C", C), ("S", S))
+            if wanted[name]
+        }
         with _flush_denormals():
-            G = _backward_loop(grad_Z, X, S, P_max, grad_S)
-        return G[..., P_max:], grad_S, None
+            G = _backward_loop(grad_Z, X, inputs, S, P_max, grads)
+        Gz = G[..., P_max:]
+        grad_inputs = torch.matmul(Gz, C) if wanted["inputs"] else None
+        grad_h = Gz.sum((0, 2)) if wanted["h"] else None
+        return grad_inputs, grads.get("C"), grad_h, grads.get("S"), None
 
 
-def batched_scan(drive: Tensor, S: Tensor, P_max: int) -> Tensor:
+def batched_scan(inputs: Tensor, C: Tensor, h: Tensor, S: Tensor, P_max: int) -> Tensor:
     """Latent states of K AL-RNNs at once.
 
     Parameters
     ----------
-    drive : Tensor of shape (n_steps, K, n_samples, M)
-        Input drive d_t = C_k s_t + h_k of every model, time-major (the
-        kernel's own layout: any other order costs a strided copy of the
-        whole tensor each way, measured ~3.6 ms of a ~20 ms training step).
+    inputs : Tensor of shape (n_steps, K, n_samples, n_features)
+        Each model's minibatch s_1..s_T, time-major (the kernel's own layout:
+        any other order costs strided copies of whole tensors, measured ~3.6
+        ms of a ~20 ms training step).
+    C : Tensor of shape (K, M, n_features)
+    h : Tensor of shape (K, M)
+        Input weights and bias: the drive is d_t = C_k s_t + h_k.
     S : Tensor of shape (K, M, M + P_max)
         Step matrices from :func:`step_matrix`.
     P_max : int
@@ -142,36 +172,42 @@ def batched_scan(drive: Tensor, S: Tensor, P_max: int) -> Tensor:
     Returns
     -------
     Z : Tensor of shape (n_steps, K, n_samples, M)
-        z_1..z_T of every model from z_0 = 0, differentiable in ``drive`` and
-        ``S`` through a hand-written backward pass (a view, not contiguous).
+        z_1..z_T of every model from z_0 = 0, differentiable in every input
+        through a hand-written backward pass (a view, not contiguous).
 
     Examples
     --------
     >>> import torch
-    >>> K, M = 3, 4
+    >>> K, M, F = 3, 4, 2
     >>> a, W = torch.full((K, M), 0.5), 0.1 * torch.randn(K, M, M)
-    >>> mask = relu_mask([0, 1, 4], M)
-    >>> Z = batched_scan(torch.randn(5, K, 2, M), step_matrix(a, W, mask, 4), 4)
-    >>> Z.shape
+    >>> C, h = torch.randn(K, M, F), torch.zeros(K, M)
+    >>> S = step_matrix(a, W, relu_mask([0, 1, 4], M), 4)
+    >>> batched_scan(torch.randn(5, K, 2, F), C, h, S, 4).shape
     torch.Size([5, 3, 2, 4])
     """
-    if drive.shape[0] == 0:
-        return drive
-    if not (torch.is_grad_enabled() and (drive.requires_grad or S.requires_grad)):
+    if inputs.shape[0] == 0:
+        return inputs.new_empty(0, *inputs.shape[1:3], S.shape[1])
+    tensors = (inputs, C, h, S)
+    if not (torch.is_grad_enabled() and any(t.requires_grad for t in tensors)):
         with torch.no_grad(), _flush_denormals():
-            X = _forward_loop(drive, S, P_max)
+            X = _forward_loop(*tensors, P_max)
         return X[1:, ..., P_max:]
-    return _BatchedScan.apply(drive, S, P_max)
+    return _BatchedScan.apply(*tensors, P_max)
 
 
 def _batched_scan_reference(
-    drive: Tensor, a: Tensor, W: Tensor, mask: Tensor
+    inputs: Tensor, C: Tensor, h: Tensor, a: Tensor, W: Tensor, mask: Tensor
 ) -> Tensor:
     """Plain autograd loop, phi by ``torch.where``: the oracle for :func:`batched_scan`."""
-    z = torch.zeros_like(drive[0])
+    z = inputs.new_zeros(inputs.shape[1], inputs.shape[2], W.shape[1])
     states = []
-    for d in drive:
+    for s in inputs:
         phi = torch.where(mask[:, None, :], torch.relu(z), z)
-        z = a[:, None, :] * z + phi @ W.transpose(1, 2) + d
+        z = (
+            a[:, None, :] * z
+            + phi @ W.transpose(1, 2)
+            + s @ C.transpose(1, 2)
+            + h[:, None]
+        )
         states.append(z)
     return torch.stack(states)

@@ -37,21 +37,23 @@ def sequences():
 @pytest.mark.parametrize("Ps", [[0, 1, 3, 5], [0, 0], [5, 2, 5]])
 def test_batched_scan_gradcheck_float64(Ps):
     g = torch.Generator().manual_seed(0)
-    K, B, T, M_ = len(Ps), 3, 6, 5
+    K, B, T, M_, F = len(Ps), 3, 6, 5, 2
     mask, P_max = relu_mask(Ps, M_), max(Ps)
-    drive = torch.randn(T, K, B, M_, generator=g, dtype=torch.float64).requires_grad_()
+
+    def rand(*shape, scale=1.0):
+        value = scale * torch.randn(*shape, generator=g, dtype=torch.float64)
+        return value.requires_grad_()
+
+    inputs, C, h = rand(T, K, B, F), rand(K, M_, F), rand(K, M_)
     a = (0.9 * torch.rand(K, M_, generator=g, dtype=torch.float64)).requires_grad_()
-    W = (
-        0.4 * torch.randn(K, M_, M_, generator=g, dtype=torch.float64)
-    ).requires_grad_()
+    W = rand(K, M_, M_, scale=0.4)
 
-    def scan(d, a, W):
-        return batched_scan(d, step_matrix(a, W, mask, P_max), P_max)
+    def scan(inputs, C, h, a, W):
+        return batched_scan(inputs, C, h, step_matrix(a, W, mask, P_max), P_max)
 
-    torch.testing.assert_close(
-        scan(drive, a, W), _batched_scan_reference(drive, a, W, mask)
-    )
-    assert torch.autograd.gradcheck(scan, (drive, a, W))
+    args = (inputs, C, h, a, W)
+    torch.testing.assert_close(scan(*args), _batched_scan_reference(*args, mask))
+    assert torch.autograd.gradcheck(scan, args)
 
 
 # ---- the engine: model k trains as it would alone ----------------------------------
@@ -349,7 +351,10 @@ def test_memory_budget_splits_models_into_groups(sequences, capsys):
     assert len(groups) > 1 and not memory_bound
     kw = {"Ps": (0, 1), "M": M, "cv": 2, "max_epochs": 1, "random_state": 0}
     small = ALRNNClassifierCV(max_memory_mb=0.005, verbose=1, **kw).fit(X, y)
-    assert "exceed max_memory_mb=0.005; training them in 4 groups" in capsys.readouterr().out
+    assert (
+        "exceed max_memory_mb=0.005; training them in 4 groups"
+        in capsys.readouterr().out
+    )
     whole = ALRNNClassifierCV(**kw).fit(X, y)
     np.testing.assert_allclose(
         small.cv_results_["mean_test_score"], whole.cv_results_["mean_test_score"]
