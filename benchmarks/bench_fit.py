@@ -14,7 +14,9 @@ passes only) is reported: ALRNNClassifier.fit also summarises the regimes
 visited on all of X after training (``regimes_``), which nn.RNN has no
 counterpart for.  ``predict`` on all n training sequences is timed after each
 fit (skorch's default: batches of ``batch_size`` for the baseline).  One
-untimed warm-up fit per estimator comes first.
+untimed warm-up fit per estimator comes first.  ``--predict-loader`` sends
+ALRNNClassifier's predict through skorch's loader instead of its memory-bounded
+chunks, to measure that lever.
 """
 from __future__ import annotations
 
@@ -74,7 +76,12 @@ def main(argv=None):
     parser.add_argument("--F", type=int, default=8)
     parser.add_argument("--P", type=int, default=None, help="default M // 4")
     parser.add_argument("--shapes", default=None, help="e.g. '64,200,64;64,1000,32'")
+    parser.add_argument("--predict-loader", action="store_true",
+                        help="predict through skorch's batch_size loader (the old path)")
     args = parser.parse_args(argv)
+    if args.predict_loader:
+        # Without an inference width the base falls back to skorch's forward().
+        ALRNNClassifier._inference_width = lambda self: None
     torch.set_num_threads(args.threads)
     shapes = SHAPES if args.shapes is None else [
         tuple(map(int, s.split(","))) for s in args.shapes.split(";")]
