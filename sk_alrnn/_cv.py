@@ -188,7 +188,7 @@ class _SweepCVBase(BaseEstimator):
             for P in Ps
             for train, _ in splits
         ]
-        fit_times = self._train(views, Ps, splits, batch, y, full_target)
+        fit_times = self._train(views, batch, y, full_target)
         scores, score_times = self._score(views, X, y, splits)
         self.cv_results_ = _cv_results(Ps, len(splits), scores, fit_times, score_times)
         self.best_index_ = self._best_index()
@@ -213,9 +213,7 @@ class _SweepCVBase(BaseEstimator):
             ]
         return {"estimator": est, "P": P, "schedule": schedule}
 
-    def _train(
-        self, views: list, Ps: list, splits: list, batch, y, full_target
-    ) -> np.ndarray:
+    def _train(self, views: list, batch, y, full_target) -> np.ndarray:
         """Train all views in memory-bounded groups; return each model's share of the time."""
         template = views[0]["estimator"]
         device = template.device
