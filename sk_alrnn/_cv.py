@@ -263,11 +263,13 @@ class _SweepCVBase(BaseEstimator):
     def _problem(self, batch, y, full_target, view: dict, device) -> BatchedProblem:
         est = view["estimator"]
         if is_classifier(self):
-            # Encode with this group's classes; labels a fold never trains on map to -1.
+            # Encode with this group's classes. A label its folds never train on can
+            # still fill a padded (weight-0) slot of a minibatch: cross_entropy's
+            # ignore_index (-100) keeps it harmless.
             classes = est._label_encoder_.classes_
             y = np.asarray(y).ravel()
             position = np.searchsorted(classes, y).clip(max=len(classes) - 1)
-            targets = np.where(classes[position] == y, position, -1).astype(np.int64)
+            targets = np.where(classes[position] == y, position, -100).astype(np.int64)
         else:
             targets = full_target
             if est._sequence_output_:

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import torch
 from sklearn.base import clone
-from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
+from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, StratifiedKFold
 
 from sk_alrnn import (
     ALRNNClassifier,
@@ -359,3 +359,28 @@ def test_memory_budget_splits_models_into_groups(sequences, capsys):
     np.testing.assert_allclose(
         small.cv_results_["mean_test_score"], whole.cv_results_["mean_test_score"]
     )
+
+
+def test_fold_without_a_class_and_a_probability_scorer_match_grid_search():
+    # Class "c" lives in group 0 only, so one fold trains on two classes, the other on three.
+    rng = np.random.RandomState(0)
+    X = rng.randn(60, 6, 2)
+    y = np.array(["a", "b"] * 30)
+    y[:6] = "c"
+    groups = np.repeat([0, 1], 30)
+    kw = {"max_epochs": 2, "batch_size": 16, "random_state": 0}
+    for scoring, cv, fold_groups in (
+        (None, GroupKFold(2), groups),
+        ("neg_log_loss", 3, None),
+    ):
+        sweep = ALRNNClassifierCV(Ps=(0, 2), M=M, cv=cv, scoring=scoring, **kw)
+        sweep.fit(X, y, groups=fold_groups)
+        grid = GridSearchCV(
+            ALRNNClassifier(M=M, **kw), {"P": [0, 2]}, cv=cv, scoring=scoring
+        )
+        grid.fit(X, y, groups=fold_groups)
+        for i in range(sweep.n_splits_):
+            key = f"split{i}_test_score"
+            np.testing.assert_allclose(
+                sweep.cv_results_[key], grid.cv_results_[key], atol=1e-5
+            )
