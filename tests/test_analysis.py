@@ -3,11 +3,14 @@ import numpy as np
 import pytest
 
 from sk_alrnn.analysis import (
+    MARGINAL_TOL,
     PiecewiseLinearSystem,
+    classify_stability,
     describe,
     dwell_times,
     find_cycles,
     fixed_points,
+    format_code,
     linear_spectrum,
     pca_project,
     periods,
@@ -113,7 +116,7 @@ def test_fixed_points_real_ones_are_fixed_under_iteration():
         J = hand_jacobian(system, fp.code)
         np.testing.assert_allclose(J @ fp.z + system.C @ s + system.h, fp.z, atol=1e-10)
         assert fp.real == bool((fp.z[system.M - system.P:] > 0).tolist() == fp.code.tolist())
-        assert fp.stable == bool(np.max(np.abs(np.linalg.eigvals(J))) < 1)
+        assert fp.stable == bool(np.max(np.abs(np.linalg.eigvals(J))) < 1 - MARGINAL_TOL)
         if fp.real:
             np.testing.assert_allclose(system.step(fp.z, s), fp.z, atol=1e-10)
     assert any(fp.real for fp in points)
@@ -316,44 +319,76 @@ def test_regime_summary_matches_naive_count(P):
             assert summary.transitions[i, j] == moves[(tuple(a), tuple(b))]
 
 
-def test_regime_summary_switches_to_sparse_transitions_for_many_regimes(monkeypatch):
-    from sk_alrnn.analysis import _regimes
-
-    rng = np.random.RandomState(0)
-    sequences = [rng.rand(40, 12) > 0.5 for _ in range(5)]
-    dense = regime_summary(sequences).transitions
-    monkeypatch.setattr(_regimes, "_MAX_DENSE_TRANSITIONS", 4)
-    sparse = regime_summary(sequences).transitions
-    assert not isinstance(sparse, np.ndarray)
-    np.testing.assert_array_equal(sparse.toarray(), dense)
-
-
-def test_describe_and_plots_work_with_sparse_transitions(monkeypatch):
+def test_describe_and_plots_agree_on_sparse_and_dense_transitions():
     pytest.importorskip("matplotlib")
     import matplotlib
 
     matplotlib.use("Agg")
-    from sk_alrnn.analysis import _regimes, describe, transition_probabilities
     from sk_alrnn.plotting import plot_transitions
 
     rng = np.random.RandomState(1)
-    sequences = [rng.rand(30, 6) > 0.5 for _ in range(4)]
-    dense = regime_summary(sequences)
-    monkeypatch.setattr(_regimes, "_MAX_DENSE_TRANSITIONS", 4)
-    sparse = regime_summary(sequences)
-    np.testing.assert_array_equal(sparse.transition_counts(5), dense.transition_counts(5))
-    np.testing.assert_allclose(transition_probabilities(sparse.transitions).toarray(),
-                               transition_probabilities(dense.transitions))
-    ax = plot_transitions(sparse, n_regimes=5)
+    summary = regime_summary([rng.rand(30, 6) > 0.5 for _ in range(4)])
+    np.testing.assert_allclose(
+        transition_probabilities(summary.transitions_sparse).toarray(),
+        transition_probabilities(summary.transitions),
+    )
+    ax = plot_transitions(summary, n_regimes=5)
     assert ax.images[0].get_array().shape == (5, 5)
     system = PiecewiseLinearSystem(a=np.full(6, 0.5), W=np.zeros((6, 6)), C=np.ones((6, 1)),
                                    h=np.zeros(6), B=np.ones((1, 6)), b=[0.0], P=6,
-                                   regime_codes=sparse.codes)
+                                   regime_codes=summary.codes)
 
-    class Fitted:  # duck-typed estimator carrying the sparse summary
-        regimes_ = sparse
+    class Fitted:  # duck-typed estimator carrying the summary
+        regimes_ = summary
 
         def linearize(self):
             return system
 
     assert "regimes:" in describe(Fitted())
+
+
+# ---------------------------------------------------------------- one set of result types
+def test_one_stability_rule_for_fixed_points_spectra_and_cycles():
+    # |lambda| = 0.995: within MARGINAL_TOL of the unit circle, so marginal everywhere
+    system = PiecewiseLinearSystem(a=[0.995], W=[[0.0]], C=[[1.0]], h=[0.1], B=[[1.0]], b=[0.0], P=1)
+    code = [True]
+    fp = system.fixed_point(code)
+    spectrum = linear_spectrum(system.jacobian(code))
+    (cycle,) = find_cycles(system, k=1)
+    assert fp.stability == spectrum.stability == classify_stability([0.995]) == "marginal"
+    assert fp.stable is False
+    assert cycle.stability == "marginal" and not cycle.stable
+    assert classify_stability([1 - 2 * MARGINAL_TOL]) == "stable"
+    assert classify_stability([1 + 2 * MARGINAL_TOL]) == "unstable"
+
+
+def test_eigenvalues_sorted_by_modulus_in_every_result_type():
+    system = random_system(M=6, P=3, seed=2, regime_codes=[[1, 0, 1], [0, 0, 0]])
+    spectra = regime_spectra(system)
+    for regime, spectrum in zip(system.regimes, spectra):
+        np.testing.assert_allclose(regime.eigenvalues, spectrum.eigenvalues, atol=1e-12)
+        np.testing.assert_array_equal(regime.fixed_point.eigenvalues, regime.eigenvalues)
+        assert np.all(np.diff(np.abs(regime.eigenvalues)) <= 1e-12)
+    for cycle in find_cycles(system, k=2):
+        assert np.all(np.diff(np.abs(cycle.eigenvalues)) <= 1e-12)
+
+
+def test_regimes_are_computed_once():
+    system = random_system(regime_codes=[[1, 0, 1], [0, 0, 0]])
+    assert system.regimes is system.regimes
+
+
+@pytest.mark.parametrize("n_steps, P", [(6, 2), (3000, 24)])
+def test_transitions_dense_and_sparse_for_every_size(n_steps, P):
+    codes = np.random.default_rng(0).random((2, n_steps, P)) > 0.5
+    summary = regime_summary(codes)
+    assert isinstance(summary.transitions, np.ndarray) and summary.transitions.dtype == np.int64
+    assert summary.transitions.shape == (summary.n_regimes,) * 2
+    assert hasattr(summary.transitions_sparse, "toarray")
+    np.testing.assert_array_equal(summary.transitions_sparse.toarray(), summary.transitions)
+    assert summary.transitions.sum() == 2 * (n_steps - 1)
+    np.testing.assert_array_equal(summary.transition_counts(3), summary.transitions[:3, :3])
+
+
+def test_one_code_formatter_in_reports_and_plots():
+    assert format_code([True, False]) == "10" and format_code(np.zeros(0, bool)) == "-"

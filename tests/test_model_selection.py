@@ -11,7 +11,7 @@ from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sk_alrnn.model_selection import PSweepResult, minimal_P_refit, sweep_P
+from sk_alrnn.model_selection import PSweepResult, minimal_P_refit, select_minimal_P, sweep_P
 
 
 class LeadingFeaturesRidge(RegressorMixin, BaseEstimator):
@@ -157,3 +157,47 @@ def test_sweep_P_plot_writes_a_png(data, tmp_path):
 def test_model_selection_does_not_import_torch():
     code = "import sys, sk_alrnn.model_selection; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.FitFailedWarning")
+@pytest.mark.filterwarnings("ignore::UserWarning")  # "One or more of the test scores are non-finite"
+def test_a_failed_candidate_never_wins(data):
+    X, y = data
+    result = sweep_P(Ridge(), X, y, [1.0, -1.0, 10.0], param_name="alpha")  # alpha=-1 fails
+    failed = result.table[1]
+    assert np.isnan(failed["mean_score"])
+    assert result.best_P == 1.0 and result.minimal_P == 1.0
+    assert result.search.best_params_ == {"alpha": 1.0}
+    lines = result.to_text().splitlines()
+    assert "failed" in lines[2] and "best" not in lines[2] and "chosen" not in lines[2]
+    assert "best" in lines[1] and "chosen" in lines[1]
+
+
+def test_select_minimal_P_is_the_rule_behind_the_refit_and_the_demo():
+    assert select_minimal_P([0, 1, 2, 4], [0.5, 0.985, 0.99, np.nan], margin=0.01) == 1
+    assert select_minimal_P([0, 1, 2], [0.5, 0.985, 0.99], margin=0.0) == 2
+    assert select_minimal_P([4, 2, 2], [0.9, 0.8, 0.85], margin=0.1) == 2  # tie on P: higher
+    with pytest.raises(ValueError, match="finite score"):
+        select_minimal_P([0, 1], [np.nan, np.nan], margin=0.1)
+
+
+def test_sweep_P_takes_cv_and_after_by_keyword_only(data):
+    X, y = data
+    with pytest.raises(TypeError):
+        sweep_P(LeadingFeaturesRidge(), X, y, [1, 2], 3)
+
+
+def test_sweep_plot_has_integer_P_ticks(data):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sk_alrnn.plotting import plot_P_sweep
+
+    X, y = data
+    result = sweep_P(LeadingFeaturesRidge(), X, y, [1, 2, 4])
+    ax = plot_P_sweep(result)
+    ax.figure.canvas.draw()
+    ticks = [tick for tick in ax.get_xticks() if 1 <= tick <= 4]
+    assert ticks and all(float(tick).is_integer() for tick in ticks)
+    plt.close(ax.figure)

@@ -8,7 +8,13 @@ from typing import List, Optional
 import numpy as np
 
 from ._spectral import default_codes
-from ._system import FixedPoint, PiecewiseLinearSystem, _solve_affine_fixed_point
+from ._system import (
+    FixedPoint,
+    PiecewiseLinearSystem,
+    _solve_affine_fixed_point,
+    classify_stability,
+    eigenvalues_by_modulus,
+)
 
 __all__ = ["Cycle", "find_cycles", "fixed_points"]
 
@@ -53,7 +59,8 @@ class Cycle:
     real : bool
         True when ``code_of(z[i]) == codes[i]`` for all i (a true cycle of the network).
     eigenvalues : ndarray of shape (M,), complex
-        Eigenvalues of the monodromy matrix J(codes[k-1]) ... J(codes[0]).
+        Eigenvalues of the monodromy matrix J(codes[k-1]) ... J(codes[0]),
+        largest modulus first.
     """
 
     z: np.ndarray
@@ -67,9 +74,14 @@ class Cycle:
         return len(self.z)
 
     @property
+    def stability(self) -> str:
+        """'stable', 'marginal' or 'unstable' by :func:`classify_stability`."""
+        return classify_stability(self.eigenvalues)
+
+    @property
     def stable(self) -> bool:
-        """True when the monodromy eigenvalues lie strictly inside the unit circle."""
-        return bool(np.all(np.abs(self.eigenvalues) < 1.0))
+        """True when :attr:`stability` is 'stable'."""
+        return self.stability == "stable"
 
 
 def _canonical(seq: tuple) -> Optional[tuple]:
@@ -100,7 +112,7 @@ def _cycle_for(system: PiecewiseLinearSystem, codes: np.ndarray, drive: np.ndarr
     for i in range(1, len(codes)):
         z[i] = system.jacobian(codes[i - 1]) @ z[i - 1] + drive
     real = bool((system.code_of(z) == codes).all())
-    return Cycle(z=z, codes=codes, real=real, eigenvalues=np.linalg.eigvals(A))
+    return Cycle(z=z, codes=codes, real=real, eigenvalues=eigenvalues_by_modulus(A))
 
 
 def find_cycles(

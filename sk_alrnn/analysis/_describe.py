@@ -5,7 +5,7 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 
-from ._regimes import RegimeSummary, regime_summary
+from ._regimes import RegimeSummary, format_code, regime_summary
 from ._spectral import RegimeSpectrum, linear_spectrum
 from ._symbolic import dwell_times, regime_sequences, regime_usage, switching_units
 from ._system import PiecewiseLinearSystem
@@ -48,10 +48,6 @@ def _fmt_eig(value: complex) -> str:
     return f"{value.real:.3f}{'+' if value.imag >= 0 else '-'}{abs(value.imag):.3f}i"
 
 
-def _fmt_code(code: np.ndarray) -> str:
-    return "".join("1" if c else "0" for c in code) or "-"
-
-
 def _regime_line(i: int, spec: RegimeSpectrum, system: PiecewiseLinearSystem, s, freq, dwell) -> str:
     """One row: occupancy, leading mode, time constant, slow/oscillatory modes, fixed point."""
     lead = spec.eigenvalues[0]
@@ -60,7 +56,7 @@ def _regime_line(i: int, spec: RegimeSpectrum, system: PiecewiseLinearSystem, s,
     osc = sorted({round(float(p), 1) for p in spec.periods[spec.oscillatory]})
     fp = system.fixed_point(spec.code, s)
     parts = [
-        f"R{i} [{_fmt_code(spec.code)}]",
+        f"R{i} [{format_code(spec.code)}]",
         "" if freq is None else f"{100 * freq:5.1f}%",
         "" if dwell is None else f"dwell {dwell:.3g}",
         f"{spec.stability:8s} lambda1={_fmt_eig(lead)} tau={tau_text}",

@@ -1,9 +1,10 @@
-"""Principal-component projection of latent trajectories (numpy SVD), for plots and summaries."""
+"""Principal-component projection of latent trajectories (scikit-learn's PCA), for plots."""
 from __future__ import annotations
 
 from typing import List, Sequence, Tuple, Union
 
 import numpy as np
+from sklearn.decomposition import PCA
 
 __all__ = ["pca_project"]
 
@@ -34,9 +35,7 @@ def pca_project(
     """
     sequences = [np.asarray(z, dtype=np.float64) for z in states]
     stacked = np.concatenate(sequences)
-    mean = stacked.mean(axis=0)
-    _, singular, Vt = np.linalg.svd(stacked - mean, full_matrices=False)
-    variance = singular ** 2
-    k = min(n_components, Vt.shape[0])
-    explained = variance[:k] / max(variance.sum(), np.finfo(float).tiny)
-    return [(z - mean) @ Vt[:k].T for z in sequences], explained
+    k = min(n_components, *stacked.shape)
+    # The full SVD solver: deterministic, and exact for the few latent dimensions here.
+    pca = PCA(n_components=k, svd_solver="full").fit(stacked)
+    return [pca.transform(z) for z in sequences], pca.explained_variance_ratio_

@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import numpy as np
 
-from ._system import PiecewiseLinearSystem
+from ._system import MARGINAL_TOL, PiecewiseLinearSystem, classify_stability, eigenvalues_by_modulus
 
 __all__ = ["RegimeSpectrum", "linear_spectrum", "periods", "regime_spectra", "time_constants"]
 
@@ -64,7 +64,8 @@ class RegimeSpectrum:
     oscillatory : ndarray of shape (M,), bool
         Modes with a finite period (complex pairs and negative real eigenvalues).
     stability : {'stable', 'marginal', 'unstable'}
-        'stable' if spectral_radius < 1 - tol, 'marginal' if within tol of 1.
+        By :func:`classify_stability` (the rule shared with ``FixedPoint``
+        and ``Cycle``).
     """
 
     code: Optional[np.ndarray]
@@ -78,7 +79,7 @@ class RegimeSpectrum:
     stability: str
 
 
-def linear_spectrum(A, code=None, tol: float = 1e-2) -> RegimeSpectrum:
+def linear_spectrum(A, code=None, tol: float = MARGINAL_TOL) -> RegimeSpectrum:
     """Modes of the linear map z -> A z.
 
     Parameters
@@ -100,12 +101,9 @@ def linear_spectrum(A, code=None, tol: float = 1e-2) -> RegimeSpectrum:
     >>> spec.stability, spec.slow.tolist(), bool(np.isinf(spec.time_constants[0]))
     ('marginal', [True, False], True)
     """
-    eigenvalues, eigenvectors = np.linalg.eig(np.asarray(A, dtype=np.float64))
-    order = np.argsort(-np.abs(eigenvalues), kind="stable")
-    eigenvalues, eigenvectors = eigenvalues[order], eigenvectors[:, order]
+    eigenvalues, eigenvectors = eigenvalues_by_modulus(A, vectors=True)
     modulus = np.abs(eigenvalues)
     radius = float(modulus.max()) if modulus.size else 0.0
-    stability = "stable" if radius < 1 - tol else "marginal" if radius <= 1 + tol else "unstable"
     period = periods(eigenvalues)
     return RegimeSpectrum(
         code=None if code is None else np.asarray(code, dtype=bool),
@@ -116,11 +114,11 @@ def linear_spectrum(A, code=None, tol: float = 1e-2) -> RegimeSpectrum:
         periods=period,
         slow=np.abs(modulus - 1) <= tol,
         oscillatory=np.isfinite(period),
-        stability=stability,
+        stability=classify_stability(eigenvalues, tol),
     )
 
 
-def regime_spectra(system: PiecewiseLinearSystem, codes=None, tol: float = 1e-2) -> List[RegimeSpectrum]:
+def regime_spectra(system: PiecewiseLinearSystem, codes=None, tol: float = MARGINAL_TOL) -> List[RegimeSpectrum]:
     """One :class:`RegimeSpectrum` per regime of a piecewise-linear system.
 
     Parameters

@@ -5,8 +5,13 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
-from ..analysis import RegimeSpectrum, RegimeSummary, pca_project, transition_probabilities
-from ..analysis._regimes import dense_block
+from ..analysis import (
+    RegimeSpectrum,
+    RegimeSummary,
+    format_code,
+    pca_project,
+    transition_probabilities,
+)
 
 __all__ = ["plot_eigenvalues", "plot_latent_trajectory", "plot_regime_occupancy", "plot_transitions"]
 
@@ -21,7 +26,7 @@ def _axes(ax, projection: Optional[str] = None):
 
 
 def _code_labels(codes: np.ndarray) -> list:
-    return [f"R{i} [" + "".join("1" if c else "0" for c in code) + "]" for i, code in enumerate(codes)]
+    return [f"R{i} [{format_code(code)}]" for i, code in enumerate(codes)]
 
 
 def plot_regime_occupancy(summary: RegimeSummary, n_regimes: Optional[int] = None, ax=None):
@@ -168,8 +173,9 @@ def plot_transitions(summary: RegimeSummary, n_regimes: Optional[int] = None, no
     ax = _axes(ax)
     n = summary.n_regimes if n_regimes is None else min(n_regimes, summary.n_regimes)
     # normalise over all successors, then crop: shown rows need not sum to 1
-    values = dense_block(transition_probabilities(summary.transitions) if normalize
-                         else summary.transitions, n)
+    counts = summary.transitions_sparse
+    matrix = transition_probabilities(counts) if normalize else counts
+    values = matrix[:n, :n].toarray()
     image = ax.imshow(values, cmap="viridis")
     ax.figure.colorbar(image, ax=ax, label="Pr(next | current)" if normalize else "count")
     labels = _code_labels(summary.codes[:n])
