@@ -3,6 +3,7 @@
 The estimators hand their weights here (``linearize()``) and their regime codes
 (``regimes_``); nothing here imports torch or the estimators.
 """
+
 from ._cycles import Cycle, find_cycles, fixed_points
 from ._describe import describe
 from ._projection import pca_project

@@ -1,7 +1,8 @@
 """Principal-component projection of latent trajectories (scikit-learn's PCA), for plots."""
+
 from __future__ import annotations
 
-from typing import List, Sequence, Tuple, Union
+from collections.abc import Sequence
 
 import numpy as np
 from sklearn.decomposition import PCA
@@ -10,8 +11,8 @@ __all__ = ["pca_project"]
 
 
 def pca_project(
-    states: Union[np.ndarray, Sequence[np.ndarray]], n_components: int = 2
-) -> Tuple[List[np.ndarray], np.ndarray]:
+    states: np.ndarray | Sequence[np.ndarray], n_components: int = 2
+) -> tuple[list[np.ndarray], np.ndarray]:
     """Project latent states on their leading principal components.
 
     Parameters

@@ -1,8 +1,9 @@
 """Regime codes and their summary: which linear regimes a trajectory visits."""
+
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -22,7 +23,7 @@ def codes_from_states(Z: np.ndarray, P: int) -> np.ndarray:
     [[False, True]]
     """
     Z = np.asarray(Z)
-    return Z[..., Z.shape[-1] - P:] > 0
+    return Z[..., Z.shape[-1] - P :] > 0
 
 
 def format_code(code) -> str:

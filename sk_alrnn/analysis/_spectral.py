@@ -1,8 +1,8 @@
 """Linear analysis of each regime: modes, time constants, oscillations, stability."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional
 
 import numpy as np
 
@@ -26,7 +26,9 @@ def time_constants(eigenvalues) -> np.ndarray:
     modulus = np.abs(np.asarray(eigenvalues))
     with np.errstate(divide="ignore"):
         log_modulus = np.log(modulus)
-        return np.where(log_modulus == 0.0, np.inf, -1.0 / np.where(log_modulus == 0.0, 1.0, log_modulus))
+        return np.where(
+            log_modulus == 0.0, np.inf, -1.0 / np.where(log_modulus == 0.0, 1.0, log_modulus)
+        )
 
 
 def periods(eigenvalues, tol: float = 1e-9) -> np.ndarray:
@@ -68,7 +70,7 @@ class RegimeSpectrum:
         and ``Cycle``).
     """
 
-    code: Optional[np.ndarray]
+    code: np.ndarray | None
     eigenvalues: np.ndarray
     eigenvectors: np.ndarray
     spectral_radius: float
@@ -118,7 +120,9 @@ def linear_spectrum(A, code=None, tol: float = MARGINAL_TOL) -> RegimeSpectrum:
     )
 
 
-def regime_spectra(system: PiecewiseLinearSystem, codes=None, tol: float = MARGINAL_TOL) -> List[RegimeSpectrum]:
+def regime_spectra(
+    system: PiecewiseLinearSystem, codes=None, tol: float = MARGINAL_TOL
+) -> list[RegimeSpectrum]:
     """One :class:`RegimeSpectrum` per regime of a piecewise-linear system.
 
     Parameters
@@ -143,7 +147,9 @@ def regime_spectra(system: PiecewiseLinearSystem, codes=None, tol: float = MARGI
     >>> [s.eigenvalues.real.tolist() for s in regime_spectra(system)]
     [[1.0, 0.0], [1.0, 0.5]]
     """
-    return [linear_spectrum(system.jacobian(code), code, tol) for code in default_codes(system, codes)]
+    return [
+        linear_spectrum(system.jacobian(code), code, tol) for code in default_codes(system, codes)
+    ]
 
 
 def default_codes(system: PiecewiseLinearSystem, codes=None) -> np.ndarray:

@@ -115,7 +115,10 @@ class FixedPoint:
 
     @property
     def stability(self) -> str | None:
-        """'stable', 'marginal' or 'unstable' by :func:`classify_stability` (None without eigenvalues)."""
+        """'stable', 'marginal' or 'unstable' by :func:`classify_stability`.
+
+        None when the fixed point carries no eigenvalues.
+        """
         return None if self.eigenvalues is None else classify_stability(self.eigenvalues)
 
     @property
@@ -184,7 +187,9 @@ class PiecewiseLinearSystem:
         self.b = np.asarray(b, dtype=np.float64)
         self.M, self.P = len(self.a), int(P)
         if regime_codes is None:
-            regime_codes = np.zeros((1, self.P), dtype=bool) if self.P == 0 else np.empty((0, self.P), bool)
+            regime_codes = (
+                np.zeros((1, self.P), dtype=bool) if self.P == 0 else np.empty((0, self.P), bool)
+            )
         self.regime_codes = np.atleast_2d(np.asarray(regime_codes, dtype=bool))
 
     def _check_code(self, code) -> np.ndarray:
@@ -246,7 +251,7 @@ class PiecewiseLinearSystem:
         """One step of the network: a z + W phi_P(z) + C s + h (z may be (n, M))."""
         z = np.asarray(z, dtype=np.float64)
         u = z.copy()
-        u[..., self.M - self.P:] = np.maximum(u[..., self.M - self.P:], 0.0)
+        u[..., self.M - self.P :] = np.maximum(u[..., self.M - self.P :], 0.0)
         drive = self.h if s is None else np.asarray(s, dtype=np.float64) @ self.C.T + self.h
         return self.a * z + u @ self.W.T + drive
 
@@ -267,7 +272,7 @@ class PiecewiseLinearSystem:
 
 
 def _solve_affine_fixed_point(A: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """z with z = A z + d; least squares when I - A is singular (a continuum of solutions)."""
+    """Solve z = A z + d; least squares when I - A is singular (a continuum of solutions)."""
     lhs = np.eye(len(A)) - A
     try:
         return np.linalg.solve(lhs, d)

@@ -1,7 +1,8 @@
 """Plots of regime analyses; matplotlib is imported inside each function (optional dependency)."""
+
 from __future__ import annotations
 
-from typing import Optional, Sequence, Union
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -13,10 +14,15 @@ from ..analysis import (
     transition_probabilities,
 )
 
-__all__ = ["plot_eigenvalues", "plot_latent_trajectory", "plot_regime_occupancy", "plot_transitions"]
+__all__ = [
+    "plot_eigenvalues",
+    "plot_latent_trajectory",
+    "plot_regime_occupancy",
+    "plot_transitions",
+]
 
 
-def _axes(ax, projection: Optional[str] = None):
+def _axes(ax, projection: str | None = None):
     """The given Axes, or a new figure's (3-D when asked)."""
     if ax is not None:
         return ax
@@ -29,7 +35,7 @@ def _code_labels(codes: np.ndarray) -> list:
     return [f"R{i} [{format_code(code)}]" for i, code in enumerate(codes)]
 
 
-def plot_regime_occupancy(summary: RegimeSummary, n_regimes: Optional[int] = None, ax=None):
+def plot_regime_occupancy(summary: RegimeSummary, n_regimes: int | None = None, ax=None):
     """Bar chart of the fraction of steps spent in each regime.
 
     Parameters
@@ -60,8 +66,8 @@ def plot_regime_occupancy(summary: RegimeSummary, n_regimes: Optional[int] = Non
 
 
 def plot_latent_trajectory(
-    states: Union[np.ndarray, Sequence[np.ndarray]],
-    regimes: Optional[Sequence[np.ndarray]] = None,
+    states: np.ndarray | Sequence[np.ndarray],
+    regimes: Sequence[np.ndarray] | None = None,
     n_components: int = 2,
     max_sequences: int = 50,
     ax=None,
@@ -112,7 +118,7 @@ def plot_latent_trajectory(
     return ax
 
 
-def plot_eigenvalues(spectra: Sequence[Union[RegimeSpectrum, np.ndarray]], ax=None):
+def plot_eigenvalues(spectra: Sequence[RegimeSpectrum | np.ndarray], ax=None):
     """Eigenvalues of each regime in the complex plane with the unit circle.
 
     Parameters
@@ -147,7 +153,9 @@ def plot_eigenvalues(spectra: Sequence[Union[RegimeSpectrum, np.ndarray]], ax=No
     return ax
 
 
-def plot_transitions(summary: RegimeSummary, n_regimes: Optional[int] = None, normalize: bool = True, ax=None):
+def plot_transitions(
+    summary: RegimeSummary, n_regimes: int | None = None, normalize: bool = True, ax=None
+):
     """Heat-map of regime-to-regime transitions (row-normalised probabilities by default).
 
     Parameters
