@@ -18,6 +18,7 @@ untimed warm-up fit per estimator comes first.  ``--predict-loader`` sends
 ALRNNClassifier's predict through skorch's loader instead of its memory-bounded
 chunks, to measure that lever.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,9 +61,14 @@ def estimators(B, M, P, args):
     common = dict(max_epochs=args.epochs, batch_size=B, lr=args.lr, verbose=0)
     ours = ALRNNClassifier(M=M, P=P, random_state=0, **common)
     baseline = NeuralNetClassifier(
-        LastStepRNN, module__n_features=args.F, module__hidden=M,
-        criterion=nn.CrossEntropyLoss, optimizer=torch.optim.Adam,
-        callbacks=[GradientNormClipping(gradient_clip_value=1.0)], **common)
+        LastStepRNN,
+        module__n_features=args.F,
+        module__hidden=M,
+        criterion=nn.CrossEntropyLoss,
+        optimizer=torch.optim.Adam,
+        callbacks=[GradientNormClipping(gradient_clip_value=1.0)],
+        **common,
+    )
     return {"alrnn": ours, "rnn": baseline}
 
 
@@ -76,24 +82,32 @@ def main(argv=None):
     parser.add_argument("--F", type=int, default=8)
     parser.add_argument("--P", type=int, default=None, help="default M // 4")
     parser.add_argument("--shapes", default=None, help="e.g. '64,200,64;64,1000,32'")
-    parser.add_argument("--predict-loader", action="store_true",
-                        help="predict through skorch's batch_size loader (the old path)")
+    parser.add_argument(
+        "--predict-loader",
+        action="store_true",
+        help="predict through skorch's batch_size loader (the old path)",
+    )
     args = parser.parse_args(argv)
     if args.predict_loader:
         # Without an inference width the base falls back to skorch's forward().
         ALRNNClassifier._inference_width = lambda self: None
     torch.set_num_threads(args.threads)
-    shapes = SHAPES if args.shapes is None else [
-        tuple(map(int, s.split(","))) for s in args.shapes.split(";")]
-    print(f"torch {torch.__version__}, threads={args.threads}, n={args.n_samples}, "
-          f"epochs={args.epochs}, median of {args.repeats} fits, seconds")
+    shapes = (
+        SHAPES
+        if args.shapes is None
+        else [tuple(map(int, s.split(","))) for s in args.shapes.split(";")]
+    )
+    print(
+        f"torch {torch.__version__}, threads={args.threads}, n={args.n_samples}, "
+        f"epochs={args.epochs}, median of {args.repeats} fits, seconds"
+    )
     print("batch,T,M        P    part      alrnn      rnn  ours/RNN")
     for B, T, M in shapes:
         P = args.P if args.P is not None else M // 4
         X, y = make_data(args.n_samples, T, args.F)
         parts = ("fit", "epochs", "predict")
         times = {(name, part): [] for name in ("alrnn", "rnn") for part in parts}
-        for round_ in range(args.repeats + 1):   # round 0 is warm-up
+        for round_ in range(args.repeats + 1):  # round 0 is warm-up
             for name, est in estimators(B, M, P, args).items():
                 t0 = time.perf_counter()
                 est.fit(X, y)
@@ -106,8 +120,11 @@ def main(argv=None):
         med = {k: statistics.median(v) for k, v in times.items()}
         for part in parts:
             ours, theirs = med["alrnn", part], med["rnn", part]
-            print(f"({B},{T},{M})".ljust(16) + f"{P:<5}{part:7}{ours:8.2f} {theirs:8.2f}"
-                  f"  {ours / theirs:8.2f}")
+            print(
+                f"({B},{T},{M})".ljust(16) + f"{P:<5}{part:7}{ours:8.2f} {theirs:8.2f}"
+                f"  {ours / theirs:8.2f}"
+            )
+
 
 if __name__ == "__main__":
     main()

@@ -8,10 +8,11 @@ For each (n, T, M) the three searches see the same data, Ps, cv folds,
 epochs, batch size, lr and random_state, and all refit the chosen P on all
 data with the one-standard-error rule (GridSearchCV gets ``minimal_P_refit``
 as ``refit``).  They run one after another in one process (GridSearchCV with
-``n_jobs=2`` in two loky workers of one thread each, started by an untimed warm-up); the wall time of each
-whole ``fit`` is the median over ``--repeats`` rounds.  Besides the times, the
-chosen P and the mean CV score of every P are printed for both, to show the
-batched engine estimates what GridSearchCV estimates.
+``n_jobs=2`` in two loky workers of one thread each, started by an untimed
+warm-up); the wall time of each whole ``fit`` is the median over ``--repeats``
+rounds.  Besides the times, the chosen P and the mean CV score of every P are
+printed for both, to show the batched engine estimates what GridSearchCV
+estimates.
 """
 
 from __future__ import annotations
@@ -69,9 +70,7 @@ def main(argv=None):
     parser.add_argument("--Ps", type=int, nargs="+", default=[0, 1, 2, 4, 8])
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--sizes", default=None, help="e.g. '1000,20,16;500,200,64'")
-    parser.add_argument(
-        "--json", default=None, help="append one JSON line per size here"
-    )
+    parser.add_argument("--json", default=None, help="append one JSON line per size here")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     sizes = (
@@ -87,9 +86,7 @@ def main(argv=None):
     # Untimed warm-up: torch's first calls and the two loky workers' start-up
     # (the workers are reused by every later GridSearchCV(n_jobs=2)).
     X_small, y_small = make_data(60, 5)
-    for search in searches(
-        8, argparse.Namespace(**{**vars(args), "epochs": 1})
-    ).values():
+    for search in searches(8, argparse.Namespace(**{**vars(args), "epochs": 1})).values():
         search.fit(X_small, y_small)
     for n, T, M in sizes:
         X, y = make_data(n, T)
@@ -111,12 +108,8 @@ def main(argv=None):
             "ratio_vs_n_jobs_2": ours / med["GridSearchCV n_jobs=2"],
         }
         for name, search in fitted.items():
-            row[f"{name} chosen P"] = int(
-                search.cv_results_["param_P"][search.best_index_]
-            )
-            row[f"{name} mean_test_score"] = (
-                search.cv_results_["mean_test_score"].round(4).tolist()
-            )
+            row[f"{name} chosen P"] = int(search.cv_results_["param_P"][search.best_index_])
+            row[f"{name} mean_test_score"] = search.cv_results_["mean_test_score"].round(4).tolist()
         print(json.dumps(row))
         if args.json:
             with open(args.json, "a") as handle:

@@ -92,9 +92,7 @@ def plan_groups(
     width = M + max(Ps)
     per_model = batch_size * n_steps * (2 * width + 3 * M + n_features)
     by_memory = max(1, int(max_memory_mb * 2**20 / 4 // per_model))
-    by_speed = max(
-        1, int(_STATE_BUFFER_MB * 2**20 / 4 // (batch_size * (n_steps + 1) * width))
-    )
+    by_speed = max(1, int(_STATE_BUFFER_MB * 2**20 / 4 // (batch_size * (n_steps + 1) * width)))
     n_groups = -(-len(order) // min(by_memory, by_speed))
     groups = [group.tolist() for group in np.array_split(order, n_groups)]
     return groups, by_memory < len(order)
@@ -125,8 +123,8 @@ def _losses(
 ) -> Tensor:
     """Each model's mean loss over its own valid samples (and steps): shape (K,)."""
     if problem.classification:
-        K, B, O = out.shape
-        each = F.cross_entropy(out.reshape(K * B, O), y.reshape(-1), reduction="none")
+        K, B, n_outputs = out.shape
+        each = F.cross_entropy(out.reshape(K * B, n_outputs), y.reshape(-1), reduction="none")
         return (each.view(K, B) * weight).sum(1) / weight.sum(1).clamp(min=1)
     squared = (out - y).square().sum(-1)
     if problem.sequence_output:
@@ -180,9 +178,7 @@ class _BatchedAdam:
                 new_m = m.lerp(g, 1 - beta1)
                 new_v = v.mul(beta2).addcmul_(g, g, value=1 - beta2)
                 denom = (new_v.sqrt() / bc2_sqrt.view(shape)).add_(self.eps)
-                _assign(
-                    p, p.addcdiv(new_m * -step_size.view(shape), denom), keep, shape
-                )
+                _assign(p, p.addcdiv(new_m * -step_size.view(shape), denom), keep, shape)
                 _assign(m, new_m, keep, shape)
                 _assign(v, new_v, keep, shape)
 
@@ -223,19 +219,13 @@ class _BatchedSGD:
                     later = buf.mul(self.momentum).add_(g, alpha=1 - self.dampening)
                     new_buf = torch.where(first.view(shape), g, later)
                     _assign(buf, new_buf, keep, shape)
-                    g = (
-                        g.add(new_buf, alpha=self.momentum)
-                        if self.nesterov
-                        else new_buf
-                    )
+                    g = g.add(new_buf, alpha=self.momentum) if self.nesterov else new_buf
                 _assign(p, p - self.lr * g, keep, shape)
 
 
 def _assign(target: Tensor, value: Tensor, keep: Tensor | None, shape: tuple) -> None:
-    """target <- value for the active models only (all when ``keep`` is None)."""
-    target.copy_(
-        value if keep is None else torch.where(keep.view(shape), value, target)
-    )
+    """Set ``target`` to ``value`` for the active models only (all when ``keep`` is None)."""
+    target.copy_(value if keep is None else torch.where(keep.view(shape), value, target))
 
 
 _OPTIMIZERS = {torch.optim.Adam: _BatchedAdam, torch.optim.SGD: _BatchedSGD}
@@ -255,9 +245,7 @@ def make_optimizer(optimizer, params: list, lr: float, kwargs: dict):
     try:
         return _OPTIMIZERS[optimizer](params, lr, **kwargs)
     except TypeError as exc:
-        raise ValueError(
-            f"Unsupported optimizer__ parameter for the sweep engine: {exc}."
-        ) from exc
+        raise ValueError(f"Unsupported optimizer__ parameter for the sweep engine: {exc}.") from exc
 
 
 def _step_indices(schedules: Sequence[Sequence[np.ndarray]]):
@@ -324,9 +312,7 @@ def train_batched(
         idx = torch.as_tensor(index[s], device=device)
         lengths = problem.lengths[idx]
         T = int(lengths[torch.as_tensor(valid[s], device=device)].max())
-        weight = torch.as_tensor(
-            valid[s] & active[:, None], dtype=torch.float32, device=device
-        )
+        weight = torch.as_tensor(valid[s] & active[:, None], dtype=torch.float32, device=device)
         out = _outputs(
             params,
             mask,
@@ -335,25 +321,17 @@ def train_batched(
             lengths,
             problem.sequence_output,
         )
-        y = (
-            problem.targets[:T, idx]
-            if problem.sequence_output
-            else problem.targets[idx]
-        )
+        y = problem.targets[:T, idx] if problem.sequence_output else problem.targets[idx]
         losses = _losses(out, y, weight, lengths, problem)
         finite = torch.isfinite(losses).cpu().numpy()
         failed |= active & ~finite
         active &= finite
-        grads = torch.autograd.grad(
-            torch.where(torch.as_tensor(finite), losses, 0).sum(), leaves
-        )
+        grads = torch.autograd.grad(torch.where(torch.as_tensor(finite), losses, 0).sum(), leaves)
         _clip(grads, max_grad_norm)
         opt.step(grads, active)
         if log is not None and (s + 1) % report_every == 0:
             mean = (
-                float(losses.detach()[torch.as_tensor(active)].mean())
-                if active.any()
-                else math.nan
+                float(losses.detach()[torch.as_tensor(active)].mean()) if active.any() else math.nan
             )
             log(
                 f"step {s + 1}/{len(index)}: mean loss {mean:.4g}, "

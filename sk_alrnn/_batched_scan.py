@@ -66,9 +66,7 @@ def _rows(buffer: Tensor) -> Tensor:
     return buffer.view(*buffer.shape[:-3], -1, buffer.shape[-1])
 
 
-def _forward_loop(
-    inputs: Tensor, C: Tensor, h: Tensor, S: Tensor, P_max: int
-) -> Tensor:
+def _forward_loop(inputs: Tensor, C: Tensor, h: Tensor, S: Tensor, P_max: int) -> Tensor:
     """Extended states X (T+1, K, B, M+P_max), X[0] = 0."""
     T, K, B, _ = inputs.shape
     M = S.shape[1]
@@ -149,9 +147,7 @@ def _backward_loop(
 
 class _BatchedScan(torch.autograd.Function):
     @staticmethod
-    def forward(
-        ctx, inputs: Tensor, C: Tensor, h: Tensor, S: Tensor, P_max: int
-    ) -> Tensor:
+    def forward(ctx, inputs: Tensor, C: Tensor, h: Tensor, S: Tensor, P_max: int) -> Tensor:
         with _flush_denormals():
             X = _forward_loop(inputs, C, h, S, P_max)
         ctx.save_for_backward(X, inputs, C, S)
@@ -174,9 +170,7 @@ class _BatchedScan(torch.autograd.Function):
             G = _backward_loop(grad_Z, X, inputs, S, P_max, grads)
         Gz = G[..., P_max:]
         grad_inputs = torch.matmul(Gz, C) if wanted["inputs"] else None
-        grad_C, grad_S = (
-            grads[k].transpose(1, 2) if k in grads else None for k in "CS"
-        )
+        grad_C, grad_S = (grads[k].transpose(1, 2) if k in grads else None for k in "CS")
         return grad_inputs, grad_C, grads.get("h"), grad_S, None
 
 
@@ -231,11 +225,6 @@ def _batched_scan_reference(
     states = []
     for s in inputs:
         phi = torch.where(mask[:, None, :], torch.relu(z), z)
-        z = (
-            a[:, None, :] * z
-            + phi @ W.transpose(1, 2)
-            + s @ C.transpose(1, 2)
-            + h[:, None]
-        )
+        z = a[:, None, :] * z + phi @ W.transpose(1, 2) + s @ C.transpose(1, 2) + h[:, None]
         states.append(z)
     return torch.stack(states)

@@ -123,11 +123,7 @@ class _SweepCVBase(BaseEstimator):
 
     def _check_params(self) -> list:
         name = type(self).__name__
-        if (
-            isinstance(self.Ps, (str, bytes))
-            or not np.iterable(self.Ps)
-            or len(self.Ps) == 0
-        ):
+        if isinstance(self.Ps, (str, bytes)) or not np.iterable(self.Ps) or len(self.Ps) == 0:
             raise input_error(
                 f"The 'Ps' parameter of {name}",
                 "be a non-empty sequence of ints",
@@ -183,11 +179,7 @@ class _SweepCVBase(BaseEstimator):
         # As GridSearchCV: an int cv is stratified on y for the classifier only.
         cv = check_cv(self.cv, y, classifier=is_classifier(self))
         splits = list(cv.split(X, y, groups))
-        views = [
-            self._model_view(template, P, X, y, train)
-            for P in Ps
-            for train, _ in splits
-        ]
+        views = [self._model_view(template, P, X, y, train) for P in Ps for train, _ in splits]
         fit_times = self._train(views, batch, y, full_target)
         scores, score_times = self._score(views, X, y, splits)
         self.cv_results_ = _cv_results(Ps, len(splits), scores, fit_times, score_times)
@@ -203,14 +195,10 @@ class _SweepCVBase(BaseEstimator):
     def _model_view(self, template, P: int, X, y, train: np.ndarray) -> dict:
         """The plain estimator of one (P, fold), initialised as its own fit would do it."""
         est = clone(template).set_params(P=P)
-        with est._fitting(
-            _safe_indexing(X, train), _safe_indexing(y, train), reset=True
-        ):
+        with est._fitting(_safe_indexing(X, train), _safe_indexing(y, train), reset=True):
             # The same loader (and generator) the fit would shuffle with, over row numbers.
             loader = est.get_iterator(_IndexDataset(len(train)), training=True)
-            schedule = [
-                train[rows.numpy()] for _ in range(est.max_epochs) for rows in loader
-            ]
+            schedule = [train[rows.numpy()] for _ in range(est.max_epochs) for rows in loader]
         return {"estimator": est, "P": P, "schedule": schedule}
 
     def _train(self, views: list, batch, y, full_target) -> np.ndarray:
@@ -222,9 +210,7 @@ class _SweepCVBase(BaseEstimator):
         n_steps, n_features = batch.values.shape[1], batch.n_features
         batch_size = max(len(b) for view in views for b in view["schedule"][:1])
         for key, members in self._output_groups(views).items():
-            problem_for[key] = self._problem(
-                batch, y, full_target, views[members[0]], device
-            )
+            problem_for[key] = self._problem(batch, y, full_target, views[members[0]], device)
             member_Ps = [views[k]["P"] for k in members]
             groups, memory_bound = plan_groups(
                 member_Ps, self.M, n_features, n_steps, batch_size, self.max_memory_mb
@@ -252,11 +238,7 @@ class _SweepCVBase(BaseEstimator):
         for k, view in enumerate(views):
             est = view["estimator"]
             classes = getattr(est, "_label_encoder_", None)
-            key = (
-                (est._n_outputs_,)
-                if classes is None
-                else tuple(classes.classes_.tolist())
-            )
+            key = (est._n_outputs_,) if classes is None else tuple(classes.classes_.tolist())
             groups.setdefault(key, []).append(k)
         return groups
 
@@ -276,9 +258,7 @@ class _SweepCVBase(BaseEstimator):
                 targets = targets.transpose(1, 0, 2)
         # Time-major once here, so every minibatch is gathered in the kernel's layout.
         return BatchedProblem(
-            values=torch.as_tensor(
-                batch.values.transpose(1, 0, 2).copy(), device=device
-            ),
+            values=torch.as_tensor(batch.values.transpose(1, 0, 2).copy(), device=device),
             lengths=torch.as_tensor(batch.lengths, device=device),
             targets=torch.as_tensor(np.ascontiguousarray(targets), device=device),
             classification=is_classifier(self),
@@ -323,9 +303,7 @@ class _SweepCVBase(BaseEstimator):
                 continue
             test = splits[k % len(splits)][1]
             start = time.perf_counter()
-            scores[k] = scorer(
-                view["estimator"], _safe_indexing(X, test), _safe_indexing(y, test)
-            )
+            scores[k] = scorer(view["estimator"], _safe_indexing(X, test), _safe_indexing(y, test))
             times[k] = time.perf_counter() - start
         n_failed = sum(view["failed"] for view in views)
         if n_failed == len(views):
@@ -338,6 +316,7 @@ class _SweepCVBase(BaseEstimator):
                 f"{n_failed} of {len(views)} fits diverged (non-finite training loss); "
                 "their scores are NaN.",
                 FitFailedWarning,
+                stacklevel=3,
             )
         return scores, times
 

@@ -75,13 +75,12 @@ def _standalone(est_class, P, X, y, permutations, **kw):
     """Initial and final weights of a plain fit with a given minibatch order."""
     init = est_class(M=M, P=P, random_state=0, **{**kw, "max_epochs": 0}).fit(X, y)
     sampler = _FixedOrder(permutations)
-    final = est_class(
-        M=M, P=P, random_state=0, iterator_train__sampler=sampler, **kw
-    ).fit(X, y)
-    weights = lambda est: {
-        n: p.detach().clone() for n, p in est.module_.named_parameters()
-    }
-    return weights(init), weights(final)
+    final = est_class(M=M, P=P, random_state=0, iterator_train__sampler=sampler, **kw).fit(X, y)
+    return _weights(init), _weights(final)
+
+
+def _weights(est):
+    return {name: p.detach().clone() for name, p in est.module_.named_parameters()}
 
 
 @pytest.mark.parametrize(
@@ -105,14 +104,10 @@ def test_each_model_ends_with_its_standalone_weights(sequences, optimizer, extra
     for P in (0, 1, M):
         for train in folds:
             perms = [rng.permutation(len(train)) for _ in range(kw["max_epochs"])]
-            init, final = _standalone(
-                ALRNNClassifier, P, X[train], y[train], perms, **kw
-            )
+            init, final = _standalone(ALRNNClassifier, P, X[train], y[train], perms, **kw)
             inits.append(init)
             finals.append(final)
-            schedules.append(
-                [train[p[i : i + 16]] for p in perms for i in range(0, len(p), 16)]
-            )
+            schedules.append([train[p[i : i + 16]] for p in perms for i in range(0, len(p), 16)])
             Ps.append(P)
     params = {n: torch.stack([w[n] for w in inits]) for n in PARAM_NAMES}
     problem = BatchedProblem(
@@ -136,9 +131,7 @@ def test_each_model_ends_with_its_standalone_weights(sequences, optimizer, extra
     for k, final in enumerate(finals):
         for name in PARAM_NAMES:
             assert not torch.equal(params[name][k], inits[k][name]) or name == "h"
-            torch.testing.assert_close(
-                params[name][k], final[name], rtol=1e-4, atol=1e-5
-            )
+            torch.testing.assert_close(params[name][k], final[name], rtol=1e-4, atol=1e-5)
 
 
 def test_classifier_cv_scores_equal_grid_search(sequences):
@@ -150,25 +143,18 @@ def test_classifier_cv_scores_equal_grid_search(sequences):
         "iterator_train__shuffle": True,
     }
     sweep = ALRNNClassifierCV(Ps=(0, 1, M), M=M, cv=3, random_state=0, **kw).fit(X, y)
-    grid = GridSearchCV(
-        ALRNNClassifier(M=M, random_state=0, **kw), {"P": [0, 1, M]}, cv=3
-    )
+    grid = GridSearchCV(ALRNNClassifier(M=M, random_state=0, **kw), {"P": [0, 1, M]}, cv=3)
     grid.fit(X, y)
     assert set(sweep.cv_results_) == set(grid.cv_results_)
     for key, value in grid.cv_results_.items():
         if key == "params":
             assert sweep.cv_results_[key] == value
         elif "time" not in key:
-            np.testing.assert_allclose(
-                sweep.cv_results_[key], value, atol=1e-6, err_msg=key
-            )
+            np.testing.assert_allclose(sweep.cv_results_[key], value, atol=1e-6, err_msg=key)
         assert np.shape(sweep.cv_results_[key]) == np.shape(value)
         assert type(sweep.cv_results_[key]) is type(value)
     assert sweep.cv_results_["param_P"].dtype == grid.cv_results_["param_P"].dtype
-    assert (
-        sweep.cv_results_["rank_test_score"].dtype
-        == grid.cv_results_["rank_test_score"].dtype
-    )
+    assert sweep.cv_results_["rank_test_score"].dtype == grid.cv_results_["rank_test_score"].dtype
 
 
 def test_regressor_per_step_list_targets_equal_grid_search():
@@ -195,9 +181,7 @@ def fitted():
     X = rng.randn(40, 6, 2)
     y = np.where(X[:, :, 0].sum(axis=1) > 0, 1, 0)
     return (
-        ALRNNClassifierCV(Ps=(0, 1, 2), M=M, cv=4, max_epochs=2, random_state=0).fit(
-            X, y
-        ),
+        ALRNNClassifierCV(Ps=(0, 1, 2), M=M, cv=4, max_epochs=2, random_state=0).fit(X, y),
         X,
         y,
     )
@@ -208,9 +192,7 @@ def test_results_read_by_minimal_P_refit_and_pandas(fitted):
     assert minimal_P_refit(sweep.cv_results_) == sweep.best_index_
     frame = pd.DataFrame(sweep.cv_results_)
     assert list(frame["param_P"]) == [0, 1, 2] and len(frame) == 3
-    assert sweep.n_splits_ == 4 and all(
-        f"split{i}_test_score" in frame for i in range(4)
-    )
+    assert sweep.n_splits_ == 4 and all(f"split{i}_test_score" in frame for i in range(4))
 
 
 def test_answers_through_best_estimator(fitted):
@@ -250,9 +232,9 @@ def test_refit_best_on_a_clear_winner():
     rng = np.random.RandomState(3)
     X = rng.randn(48, 5, 1)
     y = (X[:, :, 0] > 0).sum(axis=1) % 2
-    sweep = ALRNNClassifierCV(
-        Ps=(0, M), M=M, cv=3, refit="best", max_epochs=2, random_state=0
-    ).fit(X, y)
+    sweep = ALRNNClassifierCV(Ps=(0, M), M=M, cv=3, refit="best", max_epochs=2, random_state=0).fit(
+        X, y
+    )
     assert sweep.best_index_ == int(np.argmax(sweep.cv_results_["mean_test_score"]))
     assert sweep.best_score_ == sweep.cv_results_["mean_test_score"].max()
 
@@ -351,10 +333,7 @@ def test_memory_budget_splits_models_into_groups(sequences, capsys):
     assert len(groups) > 1 and not memory_bound
     kw = {"Ps": (0, 1), "M": M, "cv": 2, "max_epochs": 1, "random_state": 0}
     small = ALRNNClassifierCV(max_memory_mb=0.005, verbose=1, **kw).fit(X, y)
-    assert (
-        "exceed max_memory_mb=0.005; training them in 4 groups"
-        in capsys.readouterr().out
-    )
+    assert "exceed max_memory_mb=0.005; training them in 4 groups" in capsys.readouterr().out
     whole = ALRNNClassifierCV(**kw).fit(X, y)
     np.testing.assert_allclose(
         small.cv_results_["mean_test_score"], whole.cv_results_["mean_test_score"]
@@ -375,12 +354,8 @@ def test_fold_without_a_class_and_a_probability_scorer_match_grid_search():
     ):
         sweep = ALRNNClassifierCV(Ps=(0, 2), M=M, cv=cv, scoring=scoring, **kw)
         sweep.fit(X, y, groups=fold_groups)
-        grid = GridSearchCV(
-            ALRNNClassifier(M=M, **kw), {"P": [0, 2]}, cv=cv, scoring=scoring
-        )
+        grid = GridSearchCV(ALRNNClassifier(M=M, **kw), {"P": [0, 2]}, cv=cv, scoring=scoring)
         grid.fit(X, y, groups=fold_groups)
         for i in range(sweep.n_splits_):
             key = f"split{i}_test_score"
-            np.testing.assert_allclose(
-                sweep.cv_results_[key], grid.cv_results_[key], atol=1e-5
-            )
+            np.testing.assert_allclose(sweep.cv_results_[key], grid.cv_results_[key], atol=1e-5)
