@@ -1,7 +1,6 @@
 """SequenceScaler: per-feature standardisation over all valid steps of all sequences."""
 from __future__ import annotations
 
-import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted

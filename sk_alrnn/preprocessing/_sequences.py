@@ -9,7 +9,7 @@ forms and their meaning are those of ``sk_alrnn._data.as_padded`` (API.md).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable
 
 import numpy as np
 from sklearn.utils.validation import FLOAT_DTYPES, check_array
@@ -31,7 +31,7 @@ class Sequences:
         A list of 1-D ``(T_i,)`` arrays: one-feature outputs are 1-D again.
     """
 
-    items: List[np.ndarray]
+    items: list[np.ndarray]
     form: str
     univariate_list: bool = False
 
@@ -59,7 +59,7 @@ class Sequences:
 def check_sequences(
     X: Any,
     *,
-    n_features: Optional[int] = None,
+    n_features: int | None = None,
     estimator_name: str = "This transformer",
     min_steps: int = 1,
 ) -> Sequences:
