@@ -35,7 +35,7 @@ def test_concurrent_scans_leave_every_threads_flush_setting_as_it_was(user_setti
     """The flag is per thread (sk_alrnn/_scan.py): every thread finds its own value again.
 
     A process-wide lock + reference count would restore the flag only in the last
-    thread to leave; patched in, it failed this test in 9 of 12 runs (a race, so
+    thread to leave; patched in, it failed this test in 8 of 12 runs (a race, so
     not every run).  The real context manager passes deterministically.
     """
     if not torch.set_flush_denormal(user_setting) and user_setting:
