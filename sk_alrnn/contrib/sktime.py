@@ -29,6 +29,7 @@ _TAGS = {
     "X_inner_mtype": _INNER_MTYPES,
     "capability:multivariate": True,
     "capability:unequal_length": True,
+    "capability:random_state": True,
     "python_dependencies": ["torch", "skorch"],
     "authors": ["sk_alrnn developers"],
 }
