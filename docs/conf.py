@@ -35,7 +35,6 @@ extensions = [
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py", "**.zip", "**.json"]
-templates_path = ["_templates"]
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"sk_alrnn {release}"

@@ -23,11 +23,16 @@ def test_grid_search_on_local_cluster_matches_sequential():
     X = rng.randn(60, 10, 2)
     y = np.maximum(X[:, :, 0], 0).sum(axis=1)
     sequential = _search().fit(X, y)
-    with distributed.LocalCluster(
+    cluster = distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster, distributed.Client(cluster) as client:
-        with parallel_config(backend="dask"), distributed.get_task_stream(client) as stream:
-            on_dask = _search().fit(X, y)
+    )
+    with (
+        cluster,
+        distributed.Client(cluster) as client,
+        parallel_config(backend="dask"),
+        distributed.get_task_stream(client) as stream,
+    ):
+        on_dask = _search().fit(X, y)
     # The 3 x 3 fits really ran as tasks on the workers.
     assert len(stream.data) >= 9
     assert len({task["worker"] for task in stream.data}) == 2
