@@ -4,10 +4,14 @@
 adapters import their library at import time, so without it they are not
 collected (aeon lives in its own environment: ``make test-aeon``).
 """
+
 import importlib.util
 
 collect_ignore = [
     path
-    for path, library in [("sk_alrnn/contrib/sktime.py", "sktime"), ("sk_alrnn/contrib/aeon.py", "aeon")]
+    for path, library in [
+        ("sk_alrnn/contrib/sktime.py", "sktime"),
+        ("sk_alrnn/contrib/aeon.py", "aeon"),
+    ]
     if importlib.util.find_spec(library) is None
 ]

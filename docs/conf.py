@@ -5,6 +5,7 @@ The API reference is generated from the ``__all__`` of every public module
 (see ``_write_api_reference``), so a new public name or module appears without
 editing a list here.  No intersphinx: CI has no network.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -17,7 +18,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # the gallery trains small models
 
-import sk_alrnn  # noqa: E402
+import sk_alrnn
 
 project = "sk_alrnn"
 author = "sk_alrnn developers"
@@ -35,7 +36,13 @@ extensions = [
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py", "**.zip", "**.json"]
+exclude_patterns = [
+    "_build",
+    "auto_examples/*.ipynb",
+    "auto_examples/*.py",
+    "**.zip",
+    "**.json",
+]
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"sk_alrnn {release}"
@@ -47,7 +54,9 @@ autosummary_generate = True
 autodoc_default_options = {"inherited-members": False}
 # aeon pins an older numpy and lives in its own environment (make venv-aeon):
 # document its adapter from a mock when it is not installed.
-autodoc_mock_imports = [name for name in ("aeon",) if importlib.util.find_spec(name) is None]
+autodoc_mock_imports = [
+    name for name in ("aeon",) if importlib.util.find_spec(name) is None
+]
 numpydoc_show_class_members = False
 # Methods inherited from scikit-learn/skorch carry docstrings numpydoc cannot parse.
 numpydoc_show_inherited_class_members = False
@@ -90,7 +99,9 @@ def _public_names(module_name: str) -> list[str] | None:
         module = importlib.import_module(module_name)
     except ImportError:  # an adapter whose library is not installed and not mocked
         return None
-    return sorted(name for name in getattr(module, "__all__", []) if not name.startswith("__"))
+    return sorted(
+        name for name in getattr(module, "__all__", []) if not name.startswith("__")
+    )
 
 
 def _write_api_reference() -> None:
@@ -106,14 +117,29 @@ def _write_api_reference() -> None:
         if not names:
             continue
         title = _TITLES.get(module_name, module_name)
-        lines += [title, "-" * len(title), "", f".. automodule:: {module_name}",
-                  "   :no-members:", "", f".. currentmodule:: {module_name}", "",
-                  ".. autosummary::", "   :toctree: generated/", "   :nosignatures:", ""]
+        lines += [
+            title,
+            "-" * len(title),
+            "",
+            f".. automodule:: {module_name}",
+            "   :no-members:",
+            "",
+            f".. currentmodule:: {module_name}",
+            "",
+            ".. autosummary::",
+            "   :toctree: generated/",
+            "   :nosignatures:",
+            "",
+        ]
         lines += [f"   {name}" for name in names] + [""]
     os.makedirs(os.path.join(HERE, "api"), exist_ok=True)
     path = os.path.join(HERE, "api", "index.rst")
     text = "\n".join(lines)
-    if not os.path.exists(path) or open(path).read() != text:  # unchanged: no rebuild
+    old = None
+    if os.path.exists(path):
+        with open(path) as f:
+            old = f.read()
+    if old != text:  # an unchanged page keeps its timestamp: no rebuild
         with open(path, "w") as f:
             f.write(text)
 

@@ -24,7 +24,11 @@ print(result.to_text())
 chosen = result.search.best_estimator_
 print(f"chosen P = {result.minimal_P}, regimes visited: {chosen.regimes_.n_regimes}")
 for regime in chosen.linearize().regimes[:3]:
-    print(regime.code.astype(int), "largest |eigenvalue| =", round(abs(regime.eigenvalues).max(), 3))
+    print(
+        regime.code.astype(int),
+        "largest |eigenvalue| =",
+        round(abs(regime.eigenvalues).max(), 3),
+    )
 
 # %%
 result.plot()

@@ -1,4 +1,5 @@
 """sk_alrnn.contrib.tslearn: NaN-padded datasets to and from lists."""
+
 import numpy as np
 import pytest
 
@@ -24,7 +25,10 @@ def test_inner_missing_values_are_kept_and_refused_by_the_estimators():
 
 
 def test_two_d_dataset_and_errors():
-    assert [x.shape for x in from_tslearn(np.array([[1.0, np.nan], [1.0, 2.0]]))] == [(1, 1), (2, 1)]
+    assert [x.shape for x in from_tslearn(np.array([[1.0, np.nan], [1.0, 2.0]]))] == [
+        (1, 1),
+        (2, 1),
+    ]
     with pytest.raises(ValueError, match="all NaN"):
         from_tslearn(np.full((2, 3, 1), np.nan))
     with pytest.raises(ValueError, match=r"\(n, T, d\)"):
@@ -35,6 +39,10 @@ def test_estimator_fits_the_converted_dataset():
     rng = np.random.RandomState(0)
     sequences = [rng.randn(T, 1) for T in rng.randint(4, 12, size=30)]
     y = np.array([int(x.sum() > 0) for x in sequences])
-    clf = ALRNNClassifier(M=4, P=1, max_epochs=2, random_state=0).fit(from_tslearn(to_tslearn(sequences)), y)
+    clf = ALRNNClassifier(M=4, P=1, max_epochs=2, random_state=0).fit(
+        from_tslearn(to_tslearn(sequences)), y
+    )
     direct = ALRNNClassifier(M=4, P=1, max_epochs=2, random_state=0).fit(sequences, y)
-    np.testing.assert_array_equal(clf.predict_proba(sequences), direct.predict_proba(sequences))
+    np.testing.assert_array_equal(
+        clf.predict_proba(sequences), direct.predict_proba(sequences)
+    )

@@ -1,4 +1,5 @@
 """A GridSearchCV sweep over P on a Dask cluster gives the sequential results."""
+
 import numpy as np
 import pytest
 from joblib import parallel_config
@@ -39,6 +40,26 @@ def test_grid_search_on_local_cluster_matches_sequential():
     for key in ["mean_test_score", "std_test_score", "rank_test_score"] + [
         f"split{i}_test_score" for i in range(3)
     ]:
-        np.testing.assert_array_equal(on_dask.cv_results_[key], sequential.cv_results_[key])
+        np.testing.assert_array_equal(
+            on_dask.cv_results_[key], sequential.cv_results_[key]
+        )
     assert on_dask.best_params_ == sequential.best_params_
     np.testing.assert_array_equal(on_dask.predict(X), sequential.predict(X))
+
+
+def test_grid_search_on_threaded_dask_workers_matches_sequential():
+    """processes=False: the fits share one process, so seeding must not use global state."""
+    rng = np.random.RandomState(1)
+    X = rng.randn(48, 8, 2)
+    y = X[:, :, 1].sum(axis=1)
+    sequential = _search().fit(X, y)
+    cluster = distributed.LocalCluster(
+        n_workers=1, threads_per_worker=3, processes=False, dashboard_address=None
+    )
+    with cluster, distributed.Client(cluster), parallel_config(backend="dask"):
+        runs = [_search().fit(X, y) for _ in range(2)]
+    for run in runs:
+        np.testing.assert_array_equal(
+            run.cv_results_["mean_test_score"],
+            sequential.cv_results_["mean_test_score"],
+        )

@@ -1,4 +1,5 @@
 """What the sktime and aeon adapters share: panel conversion and the delegating estimator."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -32,10 +33,15 @@ def panel_to_sequences(X: Any):
     """
     if isinstance(X, np.ndarray):
         if X.ndim != 3:
-            raise ValueError(f"A panel array must be (n, channels, T); got shape {X.shape}.")
+            raise ValueError(
+                f"A panel array must be (n, channels, T); got shape {X.shape}."
+            )
         return X.transpose(0, 2, 1)
     # DataFrames (df-list) are time-major already; arrays (np-list) are channel-first.
-    return [item.to_numpy() if hasattr(item, "to_numpy") else np.asarray(item).T for item in X]
+    return [
+        item.to_numpy() if hasattr(item, "to_numpy") else np.asarray(item).T
+        for item in X
+    ]
 
 
 class _Adapter:
@@ -43,8 +49,16 @@ class _Adapter:
 
     _estimator_class = None
 
-    def __init__(self, M=16, P=2, lr=3e-3, max_epochs=100, batch_size=64, random_state=None,
-                 net_params=None):
+    def __init__(
+        self,
+        M=16,
+        P=2,
+        lr=3e-3,
+        max_epochs=100,
+        batch_size=64,
+        random_state=None,
+        net_params=None,
+    ):
         self.M = M
         self.P = P
         self.lr = lr
@@ -56,8 +70,12 @@ class _Adapter:
 
     def _fit(self, X, y):
         self.estimator_ = self._estimator_class(
-            M=self.M, P=self.P, lr=self.lr, max_epochs=self.max_epochs,
-            batch_size=self.batch_size, random_state=self.random_state,
+            M=self.M,
+            P=self.P,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            random_state=self.random_state,
             **(self.net_params or {}),
         ).fit(panel_to_sequences(X), y)
         return self

@@ -9,6 +9,7 @@ aeon pins an older numpy (through numba), so install it in its own
 environment: ``make venv-aeon`` builds ``.venv-aeon`` with torch, aeon and
 this package (``make test-aeon`` runs aeon's estimator checks there).
 """
+
 from __future__ import annotations
 
 from aeon.classification.base import BaseClassifier

@@ -10,6 +10,7 @@ classifier`` builds) flattens a multivariate panel into one long univariate
 sequence, which an ``ALRNNClassifier`` then reads channel after channel --
 silently wrong.  Use :class:`ALRNNSktimeClassifier` instead.
 """
+
 from __future__ import annotations
 
 from sktime.classification.base import BaseClassifier

@@ -5,6 +5,7 @@ array, an ``(n, T)`` array of univariate sequences, or a list of ``(T_i, F)``
 arrays of different lengths) and answers in array or list form as it was
 given.  numpy and scikit-learn only (no torch).
 """
+
 from ._scaler import SequenceScaler
 from ._windows import DelayEmbedding, StridedWindows
 

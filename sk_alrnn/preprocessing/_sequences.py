@@ -1,18 +1,26 @@
 """Sequence input for the transformers: every accepted form of X -> a list of (T_i, F) arrays.
 
-The estimators pad sequences to float32 (``sk_alrnn._data``); a transformer must
-instead keep the caller's float dtype (float64 stays float64, as scikit-learn's
-transformers do) and hand back the form it was given.  So here each sequence is
-validated with scikit-learn's ``check_array`` and kept unpadded; the accepted
-forms and their meaning are those of ``sk_alrnn._data.as_padded`` (API.md).
+The estimators pad sequences to float32 (``sk_alrnn._data.as_padded``); a
+transformer must instead keep the caller's float dtype (float64 stays float64,
+as scikit-learn's transformers do) and hand back the form it was given.  So
+the checks are those of the validation layer (``sk_alrnn._data``: the same
+accepted forms, the same messages), but the sequences stay unpadded.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
-from sklearn.utils.validation import FLOAT_DTYPES, check_array
+
+from .._data import (
+    _numeric_array,
+    _reject_sparse,
+    _split_list,
+    check_finite,
+    input_error,
+)
 
 __all__ = ["Sequences", "check_sequences"]
 
@@ -37,6 +45,7 @@ class Sequences:
 
     @property
     def n_features(self) -> int:
+        """Number of features F per step."""
         return self.items[0].shape[1]
 
     def concatenated(self) -> np.ndarray:
@@ -51,7 +60,11 @@ class Sequences:
         """
         out = [func(item) for item in self.items]
         if self.form == "list":
-            return [item[:, 0] for item in out] if self.univariate_list and keep_2d else out
+            return (
+                [item[:, 0] for item in out]
+                if self.univariate_list and keep_2d
+                else out
+            )
         stacked = np.stack(out)
         return stacked[:, :, 0] if self.form == "2d" and keep_2d else stacked
 
@@ -90,55 +103,50 @@ def check_sequences(
     >>> check_sequences(np.ones((4, 6))).items[0].shape
     (6, 1)
     """
+    _reject_sparse(X, estimator_name)
     if isinstance(X, (list, tuple)) and len(X) == 0:
-        raise ValueError("X is empty: it holds 0 sequences; at least 1 is required.")
-    if isinstance(X, (list, tuple)) and not _equal_rows(X):
-        items = [_check_one(item, estimator_name) for item in X]
-        if len({item.shape[1] for item in items}) > 1:
-            raise ValueError(
-                "All sequences in X must have the same number of features; got "
-                f"{sorted({item.shape[1] for item in items})}."
-            )
-        sequences = Sequences(items, "list", all(np.ndim(item) == 1 for item in X))
+        raise input_error("X", "hold at least 1 sequence", "an empty list")
+    items = _split_list(X) if isinstance(X, (list, tuple)) else None
+    if items is not None:
+        univariate = all(np.ndim(item) == 1 for item in X)
+        sequences = Sequences([_as_float(item) for item in items], "list", univariate)
     else:
-        sequences = _check_regular(X, estimator_name)
+        sequences = _regular(_numeric_array(X, "X"))
+    for item in sequences.items:
+        check_finite(item, "X")
     if n_features is not None and sequences.n_features != n_features:
         raise ValueError(
             f"X has {sequences.n_features} features, but {estimator_name} is expecting "
             f"{n_features} features as input."
         )
-    if sequences.n_features == 0:
-        raise ValueError(f"X has 0 features per step; {estimator_name} needs at least 1.")
     shortest = min(len(item) for item in sequences.items)
-    if shortest < min_steps:
-        raise ValueError(
-            f"{estimator_name} needs sequences of at least {min_steps} steps; the shortest "
-            f"sequence in X has {shortest}."
+    if shortest < min_steps or sequences.n_features == 0:
+        raise input_error(
+            f"Every sequence given to {estimator_name}",
+            f"have at least {min_steps} step(s) and 1 feature",
+            f"a shortest sequence of {shortest} step(s) with {sequences.n_features} feature(s)",
         )
     return sequences
 
 
-def _equal_rows(X) -> bool:
-    """A list of equal-length 1-D rows is the (n, T) convention, as in ``as_padded``."""
-    return all(np.ndim(item) == 1 for item in X) and len({len(item) for item in X}) == 1
+def _as_float(array: np.ndarray) -> np.ndarray:
+    """Floats stay as they are (float32 or float64); anything else becomes float64."""
+    return array if array.dtype.kind == "f" else array.astype(np.float64)
 
 
-def _check_one(item: Any, estimator_name: str) -> np.ndarray:
-    array = np.asarray(item) if not hasattr(item, "iloc") else item
-    if np.ndim(array) == 1:
-        array = np.asarray(array)[:, None]
-    return check_array(array, dtype=FLOAT_DTYPES, input_name="X[i]", estimator=estimator_name)
-
-
-def _check_regular(X: Any, estimator_name: str) -> Sequences:
-    array = check_array(X, dtype=FLOAT_DTYPES, allow_nd=True, estimator=estimator_name)
+def _regular(array: np.ndarray) -> Sequences:
     if array.ndim not in (2, 3):
-        raise ValueError(
-            "X must be a 3-D array (n_samples, n_steps, n_features), a 2-D array "
-            "(n_samples, n_steps) of univariate sequences, or a list of 2-D arrays; "
-            f"got an array with ndim={array.ndim} and shape {array.shape}."
+        raise input_error(
+            "X",
+            "be a 3-D array (n_samples, n_steps, n_features), a 2-D array (n_samples, n_steps) "
+            "of univariate sequences, or a list of 2-D arrays (Reshape your data: a single "
+            "univariate sequence is X.reshape(1, -1), a single multivariate one X[None])",
+            f"an array with ndim={array.ndim} and shape {array.shape}",
+        )
+    if len(array) == 0:
+        raise input_error(
+            "X", "hold at least 1 sequence", f"an array of shape {array.shape}"
         )
     form = "2d" if array.ndim == 2 else "3d"
-    if form == "2d":
-        array = array[:, :, None]
+    array = _as_float(array[:, :, None] if form == "2d" else array)
     return Sequences(list(array), form)

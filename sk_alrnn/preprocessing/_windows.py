@@ -1,13 +1,13 @@
 """Transformers that turn several steps into one: strided windows and delay embedding."""
-from __future__ import annotations
 
-import numbers
+from __future__ import annotations
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted, check_scalar
+from sklearn.utils.validation import check_is_fitted
 
+from .._data import check_param
 from ._sequences import check_sequences
 
 __all__ = ["DelayEmbedding", "StridedWindows"]
@@ -22,7 +22,9 @@ class _StepTransformer(TransformerMixin, BaseEstimator):
     def _min_steps(self) -> int:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def _transform_one(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - overridden
+    def _transform_one(
+        self, x: np.ndarray
+    ) -> np.ndarray:  # pragma: no cover - overridden
         raise NotImplementedError
 
     def fit(self, X, y=None):
@@ -127,9 +129,10 @@ class StridedWindows(_StepTransformer):
         self.stride = stride
 
     def _check_params(self) -> None:
-        check_scalar(self.width, "width", numbers.Integral, min_val=1)
+        owner = type(self).__name__
+        check_param(self.width, "width", owner, min_val=1)
         if self.stride is not None:
-            check_scalar(self.stride, "stride", numbers.Integral, min_val=1)
+            check_param(self.stride, "stride", owner, min_val=1)
 
     def _min_steps(self) -> int:
         return self.width
@@ -203,8 +206,9 @@ class DelayEmbedding(_StepTransformer):
         self.delay = delay
 
     def _check_params(self) -> None:
-        check_scalar(self.dimension, "dimension", numbers.Integral, min_val=1)
-        check_scalar(self.delay, "delay", numbers.Integral, min_val=1)
+        owner = type(self).__name__
+        check_param(self.dimension, "dimension", owner, min_val=1)
+        check_param(self.delay, "delay", owner, min_val=1)
 
     def _min_steps(self) -> int:
         return (self.dimension - 1) * self.delay + 1
@@ -212,5 +216,7 @@ class DelayEmbedding(_StepTransformer):
     def _transform_one(self, x: np.ndarray) -> np.ndarray:
         span = (self.dimension - 1) * self.delay
         T = len(x)
-        lags = [x[span - j * self.delay : T - j * self.delay] for j in range(self.dimension)]
+        lags = [
+            x[span - j * self.delay : T - j * self.delay] for j in range(self.dimension)
+        ]
         return np.concatenate(lags, axis=1)
