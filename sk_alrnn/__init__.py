@@ -7,7 +7,12 @@ piecewise-affine dynamical system whose regimes can be listed and analysed.
 The estimators are imported lazily, so the numpy-only subpackages
 (``analysis``, ``datasets``, ``model_selection``) load without torch.
 """
+from typing import TYPE_CHECKING
+
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:  # static tools (type checkers, IDEs, docs) see the names; runtime stays lazy
+    from ._estimators import ALRNNClassifier, ALRNNRegressor
 
 __all__ = ["ALRNNClassifier", "ALRNNRegressor", "__version__"]
 
