@@ -52,7 +52,7 @@ $(AEON_STAMP): pyproject.toml
 venv-aeon: $(AEON_STAMP)
 
 test-aeon: venv-aeon
-	$(AEON_VENV)/bin/python -m pytest tests/test_contrib_aeon.py -p no:cacheprovider
+	$(AEON_VENV)/bin/python -m pytest tests/test_contrib_aeon.py sk_alrnn/contrib/aeon.py -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) $(AEON_VENV) build *.egg-info .pytest_cache docs/_build docs/auto_examples docs/api/generated

@@ -95,8 +95,11 @@ def _public_modules() -> list[str]:
 
 
 def _public_names(module_name: str) -> list[str] | None:
+    from sphinx.ext.autodoc.mock import mock
+
     try:
-        module = importlib.import_module(module_name)
+        with mock(autodoc_mock_imports):
+            module = importlib.import_module(module_name)
     except ImportError:  # an adapter whose library is not installed and not mocked
         return None
     return sorted(

@@ -74,7 +74,7 @@ class ALRNNAeonClassifier(_AeonAdapter, BaseClassifier):
     """
 
     _estimator_class = ALRNNClassifier
-    _tags = {**_TAGS, "capability:predict_proba": True}  # noqa: RUF012 (aeon convention)
+    _tags = dict(_TAGS)  # noqa: RUF012 (aeon convention)
 
     def _predict_proba(self, X):
         return self.estimator_.predict_proba(panel_to_sequences(X))
