@@ -5,7 +5,7 @@ Built on scikit-learn's public helpers (``check_array`` with ``allow_nd``,
 is a ValueError that says what was wrong, what was expected and what was got
 (:func:`input_error`), raised before any estimator state is touched.
 
-Accepted sequence input X (see API.md):
+Accepted sequence input X:
 
 * ``(n, T, F)`` array -- n sequences of T steps with F features;
 * ``(n, T)`` array -- univariate sequences (F = 1);
@@ -91,7 +91,7 @@ def check_param(
     include_boundaries: str = "both",
     bounds: str | None = None,
 ) -> Any:
-    """Check a scalar parameter with ``sklearn.utils.check_scalar``; raise our message.
+    """Check a scalar parameter with ``sklearn.utils.check_scalar``; raise the package message.
 
     Parameters
     ----------
@@ -172,7 +172,9 @@ def check_option(value: Any, name: str, owner: str, options: Sequence) -> Any:
     'train'
     """
     if value not in list(options):
-        raise input_error(f"The {name!r} parameter of {owner}", f"be one of {list(options)}", repr(value))
+        raise input_error(
+            f"The {name!r} parameter of {owner}", f"be one of {list(options)}", repr(value)
+        )
     return value
 
 
@@ -383,7 +385,9 @@ def _pad_list(items: list) -> SequenceBatch:
     lengths = np.array([len(item) for item in items], dtype=np.int64)
     if (lengths == 0).any():
         raise input_error(
-            "Every sequence", "have at least one step", f"sequence {int(np.argmin(lengths))} is empty"
+            "Every sequence",
+            "have at least one step",
+            f"sequence {int(np.argmin(lengths))} is empty",
         )
     return SequenceBatch(_pad(items), lengths, ragged=True)
 
@@ -517,8 +521,11 @@ def check_sequence_targets(y: Any, batch: SequenceBatch) -> np.ndarray:
         items = [_numeric_array(item, "y[i]") for item in y]
         items = [item[:, None] if item.ndim == 1 else item for item in items]
         if {item.ndim for item in items} != {2} or len({item.shape[1] for item in items}) != 1:
-            raise input_error("A list y", "hold (T_i, n_targets) arrays with one n_targets",
-                              f"shapes {[item.shape for item in items][:5]}")
+            raise input_error(
+                "A list y",
+                "hold (T_i, n_targets) arrays with one n_targets",
+                f"shapes {[item.shape for item in items][:5]}",
+            )
         lengths = np.array([len(item) for item in items])
         if len(items) != len(batch) or (lengths != batch.lengths).any():
             raise input_error(
