@@ -39,9 +39,7 @@ def _sweep(n_jobs):
     )
     start = time.perf_counter()
     search.fit(X, y)
-    return time.perf_counter() - start, np.round(
-        search.cv_results_["mean_test_score"], 10
-    ).tolist()
+    return time.perf_counter() - start, np.round(search.cv_results_["mean_test_score"], 10).tolist()
 
 
 def run_backend(backend: str) -> dict:
@@ -100,16 +98,12 @@ def main(argv=None):
                 check=True,
             )
             results[backend].append(json.loads(out.stdout.strip().splitlines()[-1]))
-            print(
-                json.dumps(results[backend][-1]), flush=True
-            )  # progress, in case of a cut
+            print(json.dumps(results[backend][-1]), flush=True)  # progress, in case of a cut
     reference = results["sequential"][0]["scores"]
     print("| backend | cold sweep (s) | warm sweep (s) | same scores as n_jobs=1 |")
     print("|---|---|---|---|")
     for backend, runs in results.items():
-        same = all(
-            r["scores"] == reference and r["scores_warm"] == reference for r in runs
-        )
+        same = all(r["scores"] == reference and r["scores_warm"] == reference for r in runs)
         cold = statistics.median(r["cold"] for r in runs)
         warm = statistics.median(r["warm"] for r in runs)
         print(f"| {backend} | {cold:.1f} | {warm:.1f} | {same} |")

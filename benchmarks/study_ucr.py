@@ -2,8 +2,9 @@
 
 Official train/test splits via ``sk_alrnn.datasets.load_ucr``. Every model is
 an sklearn ``Pipeline``: preprocessing steps (``sk_alrnn.preprocessing`` or a
-``FunctionTransformer``) and a recurrent classifier as the last step. Runs go to ``--out`` as JSON lines
-(resumable); ``--report`` prints markdown tables next to published figures.
+``FunctionTransformer``) and a recurrent classifier as the last step. Runs go
+to ``--out`` as JSON lines (resumable); ``--report`` prints markdown tables
+next to published figures.
 
     PYTHONPATH=. python benchmarks/study_ucr.py --variants plain --models all
     PYTHONPATH=. python benchmarks/study_ucr.py --variants zscore pool window long window_long

@@ -18,7 +18,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # the gallery trains small models
 
-import sk_alrnn
+import sk_alrnn  # noqa: E402 (after the sys.path insert above)
 
 project = "sk_alrnn"
 author = "sk_alrnn developers"
@@ -54,9 +54,7 @@ autosummary_generate = True
 autodoc_default_options = {"inherited-members": False}
 # aeon pins an older numpy and lives in its own environment (make venv-aeon):
 # document its adapter from a mock when it is not installed.
-autodoc_mock_imports = [
-    name for name in ("aeon",) if importlib.util.find_spec(name) is None
-]
+autodoc_mock_imports = [name for name in ("aeon",) if importlib.util.find_spec(name) is None]
 numpydoc_show_class_members = False
 # Methods inherited from scikit-learn/skorch carry docstrings numpydoc cannot parse.
 numpydoc_show_inherited_class_members = False
@@ -102,9 +100,7 @@ def _public_names(module_name: str) -> list[str] | None:
             module = importlib.import_module(module_name)
     except ImportError:  # an adapter whose library is not installed and not mocked
         return None
-    return sorted(
-        name for name in getattr(module, "__all__", []) if not name.startswith("__")
-    )
+    return sorted(name for name in getattr(module, "__all__", []) if not name.startswith("__"))
 
 
 def _write_api_reference() -> None:

@@ -23,11 +23,7 @@ n, T = 160, 120
 frequency = rng.choice([0.03, 0.06], size=n)
 phase = rng.uniform(0, 2 * np.pi, size=n)
 t = np.arange(T)
-X = (
-    5
-    + 3 * np.sin(2 * np.pi * frequency[:, None] * t + phase[:, None])
-    + rng.randn(n, T)
-)
+X = 5 + 3 * np.sin(2 * np.pi * frequency[:, None] * t + phase[:, None]) + rng.randn(n, T)
 y = np.where(frequency > 0.04, "fast", "slow")
 
 pipe = make_pipeline(
@@ -40,8 +36,6 @@ search = GridSearchCV(pipe, grid, cv=3).fit(X, y)
 
 # %%
 # Mean cross-validated accuracy per candidate (width 1 is the raw sequence):
-for params, score in zip(
-    search.cv_results_["params"], search.cv_results_["mean_test_score"]
-):
+for params, score in zip(search.cv_results_["params"], search.cv_results_["mean_test_score"]):
     print(params, f"{score:.2f}")
 print("best:", search.best_params_)

@@ -214,10 +214,10 @@ def check_device(device: Any, owner: str) -> None:
     Examples
     --------
     >>> check_device("cpu", "ALRNNRegressor")
-    >>> check_device("gpu", "ALRNNRegressor")
+    >>> check_device("gpu", "ALRNNRegressor")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: The 'device' parameter of ALRNNRegressor must be a torch device such as 'cpu' or 'cuda'. Got 'gpu' instead.
+    ValueError: The 'device' parameter of ALRNNRegressor must be a torch device ... 'gpu' instead.
     """
     if device is None:
         return
@@ -235,7 +235,8 @@ def check_device(device: Any, owner: str) -> None:
             f"name a device this machine has ({parsed.type} is not available here; use 'cpu')",
             repr(device),
         )
-    if parsed.type == "cuda" and parsed.index is not None and parsed.index >= torch.cuda.device_count():
+    index = parsed.index
+    if parsed.type == "cuda" and index is not None and index >= torch.cuda.device_count():
         raise input_error(
             what, f"name one of the {torch.cuda.device_count()} CUDA device(s)", repr(device)
         )

@@ -24,9 +24,7 @@ def _scan_repeatedly(barrier, own_setting, results, key):
     torch.set_flush_denormal(own_setting)
     g = torch.Generator().manual_seed(key)
     drive = torch.randn(3, 300, 6, generator=g).requires_grad_()
-    a = torch.full(
-        (6,), 0.3, requires_grad=True
-    )  # contracting: states underflow to denormals
+    a = torch.full((6,), 0.3, requires_grad=True)  # contracting: states underflow to denormals
     W = (0.05 * torch.randn(6, 6, generator=g)).requires_grad_()
     barrier.wait()  # start together so the threads' enter/exit calls interleave
     seen = set()
@@ -52,14 +50,10 @@ def test_concurrent_scans_leave_every_threads_flush_setting_as_it_was(user_setti
     try:
         # Half the workers keep the user's setting, half set the opposite one for
         # themselves: each must find its own value again after its scans.
-        settings = {
-            key: user_setting if key % 2 else not user_setting for key in range(6)
-        }
+        settings = {key: user_setting if key % 2 else not user_setting for key in range(6)}
         barrier, results = threading.Barrier(len(settings)), {}
         threads = [
-            threading.Thread(
-                target=_scan_repeatedly, args=(barrier, value, results, key)
-            )
+            threading.Thread(target=_scan_repeatedly, args=(barrier, value, results, key))
             for key, value in settings.items()
         ]
         for thread in threads:
@@ -92,7 +86,5 @@ def test_grid_search_on_threads_repeats_the_sequential_search(sum_task):
         with parallel_config(backend="threading"):
             threaded = _search(3).fit(X, y)
         for key in _SCORES:
-            np.testing.assert_array_equal(
-                threaded.cv_results_[key], sequential.cv_results_[key]
-            )
+            np.testing.assert_array_equal(threaded.cv_results_[key], sequential.cv_results_[key])
         np.testing.assert_array_equal(threaded.predict(X), sequential.predict(X))

@@ -43,6 +43,4 @@ def test_estimator_fits_the_converted_dataset():
         from_tslearn(to_tslearn(sequences)), y
     )
     direct = ALRNNClassifier(M=4, P=1, max_epochs=2, random_state=0).fit(sequences, y)
-    np.testing.assert_array_equal(
-        clf.predict_proba(sequences), direct.predict_proba(sequences)
-    )
+    np.testing.assert_array_equal(clf.predict_proba(sequences), direct.predict_proba(sequences))

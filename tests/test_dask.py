@@ -40,9 +40,7 @@ def test_grid_search_on_local_cluster_matches_sequential():
     for key in ["mean_test_score", "std_test_score", "rank_test_score"] + [
         f"split{i}_test_score" for i in range(3)
     ]:
-        np.testing.assert_array_equal(
-            on_dask.cv_results_[key], sequential.cv_results_[key]
-        )
+        np.testing.assert_array_equal(on_dask.cv_results_[key], sequential.cv_results_[key])
     assert on_dask.best_params_ == sequential.best_params_
     np.testing.assert_array_equal(on_dask.predict(X), sequential.predict(X))
 

@@ -21,9 +21,7 @@ def test_progress_bar_is_a_parameter_that_shows_batches(sum_task, capsys):
     assert clone(reg).get_params()["progress_bar"] is True
     reg.fit(X, y)
     shown = capsys.readouterr()
-    assert (
-        "5/5" in shown.err + shown.out
-    )  # 100 sequences / batch_size 20 = 5 batches per epoch
+    assert "5/5" in shown.err + shown.out  # 100 sequences / batch_size 20 = 5 batches per epoch
     ALRNNRegressor(**FAST).fit(X, y)
     quiet = capsys.readouterr()
     assert quiet.err == "" and quiet.out == ""
@@ -46,17 +44,13 @@ def test_cuda_on_a_machine_without_cuda_is_a_clear_value_error(sign_task):
     ):
         clf.set_params(device="cuda").fit(X, y)
     clf.set_params(device="cpu")
-    np.testing.assert_array_equal(
-        clf.predict_proba(X), before
-    )  # the refused fit changed nothing
+    np.testing.assert_array_equal(clf.predict_proba(X), before)  # the refused fit changed nothing
 
 
 @pytest.mark.parametrize("device", ["gpu", "cuda:x", 3.5])
 def test_an_unknown_device_is_a_clear_value_error(sum_task, device):
     X, y = sum_task
-    with pytest.raises(
-        ValueError, match="must be a torch device such as 'cpu' or 'cuda'"
-    ):
+    with pytest.raises(ValueError, match="must be a torch device such as 'cpu' or 'cuda'"):
         ALRNNRegressor(**FAST, device=device).fit(X, y)
 
 

@@ -15,10 +15,7 @@ def _type_checking_imports() -> set:
     tree = ast.parse((PACKAGE / "__init__.py").read_text())
     names = set()
     for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.If)
-            and getattr(node.test, "id", None) == "TYPE_CHECKING"
-        ):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
             for stmt in node.body:
                 if isinstance(stmt, ast.ImportFrom):
                     names |= {alias.asname or alias.name for alias in stmt.names}
@@ -26,17 +23,13 @@ def _type_checking_imports() -> set:
 
 
 def test_every_lazy_export_is_visible_to_static_tools():
-    lazy = set(sk_alrnn.__all__) - {
-        name for name in vars(sk_alrnn) if not name.startswith("_")
-    }
+    lazy = set(sk_alrnn.__all__) - {name for name in vars(sk_alrnn) if not name.startswith("_")}
     lazy -= {"__version__"}
     assert lazy and lazy <= _type_checking_imports()
 
 
 def test_importing_dunder_main_does_not_run_the_cli():
-    module = importlib.import_module(
-        "sk_alrnn.__main__"
-    )  # would SystemExit without the guard
+    module = importlib.import_module("sk_alrnn.__main__")  # would SystemExit without the guard
     assert callable(module.main)
 
 

@@ -51,9 +51,7 @@ def test_scaler_uses_every_valid_step_of_every_sequence(ragged):
     np.testing.assert_allclose(scaler.mean_, steps.mean(axis=0))
     np.testing.assert_allclose(scaler.scale_, steps.std(axis=0))
     assert scaler.n_steps_seen_ == 19 and scaler.n_features_in_ == 2
-    np.testing.assert_allclose(
-        np.concatenate(scaler.transform(ragged)).std(axis=0), 1.0
-    )
+    np.testing.assert_allclose(np.concatenate(scaler.transform(ragged)).std(axis=0), 1.0)
 
 
 def test_scaler_ignores_padding_a_padded_array_would_add(ragged):
@@ -61,9 +59,7 @@ def test_scaler_ignores_padding_a_padded_array_would_add(ragged):
     padded = np.zeros((3, 9, 2))
     for i, x in enumerate(ragged):
         padded[i, : len(x)] = x
-    assert not np.allclose(
-        SequenceScaler().fit(padded).mean_, SequenceScaler().fit(ragged).mean_
-    )
+    assert not np.allclose(SequenceScaler().fit(padded).mean_, SequenceScaler().fit(ragged).mean_)
 
 
 @pytest.mark.parametrize(
@@ -103,9 +99,7 @@ def test_scaler_preserves_float32():
 
 def test_scaler_refuses_a_different_feature_count_and_nan(ragged):
     scaler = SequenceScaler().fit(ragged)
-    with pytest.raises(
-        ValueError, match="X has 3 features, but SequenceScaler is expecting 2"
-    ):
+    with pytest.raises(ValueError, match="X has 3 features, but SequenceScaler is expecting 2"):
         scaler.transform(np.ones((2, 4, 3)))
     with pytest.raises(ValueError, match="NaN"):
         SequenceScaler().fit([np.array([[np.nan, 1.0]])])
@@ -141,9 +135,7 @@ def test_windows_two_d_input_gives_three_d():
 
 
 def test_windows_refuse_short_sequences_and_bad_width():
-    with pytest.raises(
-        ValueError, match=r"at least 5 step\(s\).*shortest sequence of 3"
-    ):
+    with pytest.raises(ValueError, match=r"at least 5 step\(s\).*shortest sequence of 3"):
         StridedWindows(width=5).fit([np.ones((3, 1)), np.ones((8, 1))])
     with pytest.raises(
         ValueError, match="The 'width' parameter of StridedWindows must be an int >= 1"
@@ -191,10 +183,7 @@ def test_pipeline_grid_search_over_window_width_and_P():
     grid = {"stridedwindows__width": [2, 3], "alrnnclassifier__P": [0, 1]}
     search = GridSearchCV(pipe, grid, cv=2).fit(X, y)
     assert len(search.cv_results_["params"]) == 4
-    assert (
-        search.best_estimator_[-1].n_features_in_
-        == search.best_params_["stridedwindows__width"]
-    )
+    assert search.best_estimator_[-1].n_features_in_ == search.best_params_["stridedwindows__width"]
     assert set(search.predict(X)) <= {"a", "b"}
 
 

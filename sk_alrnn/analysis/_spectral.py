@@ -47,7 +47,7 @@ def periods(eigenvalues, tol: float = 1e-9) -> np.ndarray:
 
 @dataclass
 class RegimeSpectrum:
-    """Eigen-decomposition of one regime's matrix A = J(code), modes sorted by ``|lambda|`` descending.
+    """Eigen-decomposition of one regime's matrix A = J(code), modes by ``|lambda|``, largest first.
 
     Attributes
     ----------

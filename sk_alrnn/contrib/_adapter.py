@@ -33,15 +33,10 @@ def panel_to_sequences(X: Any):
     """
     if isinstance(X, np.ndarray):
         if X.ndim != 3:
-            raise ValueError(
-                f"A panel array must be (n, channels, T); got shape {X.shape}."
-            )
+            raise ValueError(f"A panel array must be (n, channels, T); got shape {X.shape}.")
         return X.transpose(0, 2, 1)
     # DataFrames (df-list) are time-major already; arrays (np-list) are channel-first.
-    return [
-        item.to_numpy() if hasattr(item, "to_numpy") else np.asarray(item).T
-        for item in X
-    ]
+    return [item.to_numpy() if hasattr(item, "to_numpy") else np.asarray(item).T for item in X]
 
 
 class _Adapter:

@@ -115,7 +115,8 @@ class ALRNNSktimeRegressor(_Adapter, BaseRegressor):
     >>> from sk_alrnn.contrib.sktime import ALRNNSktimeRegressor
     >>> rng = np.random.RandomState(0)
     >>> X = rng.randn(30, 1, 12)
-    >>> reg = ALRNNSktimeRegressor(M=6, P=1, max_epochs=3, random_state=0).fit(X, X.sum(axis=2)[:, 0])
+    >>> y = X.sum(axis=2)[:, 0]
+    >>> reg = ALRNNSktimeRegressor(M=6, P=1, max_epochs=3, random_state=0).fit(X, y)
     >>> reg.predict(X).shape
     (30,)
     """

@@ -46,13 +46,9 @@ def from_tslearn(X) -> list:
     if X.ndim != 3:
         raise ValueError(f"A tslearn dataset must be (n, T, d); got shape {X.shape}.")
     observed = ~np.isnan(X).all(axis=2)  # (n, T): steps with any value
-    lengths = np.where(
-        observed.any(axis=1), X.shape[1] - np.argmax(observed[:, ::-1], axis=1), 0
-    )
+    lengths = np.where(observed.any(axis=1), X.shape[1] - np.argmax(observed[:, ::-1], axis=1), 0)
     if (lengths == 0).any():
-        raise ValueError(
-            f"Series {int(np.argmin(lengths))} of the dataset is all NaN (empty)."
-        )
+        raise ValueError(f"Series {int(np.argmin(lengths))} of the dataset is all NaN (empty).")
     return [x[:length] for x, length in zip(X, lengths)]
 
 
@@ -78,9 +74,7 @@ def to_tslearn(sequences) -> np.ndarray:
     """
     items = [np.asarray(item, dtype=float) for item in sequences]
     items = [item[:, None] if item.ndim == 1 else item for item in items]
-    out = np.full(
-        (len(items), max(len(item) for item in items), items[0].shape[1]), np.nan
-    )
+    out = np.full((len(items), max(len(item) for item in items), items[0].shape[1]), np.nan)
     for i, item in enumerate(items):
         out[i, : len(item)] = item
     return out

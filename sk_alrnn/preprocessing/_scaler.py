@@ -88,9 +88,7 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         """
         sequences = check_sequences(X, estimator_name=type(self).__name__)
         steps = sequences.concatenated()
-        self._scaler_ = StandardScaler(
-            with_mean=self.with_mean, with_std=self.with_std
-        ).fit(steps)
+        self._scaler_ = StandardScaler(with_mean=self.with_mean, with_std=self.with_std).fit(steps)
         self.mean_ = self._scaler_.mean_
         self.scale_ = self._scaler_.scale_
         self.var_ = self._scaler_.var_

@@ -60,11 +60,7 @@ class Sequences:
         """
         out = [func(item) for item in self.items]
         if self.form == "list":
-            return (
-                [item[:, 0] for item in out]
-                if self.univariate_list and keep_2d
-                else out
-            )
+            return [item[:, 0] for item in out] if self.univariate_list and keep_2d else out
         stacked = np.stack(out)
         return stacked[:, :, 0] if self.form == "2d" and keep_2d else stacked
 
@@ -144,9 +140,7 @@ def _regular(array: np.ndarray) -> Sequences:
             f"an array with ndim={array.ndim} and shape {array.shape}",
         )
     if len(array) == 0:
-        raise input_error(
-            "X", "hold at least 1 sequence", f"an array of shape {array.shape}"
-        )
+        raise input_error("X", "hold at least 1 sequence", f"an array of shape {array.shape}")
     form = "2d" if array.ndim == 2 else "3d"
     array = _as_float(array[:, :, None] if form == "2d" else array)
     return Sequences(list(array), form)

@@ -22,9 +22,7 @@ class _StepTransformer(TransformerMixin, BaseEstimator):
     def _min_steps(self) -> int:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def _transform_one(
-        self, x: np.ndarray
-    ) -> np.ndarray:  # pragma: no cover - overridden
+    def _transform_one(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - overridden
         raise NotImplementedError
 
     def fit(self, X, y=None):
@@ -216,7 +214,5 @@ class DelayEmbedding(_StepTransformer):
     def _transform_one(self, x: np.ndarray) -> np.ndarray:
         span = (self.dimension - 1) * self.delay
         T = len(x)
-        lags = [
-            x[span - j * self.delay : T - j * self.delay] for j in range(self.dimension)
-        ]
+        lags = [x[span - j * self.delay : T - j * self.delay] for j in range(self.dimension)]
         return np.concatenate(lags, axis=1)
