@@ -21,7 +21,9 @@ def test_progress_bar_is_a_parameter_that_shows_batches(sum_task, capsys):
     assert clone(reg).get_params()["progress_bar"] is True
     reg.fit(X, y)
     shown = capsys.readouterr()
-    assert "5/5" in shown.err + shown.out  # 100 sequences / batch_size 20 = 5 batches per epoch
+    # tqdm's bar over the batches of an epoch: 100 sequences / batch_size 20 = 5
+    # (how far it is drawn before closing depends on timing; the total does not).
+    assert "/5 [" in shown.err + shown.out
     ALRNNRegressor(**FAST).fit(X, y)
     quiet = capsys.readouterr()
     assert quiet.err == "" and quiet.out == ""
