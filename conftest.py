@@ -12,6 +12,7 @@ collect_ignore = [
     for path, library in [
         ("sk_alrnn/contrib/sktime.py", "sktime"),
         ("sk_alrnn/contrib/aeon.py", "aeon"),
+        ("sk_alrnn/contrib/onnx.py", "onnx"),
     ]
     if importlib.util.find_spec(library) is None
 ]

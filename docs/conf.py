@@ -54,7 +54,7 @@ autosummary_generate = True
 autodoc_default_options = {"inherited-members": False}
 # aeon pins an older numpy and lives in its own environment (make venv-aeon):
 # document its adapter from a mock when it is not installed.
-autodoc_mock_imports = [name for name in ("aeon",) if importlib.util.find_spec(name) is None]
+autodoc_mock_imports = [name for name in ("aeon", "onnx") if importlib.util.find_spec(name) is None]
 numpydoc_show_class_members = False
 # Methods inherited from scikit-learn/skorch carry docstrings numpydoc cannot parse.
 numpydoc_show_inherited_class_members = False
