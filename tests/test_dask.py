@@ -27,13 +27,10 @@ def test_grid_search_on_local_cluster_matches_sequential():
     cluster = distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     )
-    with (
-        cluster,
-        distributed.Client(cluster) as client,
-        parallel_config(backend="dask"),
-        distributed.get_task_stream(client) as stream,
-    ):
-        on_dask = _search().fit(X, y)
+    with cluster, distributed.Client(cluster) as client:
+        client.wait_for_workers(2)  # both up before the sweep, so both get tasks
+        with parallel_config(backend="dask"), distributed.get_task_stream(client) as stream:
+            on_dask = _search().fit(X, y)
     # The 3 x 3 fits really ran as tasks on the workers.
     assert len(stream.data) >= 9
     assert len({task["worker"] for task in stream.data}) == 2
