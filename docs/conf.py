@@ -49,9 +49,9 @@ html_title = f"sk_alrnn {release}"
 html_theme_options = {"navigation_with_keys": False, "show_toc_level": 2}
 
 autosummary_generate = True
-# Class pages list the members defined by the package (_templates/autosummary/class.rst);
-# scikit-learn's generated set_*_request methods are left out.
-autodoc_default_options = {"inherited-members": False}
+# Class pages (_templates/autosummary/class.rst) list the package's own methods, including
+# those inherited from its private bases, but not skorch's, scikit-learn's, sktime's or
+# aeon's (their docstrings are theirs), nor scikit-learn's generated set_*_request methods.
 # aeon pins an older numpy and lives in its own environment (make venv-aeon):
 # document its adapter from a mock when it is not installed.
 autodoc_mock_imports = [name for name in ("aeon", "onnx") if importlib.util.find_spec(name) is None]
