@@ -8,29 +8,30 @@ The estimators are imported lazily, so the numpy-only subpackages
 (``analysis``, ``datasets``, ``model_selection``) load without torch.
 """
 
+from importlib import import_module
+from typing import TYPE_CHECKING
+
 __version__ = "0.1.0"
 
-__all__ = [
-    "ALRNNClassifier",
-    "ALRNNClassifierCV",
-    "ALRNNRegressor",
-    "ALRNNRegressorCV",
-    "__version__",
-]
+if TYPE_CHECKING:  # static tools (type checkers, IDEs, docs) see the names; runtime stays lazy
+    from ._cv import ALRNNClassifierCV, ALRNNRegressorCV
+    from ._estimators import ALRNNClassifier, ALRNNRegressor
 
-_ESTIMATORS = ("ALRNNClassifier", "ALRNNRegressor")
-_CV_ESTIMATORS = ("ALRNNClassifierCV", "ALRNNRegressorCV")
+# Public name -> the private module that defines it (imported on first access,
+# so ``import sk_alrnn.analysis`` does not pay for torch and skorch).
+_LAZY_EXPORTS = {
+    "ALRNNClassifier": "._estimators",
+    "ALRNNRegressor": "._estimators",
+    "ALRNNClassifierCV": "._cv",
+    "ALRNNRegressorCV": "._cv",
+}
+
+__all__ = [*_LAZY_EXPORTS, "__version__"]
 
 
 def __getattr__(name):
-    if name in _ESTIMATORS:
-        from . import _estimators
-
-        return getattr(_estimators, name)
-    if name in _CV_ESTIMATORS:
-        from . import _cv
-
-        return getattr(_cv, name)
+    if name in _LAZY_EXPORTS:
+        return getattr(import_module(_LAZY_EXPORTS[name], __name__), name)
     raise AttributeError(f"module 'sk_alrnn' has no attribute {name!r}")
 
 

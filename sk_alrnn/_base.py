@@ -25,13 +25,14 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 from skorch import NeuralNet, NeuralNetClassifier, NeuralNetRegressor
-from skorch.callbacks import EpochScoring, GradientNormClipping
+from skorch.callbacks import EpochScoring, GradientNormClipping, ProgressBar
 from skorch.utils import is_dataset, to_numpy, to_tensor
 from torch.utils.data import Dataset
 
 from ._data import (
     SequenceBatch,
     as_padded,
+    check_device,
     check_finite,
     check_n_samples,
     check_regression_targets,
@@ -135,6 +136,9 @@ class SequenceNet:
     max_grad_norm : float or None, default=1.0
         Gradient-norm clipping (skorch's ``GradientNormClipping``); None
         turns it off.
+    progress_bar : bool, default=False
+        Show a progress bar of the batches of each epoch (skorch's
+        ``ProgressBar``, through tqdm) -- for long fits.
     optimizer, lr, max_epochs, batch_size, train_split, verbose, **kwargs
         skorch's parameters, with these defaults: Adam, 3e-3, 100, 64, None
         (no internal validation split), 0.
@@ -172,6 +176,7 @@ class SequenceNet:
         criterion,
         random_state=None,
         max_grad_norm=1.0,
+        progress_bar=False,
         optimizer=torch.optim.Adam,
         lr=3e-3,
         max_epochs=100,
@@ -193,6 +198,7 @@ class SequenceNet:
             **kwargs,
         )
         self.random_state, self.max_grad_norm = random_state, max_grad_norm
+        self.progress_bar = progress_bar
 
     # ---- hooks for subclasses ----------------------------------------------------
     def _check_params(self) -> None:
@@ -283,6 +289,7 @@ class SequenceNet:
         exactly as its own fit would, then trains the models batched.
         """
         self._check_params()
+        check_device(self.device, type(self).__name__)
         n_features = None if reset else self.n_features_in_
         batch = as_padded(X, n_features=n_features, estimator_name=type(self).__name__)
         target, learned = self._validate_targets(y, batch, reset=reset, classes=classes)
@@ -344,6 +351,8 @@ class SequenceNet:
         if self.max_grad_norm is not None:
             clipping = GradientNormClipping(gradient_clip_value=self.max_grad_norm)
             callbacks.append(("gradient_clipping", clipping))
+        if self.progress_bar:
+            callbacks.append(("progress_bar", ProgressBar()))
         return callbacks
 
     def get_dataset(self, X, y=None):

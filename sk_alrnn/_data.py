@@ -30,6 +30,7 @@ from sklearn.utils.validation import _check_sample_weight
 __all__ = [
     "SequenceBatch",
     "as_padded",
+    "check_device",
     "check_finite",
     "check_n_samples",
     "check_option",
@@ -193,6 +194,52 @@ def check_sizes(M: Any, P: Any, owner: str) -> None:
     """
     check_param(M, "M", owner, min_val=1)
     check_param(P, "P", owner, min_val=0, max_val=M, bounds=f"in [0, M={M}]")
+
+
+def check_device(device: Any, owner: str) -> None:
+    """Check a skorch ``device``: a valid torch device that this machine has.
+
+    Without it, ``device="cuda"`` on a machine without CUDA fails deep inside
+    torch with an AssertionError ("Torch not compiled with CUDA enabled").
+    torch is imported here, not at module level: the numpy-only subpackages
+    use this module too.
+
+    Parameters
+    ----------
+    device : str, torch.device or None
+        None (skorch: leave tensors where they are) is accepted.
+    owner : str
+        Estimator name for the message.
+
+    Examples
+    --------
+    >>> check_device("cpu", "ALRNNRegressor")
+    >>> check_device("gpu", "ALRNNRegressor")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: The 'device' parameter of ALRNNRegressor must be a torch device ... 'gpu' instead.
+    """
+    if device is None:
+        return
+    import torch
+
+    what = f"The 'device' parameter of {owner}"
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise input_error(what, "be a torch device such as 'cpu' or 'cuda'", repr(device)) from None
+    backend = {"cuda": torch.cuda, "mps": getattr(torch.backends, "mps", None)}.get(parsed.type)
+    if backend is not None and not backend.is_available():
+        raise input_error(
+            what,
+            f"name a device this machine has ({parsed.type} is not available here; use 'cpu')",
+            repr(device),
+        )
+    index = parsed.index
+    if parsed.type == "cuda" and index is not None and index >= torch.cuda.device_count():
+        raise input_error(
+            what, f"name one of the {torch.cuda.device_count()} CUDA device(s)", repr(device)
+        )
 
 
 # ---- arrays ----------------------------------------------------------------------

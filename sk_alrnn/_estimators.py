@@ -189,6 +189,12 @@ class ALRNNClassifier(_ALRNNMixin, SequenceClassifier):
         ``skorch.dataset.ValidSplit(5)`` for one.
     verbose : int, default=0
         Quiet by default; 1 prints skorch's epoch table.
+    progress_bar : bool, default=False
+        Show a progress bar of each epoch's batches (skorch's ``ProgressBar``)
+        -- for long fits.
+    device : str, default="cpu"
+        torch device to train and predict on, e.g. ``"cuda"``; a device this
+        machine does not have raises ValueError at fit.
     **kwargs
         Any other skorch parameter (``optimizer``, ``callbacks``, ``device``,
         ``warm_start``, ``iterator_train__shuffle``, ...).
@@ -275,6 +281,12 @@ class ALRNNRegressor(_ALRNNMixin, SequenceRegressor):
         ``skorch.dataset.ValidSplit(5)`` for one.
     verbose : int, default=0
         Quiet by default; 1 prints skorch's epoch table.
+    progress_bar : bool, default=False
+        Show a progress bar of each epoch's batches (skorch's ``ProgressBar``)
+        -- for long fits.
+    device : str, default="cpu"
+        torch device to train and predict on, e.g. ``"cuda"``; a device this
+        machine does not have raises ValueError at fit.
     **kwargs
         Any other skorch parameter (``optimizer``, ``callbacks``, ``device``,
         ``warm_start``, ``iterator_train__shuffle``, ...).

@@ -42,7 +42,12 @@ def _make_task(name: str, n_samples: int, n_steps: int, seed: int):
 
 def _estimator(estimator_class: type, args: argparse.Namespace, P: int):
     return estimator_class(
-        M=args.M, P=P, max_epochs=args.epochs, lr=args.lr, random_state=args.seed
+        M=args.M,
+        P=P,
+        max_epochs=args.epochs,
+        lr=args.lr,
+        random_state=args.seed,
+        progress_bar=args.progress,
     )
 
 
@@ -133,6 +138,11 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--epochs", type=int, default=defaults["epochs"])
         sub.add_argument("--lr", type=float, default=3e-3)
         sub.add_argument("--seed", type=int, default=0)
+        sub.add_argument(
+            "--progress",
+            action="store_true",
+            help="show a progress bar of each epoch's batches (long fits)",
+        )
     sweep.add_argument("--cv", type=int, default=3)
     sweep.add_argument("--plot", default=None, help="save score vs P to this image file")
     return parser

@@ -33,3 +33,9 @@ def test_python_dash_m_entry_point():
         [sys.executable, "-m", "sk_alrnn", "--help"], capture_output=True, text=True, check=True
     )
     assert "demo" in result.stdout and "sweep" in result.stdout
+
+
+def test_sweep_progress_flag_shows_a_bar(capsys):
+    main(["sweep", "--P", "0", "--cv", "2", "--progress", *TINY])
+    captured = capsys.readouterr()
+    assert "it/s" in captured.err or "s/it" in captured.err  # tqdm's rate column
