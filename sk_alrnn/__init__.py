@@ -26,7 +26,13 @@ _LAZY_EXPORTS = {
     "ALRNNRegressorCV": "._cv",
 }
 
-__all__ = [*_LAZY_EXPORTS, "__version__"]
+__all__ = [
+    "ALRNNClassifier",
+    "ALRNNClassifierCV",
+    "ALRNNRegressor",
+    "ALRNNRegressorCV",
+    "__version__",
+]
 
 
 def __getattr__(name):
