@@ -67,6 +67,8 @@ class _ALRNNMixin:
     """
 
     _sequence_output_ = False
+    # Fitted attributes written by save() (besides module_, optimizer_, history).
+    _persisted_attributes = ("n_features_in_", "_n_outputs_", "_sequence_output_", "regimes_")
 
     def __init__(
         self,
@@ -101,6 +103,15 @@ class _ALRNNMixin:
 
     # ---- skorch hooks ---------------------------------------------------
     def initialize_module(self):
+        if not hasattr(self, "n_features_in_"):
+            # skorch's `net.initialize(); net.load_params(...)` recipe cannot work here:
+            # the module's sizes come from the data.
+            raise ValueError(
+                f"{type(self).__name__}.initialize() needs the sizes that fit(X, y) reads "
+                "from the data (n_features_in_, number of classes or targets). Call "
+                "fit(X, y) first (then load_params(...) works), or restore a saved model "
+                "with est.save(path) / sk_alrnn.load(path)."
+            )
         self.module_ = self.module(
             n_features=self.n_features_in_,
             n_outputs=self._n_outputs_,
@@ -258,6 +269,17 @@ class _ALRNNMixin:
         }
         return PiecewiseLinearSystem(**weights, P=self.module_.P, regime_codes=self.regimes_.codes)
 
+    def save(self, path) -> None:
+        """Write the fitted estimator to a safe model file (safetensors, no pickle).
+
+        ``sk_alrnn.load(path)`` gives it back with identical predictions; see
+        :func:`sk_alrnn.load`.  Raises ValueError naming any hyper-parameter
+        that cannot be stored safely (a callback object, a custom class, ...).
+        """
+        from ._persistence import save
+
+        save(self, path)
+
     def _get_param_names(self):
         # skorch lists every public-looking attribute as a parameter, including
         # its private bookkeeping (``_params_to_validate``); parameters are public.
@@ -344,6 +366,8 @@ class ALRNNClassifier(_ALRNNMixin, NeuralNetClassifier):
     >>> clf.regimes_.n_regimes <= 2 ** 2
     True
     """
+
+    _persisted_attributes = _ALRNNMixin._persisted_attributes + ("_label_encoder_",)
 
     def __init__(self, M=16, P=2, *, criterion=nn.CrossEntropyLoss, **kwargs):
         super().__init__(M, P, criterion=criterion, **kwargs)
@@ -438,6 +462,8 @@ class ALRNNRegressor(_ALRNNMixin, NeuralNetRegressor):
     >>> system.jacobian(system.regimes[0].code).shape
     (8, 8)
     """
+
+    _persisted_attributes = _ALRNNMixin._persisted_attributes + ("_squeeze_output_",)
 
     def __init__(self, M=16, P=2, *, criterion=nn.MSELoss, **kwargs):
         super().__init__(M, P, criterion=criterion, **kwargs)
