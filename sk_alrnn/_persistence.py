@@ -426,7 +426,7 @@ class _Reader:
             net.optimizer_.load_state_dict(self.decode(node["optimizer"], where + "optimizer_"))
         except (RuntimeError, KeyError, TypeError, ValueError, AttributeError) as exc:
             raise _corrupt(where + "module_", f"the stored weights do not fit the "
-                           f"hyper-parameters ({str(exc).splitlines()[0]})") from None
+                           f"hyper-parameters ({' '.join(str(exc).split())[:300]})") from None
         net.module_.train(bool(node["training"]))
         history = self.decode(node["history"], where + "history")
         if not isinstance(history, History):
