@@ -248,9 +248,10 @@ def test_sequences_of_100000_steps_stay_finite_with_defaults():
 
 
 # 100,000 sequences of 20 steps, F=2: X is 32 MB as float64.  predict's peak RSS on top of
-# holding X (measured +22 MiB: the float32 copy is 16 MB, then skorch's batches and the
-# (n, 1) outputs) stays under this bound; the (n, T, M) latent states alone would be 128 MB.
-_PREDICT_LIMIT_MB = 48
+# holding X (measured +22 and +33 MiB in two runs: the float32 copy is 16 MB, then skorch's
+# batches and the (n, 1) outputs) stays under this bound; the (n, T, M) latent states alone
+# would be 128 MB, so a path that materialised them would fail.
+_PREDICT_LIMIT_MB = 64
 
 
 @pytest.mark.slow
