@@ -161,6 +161,8 @@ class SequenceNet:
 
     _generator: torch.Generator | None = None  # set only while a fit runs
     _sequence_output_ = False
+    # Fitted attributes written by save() (besides module_, optimizer_, history).
+    _persisted_attributes = ("n_features_in_", "_n_outputs_", "_sequence_output_")
 
     def __init__(
         self,
@@ -273,6 +275,15 @@ class SequenceNet:
     # ---- skorch hooks ----------------------------------------------------------
     def initialize_module(self):
         """Build ``module_`` from the data's sizes and the per-fit generator."""
+        if not hasattr(self, "n_features_in_"):
+            # skorch's `net.initialize(); net.load_params(...)` recipe cannot work here:
+            # the module's sizes come from the data.
+            raise ValueError(
+                f"{type(self).__name__}.initialize() needs the sizes that fit(X, y) reads "
+                "from the data (n_features_in_, number of classes or targets). Call "
+                "fit(X, y) first (then load_params(...) works), or restore a saved model "
+                "with est.save(path) / sk_alrnn.load(path)."
+            )
         kwargs = {
             "n_features": self.n_features_in_,
             "n_outputs": self._n_outputs_,
@@ -397,6 +408,8 @@ class SequenceClassifier(SequenceNet, NeuralNetClassifier):
     ``classes_``.  See :class:`SequenceNet` for the module contract.
     """
 
+    _persisted_attributes = ("_label_encoder_",)
+
     @property
     def classes_(self):
         return self._label_encoder_.classes_
@@ -451,6 +464,8 @@ class SequenceRegressor(SequenceNet, NeuralNetRegressor):
     ``predict`` returns the target convention given to fit.  See
     :class:`SequenceNet` for the module contract.
     """
+
+    _persisted_attributes = ("_squeeze_output_",)
 
     # A regressor has no class probabilities (skorch's NeuralNet defines one).
     predict_proba = available_if(lambda self: False)(NeuralNet.predict_proba)

@@ -14,13 +14,16 @@ from torch import nn
 from ._base import SequenceClassifier, SequenceRegressor
 from ._data import SequenceBatch, check_sizes, unpad
 from ._module import ALRNNModule
+from ._persistence import PersistenceMixin
 from .analysis import PiecewiseLinearSystem, RegimeSummary, codes_from_states, regime_summary
 
 __all__ = ["ALRNNClassifier", "ALRNNRegressor"]
 
 
-class _ALRNNMixin:
+class _ALRNNMixin(PersistenceMixin):
     """M, P, regimes_ and the analysis methods, on top of a sequence-net base."""
+
+    _persisted_attributes = ("regimes_",)
 
     def __init__(self, M=16, P=2, *, module=ALRNNModule, criterion, **kwargs):
         super().__init__(module, criterion=criterion, **kwargs)

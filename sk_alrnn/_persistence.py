@@ -50,7 +50,7 @@ from . import __version__
 from ._module import ALRNNModule
 from .analysis import RegimeSummary
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "load", "save"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "PersistenceMixin", "load", "save"]
 
 FORMAT = "sk_alrnn"
 FORMAT_VERSION = 1
@@ -108,6 +108,60 @@ def _estimator_classes() -> Dict[str, type]:
         except AttributeError:  # not part of this version of the package
             continue
     return classes
+
+
+def _persisted_attributes(cls: type) -> tuple:
+    """Fitted attributes to write: the union of ``_persisted_attributes`` over the MRO.
+
+    Each class lists only its own (the base: ``n_features_in_``; the
+    classifier: ``_label_encoder_``; the AL-RNN: ``regimes_``; ...).
+    """
+    names: list = []
+    for klass in reversed(cls.__mro__):
+        for name in vars(klass).get("_persisted_attributes", ()):
+            if name not in names:
+                names.append(name)
+    return tuple(names)
+
+
+class PersistenceMixin:
+    """Adds ``save(path)``; a class lists its own fitted attributes in ``_persisted_attributes``.
+
+    ``_persisted_attributes`` is a tuple of attribute names, collected over
+    the MRO, so each class names only what it adds.  Values may be numbers,
+    strings, numpy arrays (numeric, str, or object arrays of those), scipy
+    CSR matrices, lists/tuples/dicts of these, a ``LabelEncoder``, a
+    ``RegimeSummary`` or another of the package's estimators (e.g. a CV
+    estimator's ``best_estimator_``).  Skorch nets also get ``module_``,
+    ``optimizer_`` and ``history`` written, and are re-initialised on load.
+    """
+
+    _persisted_attributes: tuple = ()
+
+    def save(self, path: "os.PathLike | str") -> None:
+        """Write the fitted estimator to a safe model file (safetensors, no pickle).
+
+        ``sk_alrnn.load(path)`` gives it back, on the CPU, with identical
+        predictions.  Nothing in the file can run code when it is loaded.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Where to write, conventionally ``*.safetensors``; replaced atomically.
+
+        Raises
+        ------
+        ValueError
+            Naming any hyper-parameter or fitted attribute that cannot be
+            stored safely (a callback object, a custom class, a lambda, ...).
+        sklearn.exceptions.NotFittedError
+            If the estimator is not fitted.
+
+        See Also
+        --------
+        sk_alrnn.load : Read the file back.
+        """
+        save(self, path)
 
 
 def _refuse(where: str, value: Any, why: str) -> ValueError:
@@ -231,7 +285,7 @@ class _Writer:
         params = {name: self.encode(value, prefix + name)
                   for name, value in estimator.get_params(deep=False).items()}
         fitted = {name: self.encode(getattr(estimator, name), prefix + name)
-                  for name in cls._persisted_attributes if hasattr(estimator, name)}
+                  for name in _persisted_attributes(cls) if hasattr(estimator, name)}
         node = {"class": cls.__name__, "params": params, "fitted": fitted}
         if isinstance(estimator, NeuralNet):
             module = estimator.module_
@@ -405,7 +459,7 @@ class _Reader:
             estimator = cls(**params)
         except TypeError as exc:
             raise _corrupt(where or "params", str(exc)) from None
-        unknown = set(node["fitted"]) - set(cls._persisted_attributes)
+        unknown = set(node["fitted"]) - set(_persisted_attributes(cls))
         if unknown:
             raise _corrupt(where or "fitted", f"attributes {sorted(unknown)} are not "
                            f"fitted attributes of {cls.__name__}")
