@@ -13,7 +13,9 @@ sizing and their analysis methods.
 from __future__ import annotations
 
 import contextlib
+import copy
 import inspect
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
@@ -25,7 +27,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 from skorch import NeuralNet, NeuralNetClassifier, NeuralNetRegressor
-from skorch.callbacks import EpochScoring, GradientNormClipping
+from skorch.callbacks import Callback, EpochScoring, GradientNormClipping
 from skorch.utils import is_dataset, to_numpy, to_tensor
 from torch.utils.data import Dataset
 
@@ -37,7 +39,9 @@ from ._data import (
     check_regression_targets,
     check_sample_weight,
     check_sequence_targets,
+    check_training_params,
     check_y_present,
+    input_error,
     unpad,
 )
 
@@ -111,6 +115,65 @@ def _global_rng_from(generator: torch.Generator | None):
         yield
 
 
+def _device_available(device: torch.device) -> bool:
+    if device.type == "cpu":
+        return True
+    if device.type == "cuda":
+        return torch.cuda.is_available() and (device.index or 0) < torch.cuda.device_count()
+    if device.type == "mps":
+        return torch.backends.mps.is_available()
+    return False
+
+
+def check_device(device, owner: str) -> None:
+    """Refuse a device that torch cannot parse or that this machine does not have.
+
+    Without this, ``device="cuda"`` on a CPU-only build fails deep inside torch
+    with a bare ``AssertionError: Torch not compiled with CUDA enabled``.
+
+    Examples
+    --------
+    >>> check_device("cpu", "ALRNNRegressor")
+    """
+    if device is None:  # skorch: leave the module where it is
+        return
+    what = f"The 'device' parameter of {owner}"
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise input_error(what, "be a torch device such as 'cpu' or 'cuda:0' (or None)",
+                          repr(device)) from None
+    if not _device_available(parsed):
+        here = ["cpu"] + (["cuda"] if torch.cuda.is_available() else []) + (
+            ["mps"] if torch.backends.mps.is_available() else [])
+        raise input_error(what, f"name a device this machine has ({', '.join(here)})",
+                          f"{device!r}, which is not available here")
+
+
+class _LastFiniteWeights(Callback):
+    """Keeps the weights and optimizer state from the end of the last finite epoch.
+
+    Used with ``on_divergence="restore"``; copying M*M floats per epoch is
+    negligible next to the epoch itself.
+    """
+
+    def on_train_begin(self, net, **kwargs):
+        self._keep(net)
+
+    def on_epoch_end(self, net, **kwargs):
+        if not all(torch.isfinite(p).all() for p in net.module_.parameters()):
+            raise FloatingPointError(
+                f"{type(net).__name__} diverged: the weights became NaN or infinite "
+                f"(epoch {len(net.history)})."
+            )
+        self._keep(net)
+
+    def _keep(self, net):
+        self.epochs_ = len(net.history)
+        self.module_state_ = copy.deepcopy(net.module_.state_dict())
+        self.optimizer_state_ = copy.deepcopy(net.optimizer_.state_dict())
+
+
 class SequenceNet:
     """Mixin for skorch nets on sequences; put it before the skorch class.
 
@@ -135,6 +198,12 @@ class SequenceNet:
     max_grad_norm : float or None, default=1.0
         Gradient-norm clipping (skorch's ``GradientNormClipping``); None
         turns it off.
+    on_divergence : {"raise", "restore"}, default="raise"
+        What a NaN/inf training loss (or weights) does: "raise" stops with a
+        ``FloatingPointError``; "restore" puts back the weights and optimizer
+        state from the end of the last finite epoch (the initial ones if none
+        finished), drops the diverged epoch from ``history``, warns
+        (``RuntimeWarning``) and finishes the fit as an interrupted one.
     optimizer, lr, max_epochs, batch_size, train_split, verbose, **kwargs
         skorch's parameters, with these defaults: Adam, 3e-3, 100, 64, None
         (no internal validation split), 0.
@@ -171,6 +240,7 @@ class SequenceNet:
         criterion,
         random_state=None,
         max_grad_norm=1.0,
+        on_divergence="raise",
         optimizer=torch.optim.Adam,
         lr=3e-3,
         max_epochs=100,
@@ -192,6 +262,7 @@ class SequenceNet:
             **kwargs,
         )
         self.random_state, self.max_grad_norm = random_state, max_grad_norm
+        self.on_divergence = on_divergence
 
     # ---- hooks for subclasses ----------------------------------------------------
     def _check_params(self) -> None:
@@ -249,6 +320,7 @@ class SequenceNet:
         return self._fit(X, y, reset=reset, fit_params=fit_params, classes=classes)
 
     def _fit(self, X, y, *, reset: bool, fit_params: dict, classes=None):
+        self._check_training_params()
         self._check_params()
         n_features = None if reset else self.n_features_in_
         batch = as_padded(X, n_features=n_features, estimator_name=type(self).__name__)
@@ -261,10 +333,39 @@ class SequenceNet:
                 for name, value in learned.items():
                     setattr(self, name, value)
                 self.initialize()
-            super().partial_fit(SequenceDataset(batch, target), target, **fit_params)
+            dataset = SequenceDataset(batch, target)
+            try:
+                super().partial_fit(dataset, target, **fit_params)
+            except FloatingPointError as error:
+                if self.on_divergence != "restore":
+                    raise
+                self._restore_last_finite(error)
+                self.notify("on_train_end", X=dataset, y=target)  # as after an interrupt
         finally:
             del self._generator
         return self
+
+    def _check_training_params(self) -> None:
+        owner = type(self).__name__
+        check_training_params(
+            lr=self.lr, max_epochs=self.max_epochs, batch_size=self.batch_size,
+            max_grad_norm=self.max_grad_norm, on_divergence=self.on_divergence, owner=owner,
+        )
+        check_device(self.device, owner)
+
+    def _restore_last_finite(self, error: FloatingPointError) -> None:
+        kept = dict(self.callbacks_)["last_finite_weights"]
+        diverged = len(self.history)
+        self.module_.load_state_dict(kept.module_state_)
+        self.optimizer_.load_state_dict(kept.optimizer_state_)
+        del self.history_[kept.epochs_:]
+        warnings.warn(
+            f"{type(self).__name__} diverged in epoch {diverged}; restored the weights and "
+            f"optimizer state from the end of epoch {kept.epochs_} (on_divergence='restore'). "
+            f"Cause: {error}",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
     def _fit_generator(self) -> torch.Generator | None:
         if self.random_state is None:
@@ -317,6 +418,8 @@ class SequenceNet:
         if self.max_grad_norm is not None:
             clipping = GradientNormClipping(gradient_clip_value=self.max_grad_norm)
             callbacks.append(("gradient_clipping", clipping))
+        if self.on_divergence == "restore":
+            callbacks.append(("last_finite_weights", _LastFiniteWeights()))
         return callbacks
 
     def get_dataset(self, X, y=None):

@@ -119,7 +119,7 @@ def test_divergence_restores_last_finite_weights_when_asked(task, epoch):
     with pytest.warns(RuntimeWarning, match=f"diverged in epoch {epoch}.*restored"):
         est.fit(X, y)
     if epoch == 1:  # nothing finished: the initial weights come back
-        reference = cls(**FAST, max_epochs=0).fit(X, y)
+        reference = cls(**{**FAST, "max_epochs": 0}).fit(X, y)
         _assert_same_state(_state(reference), _state(est))
     else:
         _assert_same_state(poison.finite_states[epoch - 2], _state(est))
