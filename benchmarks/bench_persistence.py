@@ -10,6 +10,7 @@ not matter here), then saved and loaded ``--repeats`` times with ``est.save`` /
 "identical" checks predict, predict_proba (classifier), regimes_ and
 linearize() bit for bit after the safe round trip.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,11 +49,18 @@ def _identical(a, b, X) -> bool:
     same = np.array_equal(a.predict(X), b.predict(X))
     if hasattr(a, "predict_proba"):
         same &= np.array_equal(a.predict_proba(X), b.predict_proba(X))
-    same &= all(np.array_equal(getattr(a.regimes_, f), getattr(b.regimes_, f))
-                for f in ("codes", "counts", "transitions"))
+    same &= all(
+        np.array_equal(getattr(a.regimes_, f), getattr(b.regimes_, f))
+        for f in ("codes", "counts", "transitions")
+    )
     la, lb = a.linearize(), b.linearize()
-    return bool(same and all(np.array_equal(getattr(la, n), getattr(lb, n))
-                             for n in ("a", "W", "C", "h", "B", "b")))
+    return bool(
+        same
+        and all(
+            np.array_equal(getattr(la, n), getattr(lb, n))
+            for n in ("a", "W", "C", "h", "B", "b")
+        )
+    )
 
 
 def _median_time(fn, repeats: int) -> float:
@@ -70,21 +78,28 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    print("| estimator | M | P | epochs | safetensors bytes | joblib bytes | save ms | load ms "
-          "| joblib dump ms | joblib load ms | identical |")
+    print(
+        "| estimator | M | P | epochs | safetensors bytes | joblib bytes | save ms | load ms "
+        "| joblib dump ms | joblib load ms | identical |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
-        safe, pickled = os.path.join(tmp, "m.safetensors"), os.path.join(tmp, "m.joblib")
+        safe, pickled = (
+            os.path.join(tmp, "m.safetensors"),
+            os.path.join(tmp, "m.joblib"),
+        )
         for kind, M, P, epochs in CONFIGS:
             est, X = _fit(kind, M, P, epochs)
-            save = _median_time(lambda: est.save(safe), args.repeats)
+            save = _median_time(lambda est=est: est.save(safe), args.repeats)
             load = _median_time(lambda: sk_alrnn.load(safe), args.repeats)
-            dump = _median_time(lambda: joblib.dump(est, pickled), args.repeats)
+            dump = _median_time(lambda est=est: joblib.dump(est, pickled), args.repeats)
             jload = _median_time(lambda: joblib.load(pickled), args.repeats)
             same = _identical(est, sk_alrnn.load(safe), X)
-            print(f"| {kind} | {M} | {P} | {epochs} | {os.path.getsize(safe)} | "
-                  f"{os.path.getsize(pickled)} | {1e3 * save:.1f} | {1e3 * load:.1f} | "
-                  f"{1e3 * dump:.1f} | {1e3 * jload:.1f} | {same} |")
+            print(
+                f"| {kind} | {M} | {P} | {epochs} | {os.path.getsize(safe)} | "
+                f"{os.path.getsize(pickled)} | {1e3 * save:.1f} | {1e3 * load:.1f} | "
+                f"{1e3 * dump:.1f} | {1e3 * jload:.1f} | {same} |"
+            )
 
 
 if __name__ == "__main__":

@@ -224,15 +224,22 @@ def check_training_params(
     >>> check_training_params(lr=1e-3, max_epochs=10, batch_size=-1, max_grad_norm=None,
     ...                       on_divergence="raise", owner="ALRNNRegressor")
     """
-    positive = dict(target_type=numbers.Real, min_val=0, max_val=np.inf,
-                    include_boundaries="neither", bounds="> 0 and finite")
-    check_param(lr, "lr", owner, **positive)
+    positive = {
+        "target_type": numbers.Real,
+        "min_val": 0,
+        "max_val": np.inf,
+        "include_boundaries": "neither",
+    }
+    check_param(lr, "lr", owner, **positive, bounds="> 0 and finite")
     check_param(max_epochs, "max_epochs", owner, min_val=0)
     if not (isinstance(batch_size, numbers.Integral) and batch_size == -1):
-        check_param(batch_size, "batch_size", owner, min_val=1,
-                    bounds=">= 1 (or -1 for the whole data set)")
+        check_param(
+            batch_size, "batch_size", owner, min_val=1, bounds=">= 1 (or -1 for the whole data set)"
+        )
     if max_grad_norm is not None:
-        check_param(max_grad_norm, "max_grad_norm", owner, **{**positive, "bounds": "> 0 and finite (or None)"})
+        check_param(
+            max_grad_norm, "max_grad_norm", owner, **positive, bounds="> 0 and finite (or None)"
+        )
     check_option(on_divergence, "on_divergence", owner, ["raise", "restore"])
 
 
@@ -251,6 +258,21 @@ def check_finite(array: np.ndarray, what: str) -> None:
 _NUMBER = object()  # sentinel: "every item of an object array is a number"
 
 
+def _check_object_numbers(array: np.ndarray, what: str) -> None:
+    """Object arrays must hold numbers: strings -> ValueError, other objects -> TypeError."""
+    odd = next((item for item in array.flat if not isinstance(item, numbers.Number)), _NUMBER)
+    if odd is _NUMBER:
+        return
+    got = f"an object array holding {type(odd).__name__} {str(odd)[:40]!r}"
+    if isinstance(odd, (str, bytes)):
+        raise input_error(what, "hold numbers (convert strings to numbers explicitly)", got)
+    # A TypeError, worded so scikit-learn's check_dtype_object recognises it.
+    raise TypeError(
+        f"{what} must hold numbers. Got {got} instead (float() argument must be a string "
+        f"or a real number, not {type(odd).__name__!r})."
+    )
+
+
 def _numeric_array(values: Any, what: str) -> np.ndarray:
     """Any-ndim numeric array through ``check_array`` (finiteness is checked by callers)."""
     array = values if isinstance(values, np.ndarray) else np.asarray(values)
@@ -262,12 +284,7 @@ def _numeric_array(values: Any, what: str) -> np.ndarray:
             f"dtype {array.dtype}",
         )
     if array.dtype.kind == "O":
-        odd = next((item for item in array.flat if not isinstance(item, numbers.Number)), _NUMBER)
-        if odd is not _NUMBER:
-            raise input_error(
-                what, "hold numbers (convert strings and other objects to numbers explicitly)",
-                f"an object array holding {type(odd).__name__} {str(odd)[:40]!r}",
-            )
+        _check_object_numbers(array, what)
     return check_array(
         array,
         accept_sparse=False,

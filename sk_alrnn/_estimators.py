@@ -177,6 +177,10 @@ class ALRNNClassifier(_ALRNNMixin, SequenceClassifier):
     max_grad_norm : float or None, default=1.0
         Gradient-norm clipping (skorch's ``GradientNormClipping``), so larger
         learning rates do not blow the ReLU units up; None turns it off.
+    on_divergence : {"raise", "restore"}, default="raise"
+        A NaN/inf training loss raises ``FloatingPointError``; with
+        "restore" the weights from the end of the last finite epoch come
+        back instead, with a ``RuntimeWarning``.
     lr : float, default=3e-3
         Learning rate of the optimizer (Adam by default).
     max_epochs : int, default=100
@@ -263,6 +267,10 @@ class ALRNNRegressor(_ALRNNMixin, SequenceRegressor):
     max_grad_norm : float or None, default=1.0
         Gradient-norm clipping (skorch's ``GradientNormClipping``), so larger
         learning rates do not blow the ReLU units up; None turns it off.
+    on_divergence : {"raise", "restore"}, default="raise"
+        A NaN/inf training loss raises ``FloatingPointError``; with
+        "restore" the weights from the end of the last finite epoch come
+        back instead, with a ``RuntimeWarning``.
     lr : float, default=3e-3
         Learning rate of the optimizer (Adam by default).
     max_epochs : int, default=100

@@ -24,12 +24,13 @@ per-class hook.  Skorch nets additionally get their ``module_`` weights,
 optimizer state and ``history`` written, and on load are re-initialised from
 their hyper-parameters before the weights are put back.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import json
 import os
-from typing import Any, Dict, Optional
+from typing import Any
 
 import numpy as np
 import safetensors
@@ -98,7 +99,7 @@ _TRUSTED_ONLY = (
 )
 
 
-def _estimator_classes() -> Dict[str, type]:
+def _estimator_classes() -> dict[str, type]:
     import sk_alrnn
 
     classes = {}
@@ -138,7 +139,7 @@ class PersistenceMixin:
 
     _persisted_attributes: tuple = ()
 
-    def save(self, path: "os.PathLike | str") -> None:
+    def save(self, path: os.PathLike | str) -> None:
         """Write the fitted estimator to a safe model file (safetensors, no pickle).
 
         ``sk_alrnn.load(path)`` gives it back, on the CPU, with identical
@@ -188,7 +189,9 @@ def _plain_json(value: Any, where: str) -> Any:
     if type(value) in (list, tuple):
         return [_plain_json(item, f"{where}[{i}]") for i, item in enumerate(value)]
     if type(value) is dict and all(type(key) is str for key in value):
-        return {key: _plain_json(item, f"{where}[{key!r}]") for key, item in value.items()}
+        return {
+            key: _plain_json(item, f"{where}[{key!r}]") for key, item in value.items()
+        }
     raise _refuse(where, value, "an object that cannot be stored safely")
 
 
@@ -197,16 +200,22 @@ class _Writer:
     """Turns values into JSON nodes; numeric arrays go to ``self.arrays``."""
 
     def __init__(self) -> None:
-        self.arrays: Dict[str, np.ndarray] = {}
+        self.arrays: dict[str, np.ndarray] = {}
 
     def array(self, value: np.ndarray, where: str) -> dict:
         if value.dtype.kind not in "biuf":
             raise _refuse(where, value, f"an array of dtype {value.dtype}")
-        self.arrays[where] = np.array(value, dtype=value.dtype.newbyteorder("="), order="C")
-        return {"t": "array", "key": where, "dtype": self.arrays[where].dtype.str,
-                "shape": list(value.shape)}
+        self.arrays[where] = np.array(
+            value, dtype=value.dtype.newbyteorder("="), order="C"
+        )
+        return {
+            "t": "array",
+            "key": where,
+            "dtype": self.arrays[where].dtype.str,
+            "shape": list(value.shape),
+        }
 
-    def encode(self, value: Any, where: str) -> dict:  # noqa: C901 - one branch per type
+    def encode(self, value: Any, where: str) -> dict:
         if value is None or isinstance(value, (bool, str)):
             return {"t": "json", "v": value}
         if isinstance(value, (int, float)) and type(value) in (int, float):
@@ -214,40 +223,74 @@ class _Writer:
         if isinstance(value, np.generic) and value.dtype.kind in "biuf":
             return {"t": "scalar", "dtype": value.dtype.str, "v": value.item()}
         if isinstance(value, np.ma.MaskedArray):
-            return {"t": "masked", "data": self.encode(np.ma.getdata(value), where + ".data"),
-                    "mask": self.array(np.ma.getmaskarray(value), where + ".mask")}
+            return {
+                "t": "masked",
+                "data": self.encode(np.ma.getdata(value), where + ".data"),
+                "mask": self.array(np.ma.getmaskarray(value), where + ".mask"),
+            }
         if isinstance(value, np.ndarray):
             return self._ndarray(value, where)
         if isinstance(value, torch.Tensor):
-            if value.dtype not in (torch.float64, torch.float32, torch.float16, torch.int64,
-                                   torch.int32, torch.int16, torch.int8, torch.uint8, torch.bool):
+            if value.dtype not in (
+                torch.float64,
+                torch.float32,
+                torch.float16,
+                torch.int64,
+                torch.int32,
+                torch.int16,
+                torch.int8,
+                torch.uint8,
+                torch.bool,
+            ):
                 raise _refuse(where, value, f"a tensor of dtype {value.dtype}")
             return {"t": "tensor", "v": self.array(value.detach().cpu().numpy(), where)}
         if scipy.sparse.issparse(value) and value.format == "csr":
-            return {"t": "csr", "matrix": not isinstance(value, scipy.sparse.sparray),
-                    "shape": list(value.shape),
-                    "data": self.array(value.data, where + ".data"),
-                    "indices": self.array(value.indices, where + ".indices"),
-                    "indptr": self.array(value.indptr, where + ".indptr")}
+            return {
+                "t": "csr",
+                "matrix": not isinstance(value, scipy.sparse.sparray),
+                "shape": list(value.shape),
+                "data": self.array(value.data, where + ".data"),
+                "indices": self.array(value.indices, where + ".indices"),
+                "indptr": self.array(value.indptr, where + ".indptr"),
+            }
         if isinstance(value, History):
             # Plain JSON (numpy scalars as Python numbers): ~3x smaller than typed nodes.
             return {"t": "History", "v": _plain_json(list(value), where)}
         if type(value) in (list, tuple):
-            return {"t": type(value).__name__,
-                    "v": [self.encode(item, f"{where}[{i}]") for i, item in enumerate(value)]}
+            return {
+                "t": type(value).__name__,
+                "v": [
+                    self.encode(item, f"{where}[{i}]") for i, item in enumerate(value)
+                ],
+            }
         if type(value) is dict:
             return self._dict(value, where)
         if isinstance(value, type) and id(value) in _CLASS_NAMES:
             return {"t": "class", "name": _CLASS_NAMES[id(value)]}
         if type(value) is ValidSplit:
-            return {"t": "ValidSplit", "v": {name: self.encode(getattr(value, name), f"{where}.{name}")
-                                             for name in ("cv", "stratified", "random_state")}}
+            return {
+                "t": "ValidSplit",
+                "v": {
+                    name: self.encode(getattr(value, name), f"{where}.{name}")
+                    for name in ("cv", "stratified", "random_state")
+                },
+            }
         if type(value) is LabelEncoder:
-            return {"t": "LabelEncoder", "classes": self.encode(value.classes_, "classes_")}
+            return {
+                "t": "LabelEncoder",
+                "classes": self.encode(value.classes_, "classes_"),
+            }
         if type(value) in _RECORDS.values() and dataclasses.is_dataclass(value):
-            return {"t": "record", "name": type(value).__name__,
-                    "v": {field.name: self.encode(getattr(value, field.name), f"{where}.{field.name}")
-                          for field in dataclasses.fields(value)}}
+            return {
+                "t": "record",
+                "name": type(value).__name__,
+                "v": {
+                    field.name: self.encode(
+                        getattr(value, field.name), f"{where}.{field.name}"
+                    )
+                    for field in dataclasses.fields(value)
+                },
+            }
         if type(value) in _estimator_classes().values():
             return {"t": "estimator", "v": self.estimator(value, where)}
         if isinstance(value, type):
@@ -258,14 +301,25 @@ class _Writer:
         if value.dtype.kind in "biuf":
             return self.array(value, where)
         if value.dtype.kind == "U":
-            return {"t": "str_array", "dtype": value.dtype.str, "shape": list(value.shape),
-                    "v": value.ravel().tolist()}
+            return {
+                "t": "str_array",
+                "dtype": value.dtype.str,
+                "shape": list(value.shape),
+                "v": value.ravel().tolist(),
+            }
         if value.dtype.kind == "O":
             items = []
             for i, item in enumerate(value.ravel()):
-                if not (item is None or isinstance(item, (str, bool, int, float, np.generic))):
-                    raise _refuse(f"{where}[{i}]", item, "an object that cannot be stored safely "
-                                  "(labels and object arrays may hold str, int, float, bool)")
+                if not (
+                    item is None
+                    or isinstance(item, (str, bool, int, float, np.generic))
+                ):
+                    raise _refuse(
+                        f"{where}[{i}]",
+                        item,
+                        "an object that cannot be stored safely "
+                        "(labels and object arrays may hold str, int, float, bool)",
+                    )
                 items.append(self.encode(item, f"{where}[{i}]"))
             return {"t": "object_array", "shape": list(value.shape), "v": items}
         raise _refuse(where, value, f"an array of dtype {value.dtype}")
@@ -282,23 +336,30 @@ class _Writer:
         """The JSON description of a fitted estimator; its arrays go to ``self.arrays``."""
         prefix = f"{where}." if where else ""
         cls = type(estimator)
-        params = {name: self.encode(value, prefix + name)
-                  for name, value in estimator.get_params(deep=False).items()}
-        fitted = {name: self.encode(getattr(estimator, name), prefix + name)
-                  for name in _persisted_attributes(cls) if hasattr(estimator, name)}
+        params = {
+            name: self.encode(value, prefix + name)
+            for name, value in estimator.get_params(deep=False).items()
+        }
+        fitted = {
+            name: self.encode(getattr(estimator, name), prefix + name)
+            for name in _persisted_attributes(cls)
+            if hasattr(estimator, name)
+        }
         node = {"class": cls.__name__, "params": params, "fitted": fitted}
         if isinstance(estimator, NeuralNet):
             module = estimator.module_
             node["net"] = {
                 "module": self.encode(dict(module.state_dict()), prefix + "module_"),
                 "training": module.training,
-                "optimizer": self.encode(estimator.optimizer_.state_dict(), prefix + "optimizer_"),
+                "optimizer": self.encode(
+                    estimator.optimizer_.state_dict(), prefix + "optimizer_"
+                ),
                 "history": self.encode(estimator.history_, prefix + "history"),
             }
         return node
 
 
-def save(estimator: Any, path: "os.PathLike | str") -> None:
+def save(estimator: Any, path: os.PathLike | str) -> None:
     """Write a fitted estimator to ``path`` as a safe model file (see module docstring).
 
     Everything is encoded before the file is touched, and the file is replaced
@@ -327,9 +388,14 @@ def save(estimator: Any, path: "os.PathLike | str") -> None:
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "estimator": type(estimator).__name__,
-        "versions": {"sk_alrnn": __version__, "torch": torch.__version__, "numpy": np.__version__,
-                     "scikit-learn": sklearn.__version__, "skorch": skorch.__version__,
-                     "safetensors": safetensors.__version__},
+        "versions": {
+            "sk_alrnn": __version__,
+            "torch": torch.__version__,
+            "numpy": np.__version__,
+            "scikit-learn": sklearn.__version__,
+            "skorch": skorch.__version__,
+            "safetensors": safetensors.__version__,
+        },
         "state": writer.estimator(estimator),
     }
     metadata = {_HEADER_KEY: json.dumps(header)}
@@ -357,7 +423,7 @@ def _dtype(text: Any, where: str, kinds: str) -> np.dtype:
 class _Reader:
     """Turns JSON nodes back into values; checks every node against the tensors."""
 
-    def __init__(self, arrays: Dict[str, np.ndarray]) -> None:
+    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
         self.arrays = arrays
         self.used: set = set()
 
@@ -368,12 +434,15 @@ class _Reader:
         value = self.arrays[key]
         declared = _dtype(node["dtype"], where, "biuf")
         if value.dtype != declared or list(value.shape) != list(node["shape"]):
-            raise _corrupt(where, f"tensor {key!r} is {value.dtype}{list(value.shape)}, "
-                                  f"but the header declares {declared}{node['shape']}")
+            raise _corrupt(
+                where,
+                f"tensor {key!r} is {value.dtype}{list(value.shape)}, "
+                f"but the header declares {declared}{node['shape']}",
+            )
         self.used.add(key)
         return value
 
-    def decode(self, node: Any, where: str) -> Any:  # noqa: C901 - one branch per node type
+    def decode(self, node: Any, where: str) -> Any:
         if type(node) is not dict or not isinstance(node.get("t"), str):
             raise _corrupt(where, "a value is not a typed node")
         kind = node["t"]
@@ -391,46 +460,67 @@ class _Reader:
                 raise _corrupt(where, "a string array holds non-strings")
             return np.array(node["v"], dtype=dtype).reshape(node["shape"])
         if kind == "object_array":
-            items = [self.decode(item, f"{where}[{i}]") for i, item in enumerate(node["v"])]
+            items = [
+                self.decode(item, f"{where}[{i}]") for i, item in enumerate(node["v"])
+            ]
             value = np.empty(len(items), dtype=object)
             value[:] = items
             return value.reshape(node["shape"])
         if kind == "masked":
-            return np.ma.MaskedArray(self.decode(node["data"], where),
-                                     mask=self.array(node["mask"], where))
+            return np.ma.MaskedArray(
+                self.decode(node["data"], where), mask=self.array(node["mask"], where)
+            )
         if kind == "tensor":
             return torch.from_numpy(self.array(node["v"], where).copy())
         if kind == "csr":
-            parts = [self.array(node[name], where) for name in ("data", "indices", "indptr")]
+            parts = [
+                self.array(node[name], where) for name in ("data", "indices", "indptr")
+            ]
             cls = scipy.sparse.csr_matrix if node["matrix"] else scipy.sparse.csr_array
             value = cls(tuple(parts), shape=tuple(node["shape"]))
             value.check_format(full_check=True)
             return value
         if kind == "History":
-            if type(node["v"]) is not list or not all(type(row) is dict for row in node["v"]):
+            if type(node["v"]) is not list or not all(
+                type(row) is dict for row in node["v"]
+            ):
                 raise _corrupt(where, "the history is not a list of epoch records")
             return History(node["v"])
         if kind in ("list", "tuple"):
-            items = [self.decode(item, f"{where}[{i}]") for i, item in enumerate(node["v"])]
+            items = [
+                self.decode(item, f"{where}[{i}]") for i, item in enumerate(node["v"])
+            ]
             return list(items) if kind == "list" else tuple(items)
         if kind == "dict":
-            return {self._key(key, where): self.decode(item, f"{where}[{key!r}]")
-                    for key, item in node["v"]}
+            return {
+                self._key(key, where): self.decode(item, f"{where}[{key!r}]")
+                for key, item in node["v"]
+            }
         if kind == "class":
             if node["name"] not in _ALLOWED_CLASSES:
-                raise _corrupt(where, f"class {node['name']!r} is not on the allow-list")
+                raise _corrupt(
+                    where, f"class {node['name']!r} is not on the allow-list"
+                )
             return _ALLOWED_CLASSES[node["name"]]
         if kind == "ValidSplit":
-            return ValidSplit(**self._fields(node["v"], where, {"cv", "stratified", "random_state"}))
+            return ValidSplit(
+                **self._fields(node["v"], where, {"cv", "stratified", "random_state"})
+            )
         if kind == "LabelEncoder":
             encoder = LabelEncoder()
             encoder.classes_ = self.decode(node["classes"], where)
             return encoder
         if kind == "record":
             if node["name"] not in _RECORDS:
-                raise _corrupt(where, f"record type {node['name']!r} is not on the allow-list")
+                raise _corrupt(
+                    where, f"record type {node['name']!r} is not on the allow-list"
+                )
             cls = _RECORDS[node["name"]]
-            return cls(**self._fields(node["v"], where, {f.name for f in dataclasses.fields(cls)}))
+            return cls(
+                **self._fields(
+                    node["v"], where, {f.name for f in dataclasses.fields(cls)}
+                )
+            )
         if kind == "estimator":
             return self.estimator(node["v"], where)
         raise _corrupt(where, f"unknown node type {kind!r}")
@@ -444,15 +534,22 @@ class _Reader:
     def _fields(self, nodes: dict, where: str, names: set) -> dict:
         if type(nodes) is not dict or set(nodes) != names:
             raise _corrupt(where, f"expected the fields {sorted(names)}")
-        return {name: self.decode(node, f"{where}.{name}") for name, node in nodes.items()}
+        return {
+            name: self.decode(node, f"{where}.{name}") for name, node in nodes.items()
+        }
 
     def estimator(self, node: dict, where: str = "") -> Any:
         classes = _estimator_classes()
         if node["class"] not in classes:
-            raise _corrupt(where or "estimator", f"unknown estimator class {node['class']!r} "
-                           f"(this version knows {sorted(classes)})")
+            raise _corrupt(
+                where or "estimator",
+                f"unknown estimator class {node['class']!r} "
+                f"(this version knows {sorted(classes)})",
+            )
         cls = classes[node["class"]]
-        params = {name: self.decode(item, name) for name, item in node["params"].items()}
+        params = {
+            name: self.decode(item, name) for name, item in node["params"].items()
+        }
         if "device" in params:
             params["device"] = "cpu"  # files always load onto the CPU
         try:
@@ -461,8 +558,11 @@ class _Reader:
             raise _corrupt(where or "params", str(exc)) from None
         unknown = set(node["fitted"]) - set(_persisted_attributes(cls))
         if unknown:
-            raise _corrupt(where or "fitted", f"attributes {sorted(unknown)} are not "
-                           f"fitted attributes of {cls.__name__}")
+            raise _corrupt(
+                where or "fitted",
+                f"attributes {sorted(unknown)} are not "
+                f"fitted attributes of {cls.__name__}",
+            )
         for name, item in node["fitted"].items():
             setattr(estimator, name, self.decode(item, name))
         if "net" in node:
@@ -472,15 +572,22 @@ class _Reader:
         return estimator
 
     def _restore_net(self, net: NeuralNet, node: dict, where: str) -> None:
-        with torch.random.fork_rng(devices=[]):  # re-initialising must not move the user's RNG
+        with torch.random.fork_rng(
+            devices=[]
+        ):  # re-initialising must not move the user's RNG
             net.initialize()
         state = self.decode(node["module"], where + "module_")
         try:
             net.module_.load_state_dict(state, strict=True)
-            net.optimizer_.load_state_dict(self.decode(node["optimizer"], where + "optimizer_"))
+            net.optimizer_.load_state_dict(
+                self.decode(node["optimizer"], where + "optimizer_")
+            )
         except (RuntimeError, KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise _corrupt(where + "module_", f"the stored weights do not fit the "
-                           f"hyper-parameters ({' '.join(str(exc).split())[:300]})") from None
+            raise _corrupt(
+                where + "module_",
+                f"the stored weights do not fit the "
+                f"hyper-parameters ({' '.join(str(exc).split())[:300]})",
+            ) from None
         net.module_.train(bool(node["training"]))
         history = self.decode(node["history"], where + "history")
         if not isinstance(history, History):
@@ -492,7 +599,7 @@ def _read_file(path: str):
     try:
         with safetensors.safe_open(path, framework="np") as handle:
             metadata = handle.metadata() or {}
-            arrays = {key: handle.get_tensor(key) for key in handle.keys()}
+            arrays = {key: handle.get_tensor(key) for key in handle.keys()}  # noqa: SIM118 - safe_open is not a dict
     except safetensors.SafetensorError as exc:
         raise ValueError(
             f"{path!r} is not an sk_alrnn model file: it is not a safetensors file ({exc})."
@@ -505,17 +612,23 @@ def _read_file(path: str):
     try:
         header = json.loads(metadata[_HEADER_KEY])
     except (ValueError, RecursionError):
-        raise ValueError(f"{path!r}: the {_HEADER_KEY!r} header is not valid JSON.") from None
+        raise ValueError(
+            f"{path!r}: the {_HEADER_KEY!r} header is not valid JSON."
+        ) from None
     return header, arrays
 
 
 def _check_format(header: Any, path: str) -> None:
     if type(header) is not dict or header.get("format") != FORMAT:
-        raise ValueError(f"{path!r} is not an sk_alrnn model file: its header has no "
-                         f"format={FORMAT!r}.")
+        raise ValueError(
+            f"{path!r} is not an sk_alrnn model file: its header has no "
+            f"format={FORMAT!r}."
+        )
     version = header.get("format_version")
     if type(version) is not int or version < 1:
-        raise ValueError(f"{path!r}: format_version must be a positive int; got {version!r}.")
+        raise ValueError(
+            f"{path!r}: format_version must be a positive int; got {version!r}."
+        )
     if version > FORMAT_VERSION:
         raise ValueError(
             f"{path!r} was written in sk_alrnn model-file format version {version}, but this "
@@ -524,7 +637,7 @@ def _check_format(header: Any, path: str) -> None:
         )
 
 
-def load(path: "os.PathLike | str") -> Any:
+def load(path: os.PathLike | str) -> Any:
     """Load an estimator written by ``est.save(path)``; the weights land on the CPU.
 
     Loading never executes code from the file: the metadata is parsed as JSON,

@@ -1,4 +1,5 @@
 """Safe model files: est.save(path) / sk_alrnn.load(path) (sk_alrnn/_persistence.py)."""
+
 import json
 import os
 import pickle
@@ -19,7 +20,7 @@ import sk_alrnn
 from sk_alrnn import ALRNNClassifier, ALRNNRegressor
 from sk_alrnn._persistence import FORMAT_VERSION
 
-FAST = dict(M=8, P=2, max_epochs=4, lr=1e-2, random_state=0)
+FAST = {"M": 8, "P": 2, "max_epochs": 4, "lr": 1e-2, "random_state": 0}
 
 
 def _assert_same_fitted(original, loaded, X):
@@ -29,17 +30,22 @@ def _assert_same_fitted(original, loaded, X):
     for a, b in zip(expected, got):
         np.testing.assert_array_equal(a, b)
     if hasattr(original, "predict_proba"):
-        np.testing.assert_array_equal(original.predict_proba(X), loaded.predict_proba(X))
+        np.testing.assert_array_equal(
+            original.predict_proba(X), loaded.predict_proba(X)
+        )
         np.testing.assert_array_equal(original.classes_, loaded.classes_)
         assert original.classes_.dtype == loaded.classes_.dtype
     for field in ("codes", "counts", "frequencies", "transitions"):
-        np.testing.assert_array_equal(getattr(original.regimes_, field),
-                                      getattr(loaded.regimes_, field))
+        np.testing.assert_array_equal(
+            getattr(original.regimes_, field), getattr(loaded.regimes_, field)
+        )
     assert original.regimes_.n_regimes == loaded.regimes_.n_regimes
     lin_a, lin_b = original.linearize(), loaded.linearize()
     for name in ("a", "W", "C", "h", "B", "b"):
         np.testing.assert_array_equal(getattr(lin_a, name), getattr(lin_b, name))
-    assert [r.code.tolist() for r in lin_a.regimes] == [r.code.tolist() for r in lin_b.regimes]
+    assert [r.code.tolist() for r in lin_a.regimes] == [
+        r.code.tolist() for r in lin_b.regimes
+    ]
     assert loaded.get_params(deep=False) == original.get_params(deep=False)
     assert len(loaded.history) == len(original.history)
     assert loaded.module_.training == original.module_.training
@@ -64,10 +70,15 @@ def test_classifier_string_labels_round_trip(fitted_classifier, tmp_path):
     _assert_same_fitted(clf, _round_trip(clf, tmp_path), X)
 
 
-@pytest.mark.parametrize("labels", [
-    np.array([3, 7]), np.array([0.0, 1.0]), np.array([False, True]),
-    np.array(["down", "up"], dtype=object),
-])
+@pytest.mark.parametrize(
+    "labels",
+    [
+        np.array([3, 7]),
+        np.array([0.0, 1.0]),
+        np.array([False, True]),
+        np.array(["down", "up"], dtype=object),
+    ],
+)
 def test_classifier_label_types_round_trip(sign_task, tmp_path, labels):
     X, y = sign_task
     y = labels[(y == "up").astype(int)]
@@ -95,8 +106,12 @@ def test_ragged_sequence_regressor_round_trip(ragged_task, tmp_path):
 def test_parameters_round_trip_with_allowed_classes(sum_task, tmp_path):
     X, y = sum_task
     reg = ALRNNRegressor(
-        **FAST, optimizer=torch.optim.SGD, optimizer__momentum=0.9, train_split=ValidSplit(4),
-        iterator_train__shuffle=True, criterion=torch.nn.L1Loss,
+        **FAST,
+        optimizer=torch.optim.SGD,
+        optimizer__momentum=0.9,
+        train_split=ValidSplit(4),
+        iterator_train__shuffle=True,
+        criterion=torch.nn.L1Loss,
     ).fit(X, y)
     loaded = _round_trip(reg, tmp_path)
     assert loaded.optimizer is torch.optim.SGD and loaded.criterion is torch.nn.L1Loss
@@ -128,16 +143,26 @@ def test_loading_leaves_torch_rng_alone(fitted_classifier, tmp_path):
 
 def test_file_loads_in_a_fresh_process(fitted_classifier, tmp_path):
     clf, X = fitted_classifier
-    model, data, out = tmp_path / "m.safetensors", tmp_path / "X.npy", tmp_path / "p.npy"
+    model, data, out = (
+        tmp_path / "m.safetensors",
+        tmp_path / "X.npy",
+        tmp_path / "p.npy",
+    )
     clf.save(model)
     np.save(data, X)
-    code = ("import sys, numpy as np, sk_alrnn; est = sk_alrnn.load(sys.argv[1]); "
-            "np.save(sys.argv[3], est.predict_proba(np.load(sys.argv[2])))")
-    subprocess.run([sys.executable, "-c", code, str(model), str(data), str(out)], check=True)
+    code = (
+        "import sys, numpy as np, sk_alrnn; est = sk_alrnn.load(sys.argv[1]); "
+        "np.save(sys.argv[3], est.predict_proba(np.load(sys.argv[2])))"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code, str(model), str(data), str(out)], check=True
+    )
     np.testing.assert_array_equal(np.load(out), clf.predict_proba(X))
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA to save from a GPU")
+@pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="needs CUDA to save from a GPU"
+)
 def test_saved_on_gpu_loads_on_cpu(sign_task, tmp_path):
     X, y = sign_task
     clf = ALRNNClassifier(**FAST, device="cuda").fit(X, y)
@@ -152,20 +177,25 @@ class _MyAdam(torch.optim.Adam):
     pass
 
 
-@pytest.mark.parametrize("params, name", [
-    (dict(callbacks=[EarlyStopping(monitor="train_loss")]), "'callbacks'"),
-    (dict(optimizer=_MyAdam), "'optimizer'"),
-    (dict(criterion=lambda: torch.nn.CrossEntropyLoss()), "'criterion'"),
-    (dict(random_state=np.random.RandomState(0)), "'random_state'"),
-    (dict(callbacks__print_log__sink=print), "'callbacks__print_log__sink'"),
-    (dict(classes=[object(), object()]), "'classes'"),
-])
+@pytest.mark.parametrize(
+    "params, name",
+    [
+        ({"callbacks": [EarlyStopping(monitor="train_loss")]}, "'callbacks'"),
+        ({"optimizer": _MyAdam}, "'optimizer'"),
+        ({"criterion": lambda: torch.nn.CrossEntropyLoss()}, "'criterion'"),
+        ({"random_state": np.random.RandomState(0)}, "'random_state'"),
+        ({"callbacks__print_log__sink": print}, "'callbacks__print_log__sink'"),
+        ({"classes": [object(), object()]}, "'classes'"),
+    ],
+)
 def test_unsafe_parameters_are_refused_at_save(sign_task, tmp_path, params, name):
     X, y = sign_task
     params = dict(params)
     classes = params.pop("classes", None)
     clf = ALRNNClassifier(**{**FAST, "max_epochs": 1, **params}).fit(X, y)
-    if classes is not None:  # labels of arbitrary objects cannot be fit; the parameter can be set
+    if (
+        classes is not None
+    ):  # labels of arbitrary objects cannot be fit; the parameter can be set
         clf.set_params(classes=classes)
     path = tmp_path / "model.safetensors"
     path.write_bytes(b"previous")
@@ -191,8 +221,10 @@ def test_only_fitted_package_estimators_are_saved(tmp_path):
 # ---- refused at load time -------------------------------------------------------------
 def _read(path):
     with safe_open(str(path), framework="np") as handle:
-        return (json.loads(handle.metadata()["sk_alrnn"]),
-                {key: handle.get_tensor(key) for key in handle.keys()})
+        return (
+            json.loads(handle.metadata()["sk_alrnn"]),
+            {key: handle.get_tensor(key) for key in handle.keys()},  # noqa: SIM118
+        )
 
 
 def _write(path, header, arrays):
@@ -228,19 +260,38 @@ def test_foreign_files_are_refused(tmp_path, fitted_classifier):
         sk_alrnn.load(other)
 
 
-@pytest.mark.parametrize("tamper, match", [
-    (lambda h, a: a.update({"module_['W']": np.zeros((3, 3), np.float32)}), "header declares"),
-    (lambda h, a: a.pop("module_['W']"), "missing"),
-    (lambda h, a: a.update({"extra": np.zeros(1, np.float32)}), "not declared"),
-    (lambda h, a: h["state"].update({"class": "os.system"}), "unknown estimator class"),
-    (lambda h, a: h["state"]["params"].update({"optimizer": {"t": "class", "name": "os.system"}}),
-     "not on the allow-list"),
-    (lambda h, a: h["state"]["fitted"].update({"__class__": {"t": "json", "v": 1}}),
-     "not fitted attributes"),
-    (lambda h, a: h["state"]["params"].update({"M": {"t": "json", "v": 9}}),
-     "do not fit the hyper-parameters"),
-    (lambda h, a: h["state"].pop("params"), "malformed"),
-])
+@pytest.mark.parametrize(
+    "tamper, match",
+    [
+        (
+            lambda h, a: a.update({"module_['W']": np.zeros((3, 3), np.float32)}),
+            "header declares",
+        ),
+        (lambda h, a: a.pop("module_['W']"), "missing"),
+        (lambda h, a: a.update({"extra": np.zeros(1, np.float32)}), "not declared"),
+        (
+            lambda h, a: h["state"].update({"class": "os.system"}),
+            "unknown estimator class",
+        ),
+        (
+            lambda h, a: h["state"]["params"].update(
+                {"optimizer": {"t": "class", "name": "os.system"}}
+            ),
+            "not on the allow-list",
+        ),
+        (
+            lambda h, a: h["state"]["fitted"].update(
+                {"__class__": {"t": "json", "v": 1}}
+            ),
+            "not fitted attributes",
+        ),
+        (
+            lambda h, a: h["state"]["params"].update({"M": {"t": "json", "v": 9}}),
+            "do not fit the hyper-parameters",
+        ),
+        (lambda h, a: h["state"].pop("params"), "malformed"),
+    ],
+)
 def test_inconsistent_contents_are_refused(saved, tamper, match):
     header, arrays = _read(saved)
     tamper(header, arrays)
@@ -262,24 +313,46 @@ class _Payload:
 def _tampered_files(saved, payload, tmp_path):
     header, arrays = _read(saved)
     # 1. The pickle payload as the header text.
-    yield "header", lambda path: save_file(arrays, str(path),
-                                           metadata={"sk_alrnn": payload.decode("latin-1")})
+    yield (
+        "header",
+        lambda path: save_file(
+            arrays, str(path), metadata={"sk_alrnn": payload.decode("latin-1")}
+        ),
+    )
     # 2. As a node of an unknown type where a hyper-parameter should be.
     node = {"t": "pickle", "v": payload.hex()}
-    yield "node", lambda path: _write(path, {**header, "state": {
-        **header["state"], "params": {**header["state"]["params"], "lr": node}}}, arrays)
+    yield (
+        "node",
+        lambda path: _write(
+            path,
+            {
+                **header,
+                "state": {
+                    **header["state"],
+                    "params": {**header["state"]["params"], "lr": node},
+                },
+            },
+            arrays,
+        ),
+    )
     # 3. As the bytes of a weight tensor, declared consistently in the header.
     blob = np.frombuffer(payload, dtype=np.uint8).copy()
     state = json.loads(json.dumps(header["state"]))
-    declared = [item for key, item in state["net"]["module"]["v"] if key == "W"][0]
+    declared = next(item for key, item in state["net"]["module"]["v"] if key == "W")
     declared["v"].update(dtype="|u1", shape=[blob.size])
-    yield "tensor", lambda path: _write(path, {**header, "state": state},
-                                        {**arrays, "module_['W']": blob})
+    yield (
+        "tensor",
+        lambda path: _write(
+            path, {**header, "state": state}, {**arrays, "module_['W']": blob}
+        ),
+    )
+
     # 4. A skops-style zip archive with the payload as an embedded pickle.
     def skops(path):
         with zipfile.ZipFile(path, "w") as archive:
             archive.writestr("schema.json", json.dumps({"__loader__": "ObjectNode"}))
             archive.writestr("blob.pkl", payload)
+
     yield "skops", skops
     # 5. A plain pickle file.
     yield "pickle", lambda path: path.write_bytes(payload)
@@ -295,8 +368,13 @@ def test_tampered_files_are_refused_and_run_nothing(saved, tmp_path, monkeypatch
     def forbidden(*args, **kwargs):
         raise AssertionError("load must not unpickle or call torch.load")
 
-    for module, name in [(pickle, "loads"), (pickle, "load"), (pickle, "Unpickler"),
-                         (torch, "load"), (joblib, "load")]:
+    for module, name in [
+        (pickle, "loads"),
+        (pickle, "load"),
+        (pickle, "Unpickler"),
+        (torch, "load"),
+        (joblib, "load"),
+    ]:
         monkeypatch.setattr(module, name, forbidden)
     sk_alrnn.load(saved)  # a genuine file loads with all of them disabled
     for kind, make in _tampered_files(saved, payload, tmp_path):

@@ -1,4 +1,5 @@
 """Fits that fail lose nothing; inference changes nothing; same seed, same bits; long runs stay bounded."""
+
 import copy
 import json
 import os
@@ -15,11 +16,20 @@ from skorch.callbacks import Callback
 from sk_alrnn import ALRNNClassifier, ALRNNRegressor
 from sk_alrnn.analysis import regime_summary
 
-FAST = dict(M=8, P=3, max_epochs=6, lr=1e-2, batch_size=32, random_state=0)
+FAST = {
+    "M": 8,
+    "P": 3,
+    "max_epochs": 6,
+    "lr": 1e-2,
+    "batch_size": 32,
+    "random_state": 0,
+}
 
 
 def _state(est):
-    return {key: value.detach().clone() for key, value in est.module_.state_dict().items()}
+    return {
+        key: value.detach().clone() for key, value in est.module_.state_dict().items()
+    }
 
 
 def _assert_same_state(a, b):
@@ -66,8 +76,11 @@ class _Interrupt(Callback):
         self.epoch, self.batch = epoch, batch
 
     def on_batch_end(self, net, **kwargs):
-        if self.batch is not None and len(net.history) == self.epoch and \
-                len(net.history[-1, "batches"]) == self.batch:
+        if (
+            self.batch is not None
+            and len(net.history) == self.epoch
+            and len(net.history[-1, "batches"]) == self.batch
+        ):
             raise KeyboardInterrupt
 
     def on_epoch_end(self, net, **kwargs):
@@ -78,7 +91,9 @@ class _Interrupt(Callback):
 @pytest.mark.parametrize("batch", [None, 2])
 def test_keyboard_interrupt_leaves_a_consistent_model(task, batch):
     cls, X, y = task
-    est = cls(**FAST, callbacks=[("interrupt", _Interrupt(epoch=3, batch=batch))]).fit(X, y)
+    est = cls(**FAST, callbacks=[("interrupt", _Interrupt(epoch=3, batch=batch))]).fit(
+        X, y
+    )
     assert len(est.history) == 3  # stopped in (or at the end of) epoch 3 of 6
     assert all(torch.isfinite(p).all() for p in est.module_.parameters())
     _assert_regimes_match_weights(est, X)  # regimes_ is computed after the loop
@@ -130,14 +145,21 @@ def test_divergence_restores_last_finite_weights_when_asked(task, epoch):
 
 def test_on_divergence_is_validated(sum_task):
     X, y = sum_task
-    with pytest.raises(ValueError, match="'on_divergence' parameter.*'raise', 'restore'"):
+    with pytest.raises(
+        ValueError, match="'on_divergence' parameter.*'raise', 'restore'"
+    ):
         ALRNNRegressor(**FAST, on_divergence="ignore").fit(X, y)
 
 
 # ---- inference changes nothing --------------------------------------------------------
 def _inference_calls(est, X, y):
-    calls = [est.predict, est.latent_states, est.regime_codes, lambda X: est.score(X, y),
-             lambda X: est.linearize()]
+    calls = [
+        est.predict,
+        est.latent_states,
+        est.regime_codes,
+        lambda X: est.score(X, y),
+        lambda X: est.linearize(),
+    ]
     if hasattr(est, "predict_proba"):
         calls.append(est.predict_proba)
     return calls
@@ -153,7 +175,9 @@ def test_inference_never_changes_weights_or_history(task):
         assert est.history == history and est.regimes_ is regimes
 
 
-@pytest.mark.xfail(strict=True, reason="predict switches module_ to eval mode; fixed by issue 10")
+@pytest.mark.xfail(
+    strict=True, reason="predict switches module_ to eval mode; fixed by issue 10"
+)
 def test_inference_never_switches_train_eval_mode(task):
     cls, X, y = task
     est = cls(**FAST).fit(X, y)
@@ -168,11 +192,17 @@ def test_inference_never_switches_train_eval_mode(task):
 def test_same_seed_same_bits_also_in_concurrent_threads(sign_task):
     X, y = sign_task
     seeds = [0, 1, 0, 1, 2, 0]
-    sequential = {seed: ALRNNClassifier(**{**FAST, "random_state": seed}).fit(X, y).predict_proba(X)
-                  for seed in set(seeds)}
+    sequential = {
+        seed: ALRNNClassifier(**{**FAST, "random_state": seed})
+        .fit(X, y)
+        .predict_proba(X)
+        for seed in set(seeds)
+    }
 
     def fit(seed):
-        return ALRNNClassifier(**{**FAST, "random_state": seed}).fit(X, y).predict_proba(X)
+        return (
+            ALRNNClassifier(**{**FAST, "random_state": seed}).fit(X, y).predict_proba(X)
+        )
 
     with ThreadPoolExecutor(max_workers=3) as pool:
         concurrent = list(pool.map(fit, seeds))
@@ -184,8 +214,13 @@ def test_same_seed_same_bits_also_in_concurrent_threads(sign_task):
 def _run_measured(code: str) -> dict:
     """Run ``code`` in a fresh interpreter; its last output line is a JSON dict of measurements."""
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], check=True,
-                         capture_output=True, text=True, env=env).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -218,7 +253,9 @@ _SOAK_LIMIT_MB = 2
 
 @pytest.mark.slow
 def test_soak_200_fits_keep_memory_bounded():
-    result = _run_measured(_RSS + """
+    result = _run_measured(
+        _RSS
+        + """
     from sk_alrnn import ALRNNClassifier
     rng = np.random.RandomState(0)
     X = rng.randn(32, 8, 2)
@@ -230,7 +267,8 @@ def test_soak_200_fits_keep_memory_bounded():
         if i % 20 == 19:  # gc.collect() costs ~0.5 s with torch loaded: not every model
             rss.append(rss_mb())
     print(json.dumps({"after_20": rss[0], "after_200": rss[-1], "every_20": rss}))
-    """)
+    """
+    )
     print("soak RSS (MiB):", result)  # shown with pytest -s
     growth = result["after_200"] - result["after_20"]
     assert growth < _SOAK_LIMIT_MB, result
@@ -241,7 +279,9 @@ def test_sequences_of_100000_steps_stay_finite_with_defaults():
     from sk_alrnn.datasets import make_addition
 
     X, y = make_addition(n_samples=4, n_steps=100_000, random_state=0)
-    reg = ALRNNRegressor(max_epochs=1, random_state=0).fit(X, y)  # default M, P, lr, clipping
+    reg = ALRNNRegressor(max_epochs=1, random_state=0).fit(
+        X, y
+    )  # default M, P, lr, clipping
     assert np.isfinite(reg.history[-1, "train_loss"])
     assert np.isfinite(reg.predict(X)).all()
     assert np.isfinite(reg.latent_states(X[:1])).all()
@@ -256,7 +296,9 @@ _PREDICT_LIMIT_MB = 64
 
 @pytest.mark.slow
 def test_predicting_100000_short_sequences_stays_within_memory_bound():
-    result = _run_measured(_RSS + """
+    result = _run_measured(
+        _RSS
+        + """
     from sk_alrnn import ALRNNRegressor
     rng = np.random.RandomState(0)
     reg = ALRNNRegressor(M=16, P=4, max_epochs=1, random_state=0).fit(rng.randn(64, 20, 2), rng.randn(64))
@@ -267,7 +309,8 @@ def test_predicting_100000_short_sequences_stays_within_memory_bound():
     prediction = reg.predict(X)
     print(json.dumps({"base": base, "peak": peak_mb(), "n": len(prediction),
                       "finite": bool(np.isfinite(prediction).all())}))
-    """)
+    """
+    )
     print("predict 100,000 x 20 steps, RSS (MiB):", result)  # shown with pytest -s
     assert result["finite"] and result["n"] == 100_000
     assert result["peak"] - result["base"] < _PREDICT_LIMIT_MB, result
