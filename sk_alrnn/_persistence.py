@@ -572,9 +572,8 @@ class _Reader:
         return estimator
 
     def _restore_net(self, net: NeuralNet, node: dict, where: str) -> None:
-        with torch.random.fork_rng(
-            devices=[]
-        ):  # re-initialising must not move the user's RNG
+        # Re-initialising must not move the user's RNG.
+        with torch.random.fork_rng(devices=[]):
             net.initialize()
         state = self.decode(node["module"], where + "module_")
         try:

@@ -108,7 +108,7 @@ def _ragged(X, first=None):
     return items
 
 
-def _cuda_missing(device):
+def _device_missing(device):
     if device.startswith("cuda"):
         index = int(device.split(":")[1]) if ":" in device else 0
         return index >= torch.cuda.device_count()
@@ -573,6 +573,22 @@ def _param(name, value, error=ValueError, match=None, **kw):
     )
 
 
+def _device_case(device):
+    """A device this machine lacks is refused before training (skipped where it exists)."""
+    present = pytest.mark.skipif(
+        not _device_missing(device), reason=f"{device} exists here"
+    )
+    return Case(
+        f"param_device={device!r}",
+        "both",
+        "fit",
+        lambda X, y: _with(X, y, params={"device": device}),
+        ValueError,
+        "'device' parameter.*not available",
+        marks=[present],
+    )
+
+
 _PARAM_CASES = [
     _param("P", -1),
     _param("P", 5),
@@ -596,43 +612,9 @@ _PARAM_CASES = [
     _param("max_grad_norm", float("nan")),
     _param("random_state", "abc", match="cannot be used to seed"),
     _param("device", "nonsense", match="'device' parameter"),
-    Case(
-        "param_device_cuda",
-        "both",
-        "fit",
-        lambda X, y: _with(X, y, params={"device": "cuda"}),
-        ValueError,
-        "'device' parameter.*not available",
-        marks=[
-            pytest.mark.skipif(
-                not _cuda_missing("cuda"), reason="CUDA is available here"
-            )
-        ],
-    ),
-    Case(
-        "param_device_cuda_7",
-        "both",
-        "fit",
-        lambda X, y: _with(X, y, params={"device": "cuda:7"}),
-        ValueError,
-        "'device' parameter.*not available",
-        marks=[
-            pytest.mark.skipif(
-                not _cuda_missing("cuda:7"), reason="this machine has 8 GPUs"
-            )
-        ],
-    ),
-    Case(
-        "param_device_mps",
-        "both",
-        "fit",
-        lambda X, y: _with(X, y, params={"device": "mps"}),
-        ValueError,
-        "'device' parameter.*not available",
-        marks=[
-            pytest.mark.skipif(not _cuda_missing("mps"), reason="MPS is available here")
-        ],
-    ),
+    _device_case("cuda"),
+    _device_case("cuda:7"),
+    _device_case("mps"),
     Case(
         "param_batch_size_full",
         "both",
@@ -715,13 +697,11 @@ def _call(est, case, X, y):
 @pytest.mark.parametrize("kind, case", _PARAMS)
 def test_bad_input_matrix(fitted, kind, case):
     X, y = _data(kind)
-    est = copy.deepcopy(
-        fitted[kind]
-    )  # a case that wrongly succeeds must not spoil the others
+    # A copy: a case that wrongly succeeds must not spoil the others.
+    est = copy.deepcopy(fitted[kind])
     params = case.make(X, y).get("params", {})
-    if (
-        case.error is None
-    ):  # an accepted form: a fresh fit gives a correct, finite result
+    if case.error is None:
+        # An accepted form: a fresh fit gives a correct, finite result.
         fresh = ESTIMATORS[kind](**{**FAST, **params})
         assert _call(fresh, case, X, y) is fresh
         states = fresh.latent_states(case.make(X, y)["X"])

@@ -193,9 +193,8 @@ def test_unsafe_parameters_are_refused_at_save(sign_task, tmp_path, params, name
     params = dict(params)
     classes = params.pop("classes", None)
     clf = ALRNNClassifier(**{**FAST, "max_epochs": 1, **params}).fit(X, y)
-    if (
-        classes is not None
-    ):  # labels of arbitrary objects cannot be fit; the parameter can be set
+    if classes is not None:
+        # Labels of arbitrary objects cannot be fit, but the parameter can be set.
         clf.set_params(classes=classes)
     path = tmp_path / "model.safetensors"
     path.write_bytes(b"previous")

@@ -279,9 +279,8 @@ def test_sequences_of_100000_steps_stay_finite_with_defaults():
     from sk_alrnn.datasets import make_addition
 
     X, y = make_addition(n_samples=4, n_steps=100_000, random_state=0)
-    reg = ALRNNRegressor(max_epochs=1, random_state=0).fit(
-        X, y
-    )  # default M, P, lr, clipping
+    # Default M, P, lr and clipping; one epoch.
+    reg = ALRNNRegressor(max_epochs=1, random_state=0).fit(X, y)
     assert np.isfinite(reg.history[-1, "train_loss"])
     assert np.isfinite(reg.predict(X)).all()
     assert np.isfinite(reg.latent_states(X[:1])).all()
