@@ -470,6 +470,8 @@ def as_padded(
     ((2, 5, 2), [3, 5], True)
     """
     _reject_sparse(X, estimator_name)
+    if X is None:
+        raise input_error("X", "be an array of sequences (n, T, F) or (n, T), or a list of them", None)
     if isinstance(X, (list, tuple)) and len(X) == 0:
         raise input_error("X", "hold at least 1 sequence", "an empty list")
     items = _split_list(X) if isinstance(X, (list, tuple)) else None

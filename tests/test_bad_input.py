@@ -248,8 +248,8 @@ _X_CASES = [
         "both",
         "fit",
         lambda X, y: _with(None, y),
-        (TypeError, ValueError),
-        "X",
+        ValueError,
+        "X must be an array of sequences.*Got None",
     ),
     # dtypes
     Case(

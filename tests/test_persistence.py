@@ -406,3 +406,35 @@ def test_file_is_small(fitted_classifier, tmp_path):
     clf.save(path)
     # M=8, 2 classes, 4 epochs: 114 weights plus Adam moments, regimes_ and the header.
     assert os.path.getsize(path) < 16_000
+
+
+def test_cv_style_fitted_state_round_trips(sum_task):
+    # What a CV estimator persists (issue 12 note: ALRNN*CV list these attributes):
+    # GridSearchCV's cv_results_ (masked arrays, lists of dicts) and a nested best_estimator_.
+    from sklearn.model_selection import GridSearchCV
+
+    from sk_alrnn._persistence import _Reader, _Writer
+
+    X, y = sum_task
+    search = GridSearchCV(ALRNNRegressor(**{**FAST, "max_epochs": 1}), {"P": [0, 2]}, cv=2)
+    search.fit(X, y)
+    writer = _Writer()
+    nodes = {
+        name: writer.encode(getattr(search, name), name)
+        for name in ("cv_results_", "best_estimator_", "best_score_", "best_params_")
+    }
+    nodes = json.loads(json.dumps(nodes))  # the header is JSON text in the file
+    reader = _Reader(writer.arrays)
+    back = {name: reader.decode(node, name) for name, node in nodes.items()}
+    assert reader.used == set(writer.arrays)
+    results = search.cv_results_
+    assert back["cv_results_"].keys() == results.keys()
+    for key, value in results.items():
+        if isinstance(value, np.ndarray):
+            assert type(back["cv_results_"][key]) is type(value)
+            np.testing.assert_array_equal(back["cv_results_"][key], value)
+        else:
+            assert back["cv_results_"][key] == value
+    assert back["best_params_"] == search.best_params_
+    assert back["best_score_"] == search.best_score_
+    _assert_same_fitted(search.best_estimator_, back["best_estimator_"], X)
