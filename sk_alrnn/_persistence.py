@@ -88,6 +88,8 @@ _ALLOWED_CLASSES = {
     "skorch.dataset.Dataset": Dataset,
     "sk_alrnn.ALRNNModule": ALRNNModule,
 }
+# Longest label a string array may declare (numpy stores 4 bytes per character).
+_MAX_STR_BYTES = 4 * 4096
 _CLASS_NAMES = {id(cls): name for name, cls in _ALLOWED_CLASSES.items()}
 
 # Dataclass results stored field by field.
@@ -458,6 +460,8 @@ class _Reader:
             dtype = _dtype(node["dtype"], where, "U")
             if not all(type(item) is str for item in node["v"]):
                 raise _corrupt(where, "a string array holds non-strings")
+            if dtype.itemsize > _MAX_STR_BYTES:  # "<U100000000": 400 MB per label
+                raise _corrupt(where, f"string dtype {dtype} is implausibly wide")
             return np.array(node["v"], dtype=dtype).reshape(node["shape"])
         if kind == "object_array":
             items = [
@@ -552,6 +556,13 @@ class _Reader:
         }
         if "device" in params:
             params["device"] = "cpu"  # files always load onto the CPU
+        if isinstance(params.get("torch_load_kwargs"), dict) and not params[
+            "torch_load_kwargs"
+        ].get("weights_only", True):
+            # It would make a later net.load_params(...) unpickle whatever it reads.
+            raise _corrupt(
+                "torch_load_kwargs", "a file may not switch off weights_only"
+            )
         try:
             estimator = cls(**params)
         except TypeError as exc:
@@ -665,9 +676,10 @@ def load(path: os.PathLike | str) -> Any:
     >>> import sk_alrnn
     >>> X = np.random.RandomState(0).randn(20, 6, 2)
     >>> reg = sk_alrnn.ALRNNRegressor(M=4, P=1, max_epochs=2, random_state=0).fit(X, X[:, 0, 0])
-    >>> path = os.path.join(tempfile.mkdtemp(), "model.safetensors")
-    >>> reg.save(path)
-    >>> loaded = sk_alrnn.load(path)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "model.safetensors")
+    ...     reg.save(path)
+    ...     loaded = sk_alrnn.load(path)
     >>> bool((loaded.predict(X) == reg.predict(X)).all())
     True
     """

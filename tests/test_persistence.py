@@ -289,6 +289,23 @@ def test_foreign_files_are_refused(tmp_path, fitted_classifier):
             "do not fit the hyper-parameters",
         ),
         (lambda h, a: h["state"].pop("params"), "malformed"),
+        (
+            lambda h, a: h["state"]["params"].update(
+                {
+                    "torch_load_kwargs": {
+                        "t": "dict",
+                        "v": [["weights_only", {"t": "json", "v": False}]],
+                    }
+                }
+            ),
+            "weights_only",
+        ),
+        (
+            lambda h, a: h["state"]["fitted"]["_label_encoder_"]["classes"].update(
+                dtype="<U999999999"
+            ),
+            "implausibly wide",
+        ),
     ],
 )
 def test_inconsistent_contents_are_refused(saved, tamper, match):
@@ -416,7 +433,9 @@ def test_cv_style_fitted_state_round_trips(sum_task):
     from sk_alrnn._persistence import _Reader, _Writer
 
     X, y = sum_task
-    search = GridSearchCV(ALRNNRegressor(**{**FAST, "max_epochs": 1}), {"P": [0, 2]}, cv=2)
+    search = GridSearchCV(
+        ALRNNRegressor(**{**FAST, "max_epochs": 1}), {"P": [0, 2]}, cv=2
+    )
     search.fit(X, y)
     writer = _Writer()
     nodes = {
