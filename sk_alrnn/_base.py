@@ -400,7 +400,7 @@ class SequenceNet:
         return self
 
     def get_params_for(self, prefix):
-        """skorch's parameters for ``prefix``, plus the DataLoaders' generators.
+        """Return skorch's parameters for ``prefix``, plus the DataLoaders' generators.
 
         The training loader shuffles with the per-fit generator; every loader
         draws its base seed from a private generator, so torch's global RNG
@@ -423,7 +423,7 @@ class SequenceNet:
         return callbacks
 
     def get_dataset(self, X, y=None):
-        """skorch hook: validate X against the fitted net into a :class:`SequenceDataset`.
+        """Validate X against the fitted net into a :class:`SequenceDataset` (skorch hook).
 
         A torch Dataset (skorch's internal validation split) passes unchanged.
         """
@@ -499,7 +499,7 @@ class SequenceNet:
 
 
 def _accuracy_on_encoded(net, X, y) -> float:
-    """skorch's ``valid_acc`` on the internal split, whose targets are encoded labels."""
+    """Accuracy for ``valid_acc`` on skorch's internal split, whose targets are encoded labels."""
     return accuracy_score(y, net.predict_proba(X).argmax(axis=1))
 
 
