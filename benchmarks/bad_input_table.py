@@ -39,8 +39,7 @@ def _answer(kind: str, case: matrix.Case, fitted: dict) -> str:
 
 def main() -> None:
     fitted = {
-        kind: cls(**matrix.FAST).fit(*matrix._data(kind))
-        for kind, cls in matrix.ESTIMATORS.items()
+        kind: cls(**matrix.FAST).fit(*matrix._data(kind)) for kind, cls in matrix.ESTIMATORS.items()
     }
     print("| # | case | stage | estimators | answer |")
     print("|---|---|---|---|---|")
@@ -52,9 +51,7 @@ def main() -> None:
         else:
             shown = "; ".join(f"{kind}: {answer}" for kind, answer in answers.items())
         answer = shown.replace("|", "\\|")
-        print(
-            f"| {number} | `{case.id}` | {case.stage} | {'+'.join(kinds)} | {answer} |"
-        )
+        print(f"| {number} | `{case.id}` | {case.stage} | {'+'.join(kinds)} | {answer} |")
 
 
 if __name__ == "__main__":

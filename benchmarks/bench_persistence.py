@@ -57,8 +57,7 @@ def _identical(a, b, X) -> bool:
     return bool(
         same
         and all(
-            np.array_equal(getattr(la, n), getattr(lb, n))
-            for n in ("a", "W", "C", "h", "B", "b")
+            np.array_equal(getattr(la, n), getattr(lb, n)) for n in ("a", "W", "C", "h", "B", "b")
         )
     )
 

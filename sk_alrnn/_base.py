@@ -141,13 +141,20 @@ def check_device(device, owner: str) -> None:
     try:
         parsed = torch.device(device)
     except (RuntimeError, TypeError, ValueError):
-        raise input_error(what, "be a torch device such as 'cpu' or 'cuda:0' (or None)",
-                          repr(device)) from None
+        raise input_error(
+            what, "be a torch device such as 'cpu' or 'cuda:0' (or None)", repr(device)
+        ) from None
     if not _device_available(parsed):
-        here = ["cpu"] + (["cuda"] if torch.cuda.is_available() else []) + (
-            ["mps"] if torch.backends.mps.is_available() else [])
-        raise input_error(what, f"name a device this machine has ({', '.join(here)})",
-                          f"{device!r}, which is not available here")
+        here = (
+            ["cpu"]
+            + (["cuda"] if torch.cuda.is_available() else [])
+            + (["mps"] if torch.backends.mps.is_available() else [])
+        )
+        raise input_error(
+            what,
+            f"name a device this machine has ({', '.join(here)})",
+            f"{device!r}, which is not available here",
+        )
 
 
 class _LastFiniteWeights(Callback):
@@ -348,8 +355,12 @@ class SequenceNet:
     def _check_training_params(self) -> None:
         owner = type(self).__name__
         check_training_params(
-            lr=self.lr, max_epochs=self.max_epochs, batch_size=self.batch_size,
-            max_grad_norm=self.max_grad_norm, on_divergence=self.on_divergence, owner=owner,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            max_grad_norm=self.max_grad_norm,
+            on_divergence=self.on_divergence,
+            owner=owner,
         )
         check_device(self.device, owner)
 
@@ -358,7 +369,7 @@ class SequenceNet:
         diverged = len(self.history)
         self.module_.load_state_dict(kept.module_state_)
         self.optimizer_.load_state_dict(kept.optimizer_state_)
-        del self.history_[kept.epochs_:]
+        del self.history_[kept.epochs_ :]
         warnings.warn(
             f"{type(self).__name__} diverged in epoch {diverged}; restored the weights and "
             f"optimizer state from the end of epoch {kept.epochs_} (on_divergence='restore'). "

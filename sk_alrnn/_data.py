@@ -197,7 +197,12 @@ def check_sizes(M: Any, P: Any, owner: str) -> None:
 
 
 def check_training_params(
-    *, lr: Any, max_epochs: Any, batch_size: Any, max_grad_norm: Any, on_divergence: Any,
+    *,
+    lr: Any,
+    max_epochs: Any,
+    batch_size: Any,
+    max_grad_norm: Any,
+    on_divergence: Any,
     owner: str,
 ) -> None:
     """Check the training hyper-parameters before a fit touches anything.
@@ -282,7 +287,8 @@ def _numeric_array(values: Any, what: str) -> np.ndarray:
     # arrays and passes dates through; all of them are refused here alike.
     if array.dtype.kind in "USVMm":
         raise input_error(
-            what, "hold numbers (convert strings, bytes and dates to numbers explicitly)",
+            what,
+            "hold numbers (convert strings, bytes and dates to numbers explicitly)",
             f"dtype {array.dtype}",
         )
     if array.dtype.kind == "O":
@@ -475,7 +481,9 @@ def as_padded(
     """
     _reject_sparse(X, estimator_name)
     if X is None:
-        raise input_error("X", "be an array of sequences (n, T, F) or (n, T), or a list of them", None)
+        raise input_error(
+            "X", "be an array of sequences (n, T, F) or (n, T), or a list of them", None
+        )
     if isinstance(X, (list, tuple)) and len(X) == 0:
         raise input_error("X", "hold at least 1 sequence", "an empty list")
     items = _split_list(X) if isinstance(X, (list, tuple)) else None

@@ -191,9 +191,7 @@ def _plain_json(value: Any, where: str) -> Any:
     if type(value) in (list, tuple):
         return [_plain_json(item, f"{where}[{i}]") for i, item in enumerate(value)]
     if type(value) is dict and all(type(key) is str for key in value):
-        return {
-            key: _plain_json(item, f"{where}[{key!r}]") for key, item in value.items()
-        }
+        return {key: _plain_json(item, f"{where}[{key!r}]") for key, item in value.items()}
     raise _refuse(where, value, "an object that cannot be stored safely")
 
 
@@ -207,9 +205,7 @@ class _Writer:
     def array(self, value: np.ndarray, where: str) -> dict:
         if value.dtype.kind not in "biuf":
             raise _refuse(where, value, f"an array of dtype {value.dtype}")
-        self.arrays[where] = np.array(
-            value, dtype=value.dtype.newbyteorder("="), order="C"
-        )
+        self.arrays[where] = np.array(value, dtype=value.dtype.newbyteorder("="), order="C")
         return {
             "t": "array",
             "key": where,
@@ -261,9 +257,7 @@ class _Writer:
         if type(value) in (list, tuple):
             return {
                 "t": type(value).__name__,
-                "v": [
-                    self.encode(item, f"{where}[{i}]") for i, item in enumerate(value)
-                ],
+                "v": [self.encode(item, f"{where}[{i}]") for i, item in enumerate(value)],
             }
         if type(value) is dict:
             return self._dict(value, where)
@@ -287,9 +281,7 @@ class _Writer:
                 "t": "record",
                 "name": type(value).__name__,
                 "v": {
-                    field.name: self.encode(
-                        getattr(value, field.name), f"{where}.{field.name}"
-                    )
+                    field.name: self.encode(getattr(value, field.name), f"{where}.{field.name}")
                     for field in dataclasses.fields(value)
                 },
             }
@@ -312,10 +304,7 @@ class _Writer:
         if value.dtype.kind == "O":
             items = []
             for i, item in enumerate(value.ravel()):
-                if not (
-                    item is None
-                    or isinstance(item, (str, bool, int, float, np.generic))
-                ):
+                if not (item is None or isinstance(item, (str, bool, int, float, np.generic))):
                     raise _refuse(
                         f"{where}[{i}]",
                         item,
@@ -353,9 +342,7 @@ class _Writer:
             node["net"] = {
                 "module": self.encode(dict(module.state_dict()), prefix + "module_"),
                 "training": module.training,
-                "optimizer": self.encode(
-                    estimator.optimizer_.state_dict(), prefix + "optimizer_"
-                ),
+                "optimizer": self.encode(estimator.optimizer_.state_dict(), prefix + "optimizer_"),
                 "history": self.encode(estimator.history_, prefix + "history"),
             }
         return node
@@ -464,9 +451,7 @@ class _Reader:
                 raise _corrupt(where, f"string dtype {dtype} is implausibly wide")
             return np.array(node["v"], dtype=dtype).reshape(node["shape"])
         if kind == "object_array":
-            items = [
-                self.decode(item, f"{where}[{i}]") for i, item in enumerate(node["v"])
-            ]
+            items = [self.decode(item, f"{where}[{i}]") for i, item in enumerate(node["v"])]
             value = np.empty(len(items), dtype=object)
             value[:] = items
             return value.reshape(node["shape"])
@@ -477,23 +462,17 @@ class _Reader:
         if kind == "tensor":
             return torch.from_numpy(self.array(node["v"], where).copy())
         if kind == "csr":
-            parts = [
-                self.array(node[name], where) for name in ("data", "indices", "indptr")
-            ]
+            parts = [self.array(node[name], where) for name in ("data", "indices", "indptr")]
             cls = scipy.sparse.csr_matrix if node["matrix"] else scipy.sparse.csr_array
             value = cls(tuple(parts), shape=tuple(node["shape"]))
             value.check_format(full_check=True)
             return value
         if kind == "History":
-            if type(node["v"]) is not list or not all(
-                type(row) is dict for row in node["v"]
-            ):
+            if type(node["v"]) is not list or not all(type(row) is dict for row in node["v"]):
                 raise _corrupt(where, "the history is not a list of epoch records")
             return History(node["v"])
         if kind in ("list", "tuple"):
-            items = [
-                self.decode(item, f"{where}[{i}]") for i, item in enumerate(node["v"])
-            ]
+            items = [self.decode(item, f"{where}[{i}]") for i, item in enumerate(node["v"])]
             return list(items) if kind == "list" else tuple(items)
         if kind == "dict":
             return {
@@ -502,9 +481,7 @@ class _Reader:
             }
         if kind == "class":
             if node["name"] not in _ALLOWED_CLASSES:
-                raise _corrupt(
-                    where, f"class {node['name']!r} is not on the allow-list"
-                )
+                raise _corrupt(where, f"class {node['name']!r} is not on the allow-list")
             return _ALLOWED_CLASSES[node["name"]]
         if kind == "ValidSplit":
             return ValidSplit(
@@ -516,15 +493,9 @@ class _Reader:
             return encoder
         if kind == "record":
             if node["name"] not in _RECORDS:
-                raise _corrupt(
-                    where, f"record type {node['name']!r} is not on the allow-list"
-                )
+                raise _corrupt(where, f"record type {node['name']!r} is not on the allow-list")
             cls = _RECORDS[node["name"]]
-            return cls(
-                **self._fields(
-                    node["v"], where, {f.name for f in dataclasses.fields(cls)}
-                )
-            )
+            return cls(**self._fields(node["v"], where, {f.name for f in dataclasses.fields(cls)}))
         if kind == "estimator":
             return self.estimator(node["v"], where)
         raise _corrupt(where, f"unknown node type {kind!r}")
@@ -538,31 +509,24 @@ class _Reader:
     def _fields(self, nodes: dict, where: str, names: set) -> dict:
         if type(nodes) is not dict or set(nodes) != names:
             raise _corrupt(where, f"expected the fields {sorted(names)}")
-        return {
-            name: self.decode(node, f"{where}.{name}") for name, node in nodes.items()
-        }
+        return {name: self.decode(node, f"{where}.{name}") for name, node in nodes.items()}
 
     def estimator(self, node: dict, where: str = "") -> Any:
         classes = _estimator_classes()
         if node["class"] not in classes:
             raise _corrupt(
                 where or "estimator",
-                f"unknown estimator class {node['class']!r} "
-                f"(this version knows {sorted(classes)})",
+                f"unknown estimator class {node['class']!r} (this version knows {sorted(classes)})",
             )
         cls = classes[node["class"]]
-        params = {
-            name: self.decode(item, name) for name, item in node["params"].items()
-        }
+        params = {name: self.decode(item, name) for name, item in node["params"].items()}
         if "device" in params:
             params["device"] = "cpu"  # files always load onto the CPU
         if isinstance(params.get("torch_load_kwargs"), dict) and not params[
             "torch_load_kwargs"
         ].get("weights_only", True):
             # It would make a later net.load_params(...) unpickle whatever it reads.
-            raise _corrupt(
-                "torch_load_kwargs", "a file may not switch off weights_only"
-            )
+            raise _corrupt("torch_load_kwargs", "a file may not switch off weights_only")
         try:
             estimator = cls(**params)
         except TypeError as exc:
@@ -571,8 +535,7 @@ class _Reader:
         if unknown:
             raise _corrupt(
                 where or "fitted",
-                f"attributes {sorted(unknown)} are not "
-                f"fitted attributes of {cls.__name__}",
+                f"attributes {sorted(unknown)} are not fitted attributes of {cls.__name__}",
             )
         for name, item in node["fitted"].items():
             setattr(estimator, name, self.decode(item, name))
@@ -589,9 +552,7 @@ class _Reader:
         state = self.decode(node["module"], where + "module_")
         try:
             net.module_.load_state_dict(state, strict=True)
-            net.optimizer_.load_state_dict(
-                self.decode(node["optimizer"], where + "optimizer_")
-            )
+            net.optimizer_.load_state_dict(self.decode(node["optimizer"], where + "optimizer_"))
         except (RuntimeError, KeyError, TypeError, ValueError, AttributeError) as exc:
             raise _corrupt(
                 where + "module_",
@@ -622,23 +583,18 @@ def _read_file(path: str):
     try:
         header = json.loads(metadata[_HEADER_KEY])
     except (ValueError, RecursionError):
-        raise ValueError(
-            f"{path!r}: the {_HEADER_KEY!r} header is not valid JSON."
-        ) from None
+        raise ValueError(f"{path!r}: the {_HEADER_KEY!r} header is not valid JSON.") from None
     return header, arrays
 
 
 def _check_format(header: Any, path: str) -> None:
     if type(header) is not dict or header.get("format") != FORMAT:
         raise ValueError(
-            f"{path!r} is not an sk_alrnn model file: its header has no "
-            f"format={FORMAT!r}."
+            f"{path!r} is not an sk_alrnn model file: its header has no format={FORMAT!r}."
         )
     version = header.get("format_version")
     if type(version) is not int or version < 1:
-        raise ValueError(
-            f"{path!r}: format_version must be a positive int; got {version!r}."
-        )
+        raise ValueError(f"{path!r}: format_version must be a positive int; got {version!r}.")
     if version > FORMAT_VERSION:
         raise ValueError(
             f"{path!r} was written in sk_alrnn model-file format version {version}, but this "

@@ -1,4 +1,4 @@
-"""The bad-input matrix: every malformed input or parameter ends in a clear error or a correct result.
+"""The bad-input matrix: each malformed input or parameter ends in a clear error or a correct result.
 
 Each case is one row of ``CASES`` (id, estimators it applies to, stage, how to
 break the input, expected answer).  Error rows run against an already fitted
@@ -398,9 +398,7 @@ _Y_CASES = [
         ValueError,
         "inconsistent numbers of samples",
     ),
-    Case(
-        "y_none", "both", "fit", lambda X, y: _with(X, None), ValueError, "requires y"
-    ),
+    Case("y_none", "both", "fit", lambda X, y: _with(X, None), ValueError, "requires y"),
     Case(
         "y_numeric_strings",
         "reg",
@@ -575,9 +573,7 @@ def _param(name, value, error=ValueError, match=None, **kw):
 
 def _device_case(device):
     """A device this machine lacks is refused before training (skipped where it exists)."""
-    present = pytest.mark.skipif(
-        not _device_missing(device), reason=f"{device} exists here"
-    )
+    present = pytest.mark.skipif(not _device_missing(device), reason=f"{device} exists here")
     return Case(
         f"param_device={device!r}",
         "both",
@@ -659,9 +655,7 @@ _SAMPLE_WEIGHT_CASES = [
         "sample_weight_nan",
         "both",
         "fit",
-        lambda X, y: _with(
-            X, y, fit_params={"sample_weight": _set(np.ones(len(y)), 0, np.nan)}
-        ),
+        lambda X, y: _with(X, y, fit_params={"sample_weight": _set(np.ones(len(y)), 0, np.nan)}),
         ValueError,
         "sample_weight|NaN",
         marks=[_SAMPLE_WEIGHT],
@@ -794,9 +788,7 @@ def test_nonfinite_anywhere_is_refused(fitted, X, data, bad, kind, stage):
 
 @_PROPERTY
 @given(
-    lengths=st.lists(st.integers(0, 5), min_size=1, max_size=6).filter(
-        lambda ls: 0 in ls
-    ),
+    lengths=st.lists(st.integers(0, 5), min_size=1, max_size=6).filter(lambda ls: 0 in ls),
     kind=st.sampled_from(sorted(ESTIMATORS)),
 )
 def test_an_empty_sequence_anywhere_is_refused(fitted, lengths, kind):
@@ -818,9 +810,7 @@ def test_ndim_outside_2_and_3_is_refused(fitted, shape, kind):
 
 
 @_PROPERTY
-@given(
-    dtype=_BAD_DTYPES, ragged=st.booleans(), kind=st.sampled_from(sorted(ESTIMATORS))
-)
+@given(dtype=_BAD_DTYPES, ragged=st.booleans(), kind=st.sampled_from(sorted(ESTIMATORS)))
 def test_non_numeric_dtypes_are_refused(fitted, dtype, ragged, kind):
     X = np.ones((3, 4, 2)).astype(dtype)
     with pytest.raises(ValueError, match=f"{_NUMBERS}|[Cc]omplex"):
@@ -828,9 +818,7 @@ def test_non_numeric_dtypes_are_refused(fitted, dtype, ragged, kind):
 
 
 @_PROPERTY
-@given(
-    M=st.integers(-2, 6), P=st.integers(-3, 9), kind=st.sampled_from(sorted(ESTIMATORS))
-)
+@given(M=st.integers(-2, 6), P=st.integers(-3, 9), kind=st.sampled_from(sorted(ESTIMATORS)))
 def test_sizes_are_checked_before_training(M, P, kind):
     X, y = _data(kind)
     est = ESTIMATORS[kind](**{**FAST, "M": M, "P": P, "max_epochs": 1})

@@ -30,9 +30,7 @@ def _assert_same_fitted(original, loaded, X):
     for a, b in zip(expected, got):
         np.testing.assert_array_equal(a, b)
     if hasattr(original, "predict_proba"):
-        np.testing.assert_array_equal(
-            original.predict_proba(X), loaded.predict_proba(X)
-        )
+        np.testing.assert_array_equal(original.predict_proba(X), loaded.predict_proba(X))
         np.testing.assert_array_equal(original.classes_, loaded.classes_)
         assert original.classes_.dtype == loaded.classes_.dtype
     for field in ("codes", "counts", "frequencies", "transitions"):
@@ -43,9 +41,7 @@ def _assert_same_fitted(original, loaded, X):
     lin_a, lin_b = original.linearize(), loaded.linearize()
     for name in ("a", "W", "C", "h", "B", "b"):
         np.testing.assert_array_equal(getattr(lin_a, name), getattr(lin_b, name))
-    assert [r.code.tolist() for r in lin_a.regimes] == [
-        r.code.tolist() for r in lin_b.regimes
-    ]
+    assert [r.code.tolist() for r in lin_a.regimes] == [r.code.tolist() for r in lin_b.regimes]
     assert loaded.get_params(deep=False) == original.get_params(deep=False)
     assert len(loaded.history) == len(original.history)
     assert loaded.module_.training == original.module_.training
@@ -154,15 +150,11 @@ def test_file_loads_in_a_fresh_process(fitted_classifier, tmp_path):
         "import sys, numpy as np, sk_alrnn; est = sk_alrnn.load(sys.argv[1]); "
         "np.save(sys.argv[3], est.predict_proba(np.load(sys.argv[2])))"
     )
-    subprocess.run(
-        [sys.executable, "-c", code, str(model), str(data), str(out)], check=True
-    )
+    subprocess.run([sys.executable, "-c", code, str(model), str(data), str(out)], check=True)
     np.testing.assert_array_equal(np.load(out), clf.predict_proba(X))
 
 
-@pytest.mark.skipif(
-    not torch.cuda.is_available(), reason="needs CUDA to save from a GPU"
-)
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA to save from a GPU")
 def test_saved_on_gpu_loads_on_cpu(sign_task, tmp_path):
     X, y = sign_task
     clf = ALRNNClassifier(**FAST, device="cuda").fit(X, y)
@@ -279,9 +271,7 @@ def test_foreign_files_are_refused(tmp_path, fitted_classifier):
             "not on the allow-list",
         ),
         (
-            lambda h, a: h["state"]["fitted"].update(
-                {"__class__": {"t": "json", "v": 1}}
-            ),
+            lambda h, a: h["state"]["fitted"].update({"__class__": {"t": "json", "v": 1}}),
             "not fitted attributes",
         ),
         (
@@ -331,9 +321,7 @@ def _tampered_files(saved, payload, tmp_path):
     # 1. The pickle payload as the header text.
     yield (
         "header",
-        lambda path: save_file(
-            arrays, str(path), metadata={"sk_alrnn": payload.decode("latin-1")}
-        ),
+        lambda path: save_file(arrays, str(path), metadata={"sk_alrnn": payload.decode("latin-1")}),
     )
     # 2. As a node of an unknown type where a hyper-parameter should be.
     node = {"t": "pickle", "v": payload.hex()}
@@ -358,9 +346,7 @@ def _tampered_files(saved, payload, tmp_path):
     declared["v"].update(dtype="|u1", shape=[blob.size])
     yield (
         "tensor",
-        lambda path: _write(
-            path, {**header, "state": state}, {**arrays, "module_['W']": blob}
-        ),
+        lambda path: _write(path, {**header, "state": state}, {**arrays, "module_['W']": blob}),
     )
 
     # 4. A skops-style zip archive with the payload as an embedded pickle.
@@ -433,9 +419,7 @@ def test_cv_style_fitted_state_round_trips(sum_task):
     from sk_alrnn._persistence import _Reader, _Writer
 
     X, y = sum_task
-    search = GridSearchCV(
-        ALRNNRegressor(**{**FAST, "max_epochs": 1}), {"P": [0, 2]}, cv=2
-    )
+    search = GridSearchCV(ALRNNRegressor(**{**FAST, "max_epochs": 1}), {"P": [0, 2]}, cv=2)
     search.fit(X, y)
     writer = _Writer()
     nodes = {

@@ -1,4 +1,4 @@
-"""Fits that fail lose nothing; inference changes nothing; same seed, same bits; long runs stay bounded."""
+"""Failed fits lose nothing; inference changes nothing; same seed, same bits; long runs stay bounded."""
 
 import copy
 import json
@@ -27,9 +27,7 @@ FAST = {
 
 
 def _state(est):
-    return {
-        key: value.detach().clone() for key, value in est.module_.state_dict().items()
-    }
+    return {key: value.detach().clone() for key, value in est.module_.state_dict().items()}
 
 
 def _assert_same_state(a, b):
@@ -91,9 +89,7 @@ class _Interrupt(Callback):
 @pytest.mark.parametrize("batch", [None, 2])
 def test_keyboard_interrupt_leaves_a_consistent_model(task, batch):
     cls, X, y = task
-    est = cls(**FAST, callbacks=[("interrupt", _Interrupt(epoch=3, batch=batch))]).fit(
-        X, y
-    )
+    est = cls(**FAST, callbacks=[("interrupt", _Interrupt(epoch=3, batch=batch))]).fit(X, y)
     assert len(est.history) == 3  # stopped in (or at the end of) epoch 3 of 6
     assert all(torch.isfinite(p).all() for p in est.module_.parameters())
     _assert_regimes_match_weights(est, X)  # regimes_ is computed after the loop
@@ -145,9 +141,7 @@ def test_divergence_restores_last_finite_weights_when_asked(task, epoch):
 
 def test_on_divergence_is_validated(sum_task):
     X, y = sum_task
-    with pytest.raises(
-        ValueError, match="'on_divergence' parameter.*'raise', 'restore'"
-    ):
+    with pytest.raises(ValueError, match="'on_divergence' parameter.*'raise', 'restore'"):
         ALRNNRegressor(**FAST, on_divergence="ignore").fit(X, y)
 
 
@@ -175,9 +169,7 @@ def test_inference_never_changes_weights_or_history(task):
         assert est.history == history and est.regimes_ is regimes
 
 
-@pytest.mark.xfail(
-    strict=True, reason="predict switches module_ to eval mode; fixed by issue 10"
-)
+@pytest.mark.xfail(strict=True, reason="predict switches module_ to eval mode; fixed by issue 10")
 def test_inference_never_switches_train_eval_mode(task):
     cls, X, y = task
     est = cls(**FAST).fit(X, y)
@@ -193,16 +185,12 @@ def test_same_seed_same_bits_also_in_concurrent_threads(sign_task):
     X, y = sign_task
     seeds = [0, 1, 0, 1, 2, 0]
     sequential = {
-        seed: ALRNNClassifier(**{**FAST, "random_state": seed})
-        .fit(X, y)
-        .predict_proba(X)
+        seed: ALRNNClassifier(**{**FAST, "random_state": seed}).fit(X, y).predict_proba(X)
         for seed in set(seeds)
     }
 
     def fit(seed):
-        return (
-            ALRNNClassifier(**{**FAST, "random_state": seed}).fit(X, y).predict_proba(X)
-        )
+        return ALRNNClassifier(**{**FAST, "random_state": seed}).fit(X, y).predict_proba(X)
 
     with ThreadPoolExecutor(max_workers=3) as pool:
         concurrent = list(pool.map(fit, seeds))
@@ -300,7 +288,8 @@ def test_predicting_100000_short_sequences_stays_within_memory_bound():
         + """
     from sk_alrnn import ALRNNRegressor
     rng = np.random.RandomState(0)
-    reg = ALRNNRegressor(M=16, P=4, max_epochs=1, random_state=0).fit(rng.randn(64, 20, 2), rng.randn(64))
+    reg = ALRNNRegressor(M=16, P=4, max_epochs=1, random_state=0)
+    reg.fit(rng.randn(64, 20, 2), rng.randn(64))
     X = rng.randn(100_000, 20, 2)
     reg.predict(X[:10])  # first-call allocations (thread pools, caches) outside the measure
     base = rss_mb()
