@@ -1,4 +1,4 @@
-"""The bad-input matrix: each malformed input or parameter ends in a clear error or a correct result.
+"""The bad-input matrix: each malformed input or parameter gets a clear error or a correct result.
 
 Each case is one row of ``CASES`` (id, estimators it applies to, stage, how to
 break the input, expected answer).  Error rows run against an already fitted

@@ -1,4 +1,4 @@
-"""Failed fits lose nothing; inference changes nothing; same seed, same bits; long runs stay bounded."""
+"""Failed fits lose nothing; inference changes nothing; same seed, same bits; long runs bounded."""
 
 import copy
 import json
