@@ -5,12 +5,15 @@ import os
 import pickle
 import subprocess
 import sys
+import tempfile
 import zipfile
 
 import joblib
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from safetensors import safe_open
 from safetensors.numpy import save_file
 from skorch.callbacks import EarlyStopping
@@ -441,3 +444,26 @@ def test_cv_style_fitted_state_round_trips(sum_task):
     assert back["best_params_"] == search.best_params_
     assert back["best_score_"] == search.best_score_
     _assert_same_fitted(search.best_estimator_, back["best_estimator_"], X)
+
+
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(
+    M=st.integers(1, 6),
+    data=st.data(),
+    labels=st.sampled_from([["a", "b"], ["x", "y", "zz"], [0, 5], [-1, 0, 1], [False, True]]),
+    ragged=st.booleans(),
+)
+def test_round_trip_property(M, data, labels, ragged):
+    P = data.draw(st.integers(0, M))
+    rng = np.random.RandomState(M * 10 + P)
+    lengths = rng.randint(1, 6, size=12) if ragged else np.full(12, 5)
+    X = [rng.randn(T, 2) for T in lengths]
+    y = np.array(labels)[np.arange(12) % len(labels)]
+    clf = ALRNNClassifier(M=M, P=P, max_epochs=1, random_state=0).fit(
+        X if ragged else np.stack(X), y
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "m.safetensors")
+        clf.save(path)
+        loaded = sk_alrnn.load(path)
+    _assert_same_fitted(clf, loaded, X)
