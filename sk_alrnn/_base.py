@@ -299,6 +299,15 @@ class SequenceNet:
         -------
         self : object
             The fitted estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sk_alrnn import ALRNNRegressor
+        >>> X = [np.ones((4, 2)), np.ones((6, 2))]  # two sequences of different lengths
+        >>> reg = ALRNNRegressor(M=4, P=1, max_epochs=2, random_state=0).fit(X, [1.0, 2.0])
+        >>> reg.n_features_in_, len(reg.history)
+        (2, 2)
         """
         reset = not (self.warm_start and getattr(self, "initialized_", False))
         return self._fit(X, y, reset=reset, fit_params=fit_params)
@@ -322,6 +331,17 @@ class SequenceNet:
         -------
         self : object
             The estimator, trained further.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sk_alrnn import ALRNNClassifier
+        >>> X = np.random.RandomState(0).randn(8, 5, 2)
+        >>> clf = ALRNNClassifier(M=4, P=1, max_epochs=2, random_state=0)
+        >>> clf = clf.partial_fit(X[:4], ["a", "b", "a", "b"], classes=["a", "b", "c"])
+        >>> clf = clf.partial_fit(X[4:], ["c", "c", "a", "b"])  # continues training
+        >>> clf.classes_.tolist(), len(clf.history)
+        (['a', 'b', 'c'], 4)
         """
         reset = not getattr(self, "initialized_", False)
         return self._fit(X, y, reset=reset, fit_params=fit_params, classes=classes)
@@ -556,17 +576,52 @@ class SequenceClassifier(SequenceNet, NeuralNetClassifier):
         }
         return encoder.transform(y).astype(np.int64), learned
 
+    def predict_proba(self, X):
+        """Class probabilities (skorch's ``predict_proba``; X is validated by ``get_dataset``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n, T, F) or (n, T), or list of (T_i, F) arrays
+            Input sequences (or a torch Dataset from ``get_dataset``).
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sk_alrnn import ALRNNClassifier
+        >>> X = np.random.RandomState(0).randn(6, 5, 2)
+        >>> clf = ALRNNClassifier(M=4, P=1, max_epochs=2, random_state=0).fit(X, list("aabbcc"))
+        >>> proba = clf.predict_proba(X)
+        >>> proba.shape, bool(np.allclose(proba.sum(axis=1), 1.0))
+        ((6, 3), True)
+        """
+        return super().predict_proba(X)
+
     def predict(self, X):
         """Predicted labels, of the type given to fit.
 
         Parameters
         ----------
         X : array-like of shape (n, T, F) or (n, T), or list of (T_i, F) arrays
-            Input sequences.
+            Input sequences (or a torch Dataset from ``get_dataset``).
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            ``classes_[argmax(predict_proba(X))]``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sk_alrnn import ALRNNClassifier
+        >>> X = np.random.RandomState(0).randn(6, 5, 2)
+        >>> clf = ALRNNClassifier(M=4, P=1, max_epochs=2, random_state=0).fit(X, list("aabbcc"))
+        >>> set(clf.predict(X)) <= {"a", "b", "c"}
+        True
         """
         proba = self.predict_proba(X)  # checks fitted-ness first
         return self.classes_[proba.argmax(axis=1)]
@@ -592,7 +647,9 @@ class SequenceRegressor(SequenceNet, NeuralNetRegressor):
     def _validate_targets(self, y, batch, *, reset, classes=None):
         check_y_present(y, type(self).__name__)
         # Per-step targets: (n, T, k), or a list of arrays beside a list of sequences.
-        listed = isinstance(y, (list, tuple)) and batch.ragged
+        listed = (
+            isinstance(y, (list, tuple)) and batch.ragged and all(np.ndim(item) >= 1 for item in y)
+        )
         array = None if listed else np.asarray(y)
         sequence = listed or array.ndim == 3
         if not reset and sequence != self._sequence_output_:
@@ -628,6 +685,16 @@ class SequenceRegressor(SequenceNet, NeuralNetRegressor):
         -------
         y_pred : ndarray of shape (n,) or (n, k); (n, T, k) or a list of (T_i, k) arrays
             for sequence targets ((T_i,) if fit on 1-D ones). Float64.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sk_alrnn import ALRNNRegressor
+        >>> X = [np.ones((3, 1)), np.ones((5, 1))]
+        >>> y = [np.arange(3.0), np.arange(5.0)]  # per-step targets
+        >>> reg = ALRNNRegressor(M=4, P=1, max_epochs=2, random_state=0).fit(X, y)
+        >>> [prediction.shape for prediction in reg.predict(X)]
+        [(3,), (5,)]
         """
         outputs, dataset = self._module_outputs(X)
         outputs = outputs.astype(np.float64)  # scikit-learn's regressors predict float64
@@ -652,6 +719,17 @@ class SequenceRegressor(SequenceNet, NeuralNetRegressor):
         Returns
         -------
         score : float
+            R^2 (1 is perfect; 0 is predicting the mean).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sk_alrnn import ALRNNRegressor
+        >>> X = np.random.RandomState(0).randn(20, 5, 2)
+        >>> y = X[:, :, 0].cumsum(axis=1)[..., None]  # (n, T, 1): per-step targets
+        >>> reg = ALRNNRegressor(M=4, P=1, max_epochs=2, random_state=0).fit(X, y)
+        >>> bool(reg.score(X, y) <= 1.0)
+        True
         """
         if not self._sequence_output_:
             return super().score(X, y, sample_weight=sample_weight)

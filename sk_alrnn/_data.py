@@ -5,7 +5,7 @@ Built on scikit-learn's public helpers (``check_array`` with ``allow_nd``,
 is a ValueError that says what was wrong, what was expected and what was got
 (:func:`input_error`), raised before any estimator state is touched.
 
-Accepted sequence input X (see API.md):
+Accepted sequence input X:
 
 * ``(n, T, F)`` array -- n sequences of T steps with F features;
 * ``(n, T)`` array -- univariate sequences (F = 1);
@@ -91,7 +91,7 @@ def check_param(
     include_boundaries: str = "both",
     bounds: str | None = None,
 ) -> Any:
-    """Check a scalar parameter with ``sklearn.utils.check_scalar``; raise our message.
+    """Check a scalar parameter with ``sklearn.utils.check_scalar``; raise the package message.
 
     Parameters
     ----------

@@ -330,7 +330,7 @@ class ALRNNRegressor(_ALRNNMixin, SequenceRegressor):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        # Tabular checks read 2-D X as short univariate sequences; a recurrent
-        # model is not meant to match linear models there.
+        # scikit-learn's estimator checks pass 2-D X, read here as short univariate
+        # sequences; a recurrent model is not meant to match linear models there.
         tags.regressor_tags.poor_score = True
         return tags
