@@ -9,7 +9,8 @@ A file holds
   ``format="sk_alrnn"``, ``format_version``, the estimator class name, library
   versions, the hyper-parameters and the fitted attributes, each value written
   as a small typed node (``{"t": "json", "v": 3}``, ``{"t": "array", "key": ...,
-  "dtype": "<f4", "shape": [8, 8]}``, ``{"t": "class", "name": "torch.optim.Adam"}``, ...).
+  "dtype": "<f4", "shape": [8, 8]}``, ``{"t": "class", "name": "torch.optim.Adam"}``,
+  ...; the value layer is :mod:`sk_alrnn._codec`).
 
 Loading parses that JSON with :func:`json.loads` and the tensors with safetensors
 (no pickle, no ``torch.load``), picks the estimator class and any class-valued
@@ -27,29 +28,22 @@ their hyper-parameters before the weights are put back.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from typing import Any
 
 import numpy as np
 import safetensors
-import scipy.sparse
 import sklearn
 import skorch
 import torch
 from safetensors.numpy import save_file
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
-from skorch.dataset import Dataset, ValidSplit
 from skorch.history import History
-from torch import nn
-from torch.utils.data import DataLoader
 
 from . import __version__
-from ._module import ALRNNModule
-from .analysis import RegimeSummary
+from ._codec import TRUSTED_ONLY, Reader, Writer, corrupt
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "PersistenceMixin", "load", "save"]
 
@@ -65,39 +59,6 @@ _ESTIMATOR_NAMES = (
     "ALRNNForecaster",
     "ALRNNClassifierCV",
     "ALRNNRegressorCV",
-)
-
-# Class-valued hyper-parameters that may be written, by public name.
-_ALLOWED_CLASSES = {
-    "torch.optim.Adam": torch.optim.Adam,
-    "torch.optim.AdamW": torch.optim.AdamW,
-    "torch.optim.SGD": torch.optim.SGD,
-    "torch.optim.RAdam": torch.optim.RAdam,
-    "torch.optim.RMSprop": torch.optim.RMSprop,
-    "torch.optim.NAdam": torch.optim.NAdam,
-    "torch.optim.Adamax": torch.optim.Adamax,
-    "torch.optim.Adagrad": torch.optim.Adagrad,
-    "torch.optim.Adadelta": torch.optim.Adadelta,
-    "torch.nn.CrossEntropyLoss": nn.CrossEntropyLoss,
-    "torch.nn.NLLLoss": nn.NLLLoss,
-    "torch.nn.MSELoss": nn.MSELoss,
-    "torch.nn.L1Loss": nn.L1Loss,
-    "torch.nn.HuberLoss": nn.HuberLoss,
-    "torch.nn.SmoothL1Loss": nn.SmoothL1Loss,
-    "torch.utils.data.DataLoader": DataLoader,
-    "skorch.dataset.Dataset": Dataset,
-    "sk_alrnn.ALRNNModule": ALRNNModule,
-}
-# Longest label a string array may declare (numpy stores 4 bytes per character).
-_MAX_STR_BYTES = 4 * 4096
-_CLASS_NAMES = {id(cls): name for name, cls in _ALLOWED_CLASSES.items()}
-
-# Dataclass results stored field by field.
-_RECORDS = {"RegimeSummary": RegimeSummary}
-
-_TRUSTED_ONLY = (
-    "To keep such an estimator, use joblib.dump/joblib.load, and only ever load "
-    "joblib/pickle files from sources you trust: unpickling can run arbitrary code."
 )
 
 
@@ -163,168 +124,32 @@ class PersistenceMixin:
         See Also
         --------
         sk_alrnn.load : Read the file back.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from sk_alrnn import ALRNNClassifier, load
+        >>> X = np.random.RandomState(0).randn(20, 6, 2)
+        >>> y = np.where(X[:, :, 0].sum(axis=1) > 0, "up", "down")
+        >>> clf = ALRNNClassifier(M=4, P=1, max_epochs=2, random_state=0).fit(X, y)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     clf.save(os.path.join(folder, "clf.safetensors"))
+        ...     loaded = load(os.path.join(folder, "clf.safetensors"))
+        >>> loaded.classes_.tolist(), bool((loaded.predict_proba(X) == clf.predict_proba(X)).all())
+        (['down', 'up'], True)
         """
         save(self, path)
 
 
-def _refuse(where: str, value: Any, why: str) -> ValueError:
-    root = where.split(".")[0].split("[")[0]
-    return ValueError(
-        f"Cannot save {root!r} safely: {where} is {why} ({type(value).__name__} "
-        f"{_short_repr(value)}). Model files store only numbers, strings, numeric "
-        "arrays and the allow-listed optimizer/criterion classes "
-        f"({', '.join(sorted(_ALLOWED_CLASSES))}). " + _TRUSTED_ONLY
-    )
+class _Writer(Writer):
+    """The codec's writer, which also writes whole estimators (nested ones included)."""
 
-
-def _short_repr(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _plain_json(value: Any, where: str) -> Any:
-    """A JSON-native copy of nested lists/dicts of numbers and strings."""
-    if value is None or type(value) in (bool, int, float, str):
-        return value
-    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
-        return value.item()
-    if type(value) in (list, tuple):
-        return [_plain_json(item, f"{where}[{i}]") for i, item in enumerate(value)]
-    if type(value) is dict and all(type(key) is str for key in value):
-        return {key: _plain_json(item, f"{where}[{key!r}]") for key, item in value.items()}
-    raise _refuse(where, value, "an object that cannot be stored safely")
-
-
-# ---- writing -----------------------------------------------------------------
-class _Writer:
-    """Turns values into JSON nodes; numeric arrays go to ``self.arrays``."""
-
-    def __init__(self) -> None:
-        self.arrays: dict[str, np.ndarray] = {}
-
-    def array(self, value: np.ndarray, where: str) -> dict:
-        if value.dtype.kind not in "biuf":
-            raise _refuse(where, value, f"an array of dtype {value.dtype}")
-        self.arrays[where] = np.array(value, dtype=value.dtype.newbyteorder("="), order="C")
-        return {
-            "t": "array",
-            "key": where,
-            "dtype": self.arrays[where].dtype.str,
-            "shape": list(value.shape),
-        }
-
-    def encode(self, value: Any, where: str) -> dict:
-        if value is None or isinstance(value, (bool, str)):
-            return {"t": "json", "v": value}
-        if isinstance(value, (int, float)) and type(value) in (int, float):
-            return {"t": "json", "v": value}
-        if isinstance(value, np.generic) and value.dtype.kind in "biuf":
-            return {"t": "scalar", "dtype": value.dtype.str, "v": value.item()}
-        if isinstance(value, np.ma.MaskedArray):
-            return {
-                "t": "masked",
-                "data": self.encode(np.ma.getdata(value), where + ".data"),
-                "mask": self.array(np.ma.getmaskarray(value), where + ".mask"),
-            }
-        if isinstance(value, np.ndarray):
-            return self._ndarray(value, where)
-        if isinstance(value, torch.Tensor):
-            if value.dtype not in (
-                torch.float64,
-                torch.float32,
-                torch.float16,
-                torch.int64,
-                torch.int32,
-                torch.int16,
-                torch.int8,
-                torch.uint8,
-                torch.bool,
-            ):
-                raise _refuse(where, value, f"a tensor of dtype {value.dtype}")
-            return {"t": "tensor", "v": self.array(value.detach().cpu().numpy(), where)}
-        if scipy.sparse.issparse(value) and value.format == "csr":
-            return {
-                "t": "csr",
-                "matrix": not isinstance(value, scipy.sparse.sparray),
-                "shape": list(value.shape),
-                "data": self.array(value.data, where + ".data"),
-                "indices": self.array(value.indices, where + ".indices"),
-                "indptr": self.array(value.indptr, where + ".indptr"),
-            }
-        if isinstance(value, History):
-            # Plain JSON (numpy scalars as Python numbers): ~3x smaller than typed nodes.
-            return {"t": "History", "v": _plain_json(list(value), where)}
-        if type(value) in (list, tuple):
-            return {
-                "t": type(value).__name__,
-                "v": [self.encode(item, f"{where}[{i}]") for i, item in enumerate(value)],
-            }
-        if type(value) is dict:
-            return self._dict(value, where)
-        if isinstance(value, type) and id(value) in _CLASS_NAMES:
-            return {"t": "class", "name": _CLASS_NAMES[id(value)]}
-        if type(value) is ValidSplit:
-            return {
-                "t": "ValidSplit",
-                "v": {
-                    name: self.encode(getattr(value, name), f"{where}.{name}")
-                    for name in ("cv", "stratified", "random_state")
-                },
-            }
-        if type(value) is LabelEncoder:
-            return {
-                "t": "LabelEncoder",
-                "classes": self.encode(value.classes_, "classes_"),
-            }
-        if type(value) in _RECORDS.values() and dataclasses.is_dataclass(value):
-            return {
-                "t": "record",
-                "name": type(value).__name__,
-                "v": {
-                    field.name: self.encode(getattr(value, field.name), f"{where}.{field.name}")
-                    for field in dataclasses.fields(value)
-                },
-            }
-        if type(value) in _estimator_classes().values():
-            return {"t": "estimator", "v": self.estimator(value, where)}
-        if isinstance(value, type):
-            raise _refuse(where, value, "a class that is not on the allow-list")
-        raise _refuse(where, value, "an object that cannot be stored safely")
-
-    def _ndarray(self, value: np.ndarray, where: str) -> dict:
-        if value.dtype.kind in "biuf":
-            return self.array(value, where)
-        if value.dtype.kind == "U":
-            return {
-                "t": "str_array",
-                "dtype": value.dtype.str,
-                "shape": list(value.shape),
-                "v": value.ravel().tolist(),
-            }
-        if value.dtype.kind == "O":
-            items = []
-            for i, item in enumerate(value.ravel()):
-                if not (item is None or isinstance(item, (str, bool, int, float, np.generic))):
-                    raise _refuse(
-                        f"{where}[{i}]",
-                        item,
-                        "an object that cannot be stored safely "
-                        "(labels and object arrays may hold str, int, float, bool)",
-                    )
-                items.append(self.encode(item, f"{where}[{i}]"))
-            return {"t": "object_array", "shape": list(value.shape), "v": items}
-        raise _refuse(where, value, f"an array of dtype {value.dtype}")
-
-    def _dict(self, value: dict, where: str) -> dict:
-        items = []
-        for key, item in value.items():
-            if type(key) not in (str, int):
-                raise _refuse(where, key, "a dict key that is neither str nor int")
-            items.append([key, self.encode(item, f"{where}[{key!r}]")])
-        return {"t": "dict", "v": items}
+    def is_estimator(self, value: Any) -> bool:
+        return type(value) in _estimator_classes().values()
 
     def estimator(self, estimator: Any, where: str = "") -> dict:
-        """The JSON description of a fitted estimator; its arrays go to ``self.arrays``."""
+        """The node body of a fitted estimator; its arrays go to ``self.arrays``."""
         prefix = f"{where}." if where else ""
         cls = type(estimator)
         params = {
@@ -366,7 +191,7 @@ def save(estimator: Any, path: os.PathLike | str) -> None:
     if type(estimator) not in _estimator_classes().values():
         raise ValueError(
             f"Only sk_alrnn's own estimators can be saved ({', '.join(_estimator_classes())}); "
-            f"got {type(estimator).__name__}. " + _TRUSTED_ONLY
+            f"got {type(estimator).__name__}. " + TRUSTED_ONLY
         )
     if isinstance(estimator, NeuralNet):
         estimator.check_is_fitted()  # skorch's own check: module_ exists
@@ -395,126 +220,13 @@ def save(estimator: Any, path: os.PathLike | str) -> None:
 
 
 # ---- reading -----------------------------------------------------------------
-def _corrupt(where: str, why: str) -> ValueError:
-    return ValueError(f"Inconsistent sk_alrnn model file: {where}: {why}.")
-
-
-def _dtype(text: Any, where: str, kinds: str) -> np.dtype:
-    try:
-        dtype = np.dtype(str(text))
-    except TypeError:
-        raise _corrupt(where, f"unknown dtype {text!r}") from None
-    if dtype.kind not in kinds:
-        raise _corrupt(where, f"dtype {dtype} is not allowed here")
-    return dtype
-
-
-class _Reader:
-    """Turns JSON nodes back into values; checks every node against the tensors."""
-
-    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
-        self.arrays = arrays
-        self.used: set = set()
-
-    def array(self, node: dict, where: str) -> np.ndarray:
-        key = node["key"]
-        if key not in self.arrays or key in self.used:
-            raise _corrupt(where, f"tensor {key!r} is missing")
-        value = self.arrays[key]
-        declared = _dtype(node["dtype"], where, "biuf")
-        if value.dtype != declared or list(value.shape) != list(node["shape"]):
-            raise _corrupt(
-                where,
-                f"tensor {key!r} is {value.dtype}{list(value.shape)}, "
-                f"but the header declares {declared}{node['shape']}",
-            )
-        self.used.add(key)
-        return value
-
-    def decode(self, node: Any, where: str) -> Any:
-        if type(node) is not dict or not isinstance(node.get("t"), str):
-            raise _corrupt(where, "a value is not a typed node")
-        kind = node["t"]
-        if kind == "json":
-            if node["v"] is not None and type(node["v"]) not in (bool, int, float, str):
-                raise _corrupt(where, "a plain value holds a container")
-            return node["v"]
-        if kind == "scalar":
-            return _dtype(node["dtype"], where, "biuf").type(node["v"])
-        if kind == "array":
-            return self.array(node, where)
-        if kind == "str_array":
-            dtype = _dtype(node["dtype"], where, "U")
-            if not all(type(item) is str for item in node["v"]):
-                raise _corrupt(where, "a string array holds non-strings")
-            if dtype.itemsize > _MAX_STR_BYTES:  # "<U100000000": 400 MB per label
-                raise _corrupt(where, f"string dtype {dtype} is implausibly wide")
-            return np.array(node["v"], dtype=dtype).reshape(node["shape"])
-        if kind == "object_array":
-            items = [self.decode(item, f"{where}[{i}]") for i, item in enumerate(node["v"])]
-            value = np.empty(len(items), dtype=object)
-            value[:] = items
-            return value.reshape(node["shape"])
-        if kind == "masked":
-            return np.ma.MaskedArray(
-                self.decode(node["data"], where), mask=self.array(node["mask"], where)
-            )
-        if kind == "tensor":
-            return torch.from_numpy(self.array(node["v"], where).copy())
-        if kind == "csr":
-            parts = [self.array(node[name], where) for name in ("data", "indices", "indptr")]
-            cls = scipy.sparse.csr_matrix if node["matrix"] else scipy.sparse.csr_array
-            value = cls(tuple(parts), shape=tuple(node["shape"]))
-            value.check_format(full_check=True)
-            return value
-        if kind == "History":
-            if type(node["v"]) is not list or not all(type(row) is dict for row in node["v"]):
-                raise _corrupt(where, "the history is not a list of epoch records")
-            return History(node["v"])
-        if kind in ("list", "tuple"):
-            items = [self.decode(item, f"{where}[{i}]") for i, item in enumerate(node["v"])]
-            return list(items) if kind == "list" else tuple(items)
-        if kind == "dict":
-            return {
-                self._key(key, where): self.decode(item, f"{where}[{key!r}]")
-                for key, item in node["v"]
-            }
-        if kind == "class":
-            if node["name"] not in _ALLOWED_CLASSES:
-                raise _corrupt(where, f"class {node['name']!r} is not on the allow-list")
-            return _ALLOWED_CLASSES[node["name"]]
-        if kind == "ValidSplit":
-            return ValidSplit(
-                **self._fields(node["v"], where, {"cv", "stratified", "random_state"})
-            )
-        if kind == "LabelEncoder":
-            encoder = LabelEncoder()
-            encoder.classes_ = self.decode(node["classes"], where)
-            return encoder
-        if kind == "record":
-            if node["name"] not in _RECORDS:
-                raise _corrupt(where, f"record type {node['name']!r} is not on the allow-list")
-            cls = _RECORDS[node["name"]]
-            return cls(**self._fields(node["v"], where, {f.name for f in dataclasses.fields(cls)}))
-        if kind == "estimator":
-            return self.estimator(node["v"], where)
-        raise _corrupt(where, f"unknown node type {kind!r}")
-
-    @staticmethod
-    def _key(key: Any, where: str) -> Any:
-        if type(key) not in (str, int):
-            raise _corrupt(where, "a dict key is neither str nor int")
-        return key
-
-    def _fields(self, nodes: dict, where: str, names: set) -> dict:
-        if type(nodes) is not dict or set(nodes) != names:
-            raise _corrupt(where, f"expected the fields {sorted(names)}")
-        return {name: self.decode(node, f"{where}.{name}") for name, node in nodes.items()}
+class _Reader(Reader):
+    """The codec's reader, which also rebuilds whole estimators from allow-listed classes."""
 
     def estimator(self, node: dict, where: str = "") -> Any:
         classes = _estimator_classes()
         if node["class"] not in classes:
-            raise _corrupt(
+            raise corrupt(
                 where or "estimator",
                 f"unknown estimator class {node['class']!r} (this version knows {sorted(classes)})",
             )
@@ -526,14 +238,14 @@ class _Reader:
             "torch_load_kwargs"
         ].get("weights_only", True):
             # It would make a later net.load_params(...) unpickle whatever it reads.
-            raise _corrupt("torch_load_kwargs", "a file may not switch off weights_only")
+            raise corrupt("torch_load_kwargs", "a file may not switch off weights_only")
         try:
             estimator = cls(**params)
         except TypeError as exc:
-            raise _corrupt(where or "params", str(exc)) from None
+            raise corrupt(where or "params", str(exc)) from None
         unknown = set(node["fitted"]) - set(_persisted_attributes(cls))
         if unknown:
-            raise _corrupt(
+            raise corrupt(
                 where or "fitted",
                 f"attributes {sorted(unknown)} are not fitted attributes of {cls.__name__}",
             )
@@ -541,7 +253,7 @@ class _Reader:
             setattr(estimator, name, self.decode(item, name))
         if "net" in node:
             if not isinstance(estimator, NeuralNet):
-                raise _corrupt(where or "net", f"{cls.__name__} has no network")
+                raise corrupt(where or "net", f"{cls.__name__} has no network")
             self._restore_net(estimator, node["net"], where)
         return estimator
 
@@ -554,7 +266,7 @@ class _Reader:
             net.module_.load_state_dict(state, strict=True)
             net.optimizer_.load_state_dict(self.decode(node["optimizer"], where + "optimizer_"))
         except (RuntimeError, KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise _corrupt(
+            raise corrupt(
                 where + "module_",
                 f"the stored weights do not fit the "
                 f"hyper-parameters ({' '.join(str(exc).split())[:300]})",
@@ -562,7 +274,7 @@ class _Reader:
         net.module_.train(bool(node["training"]))
         history = self.decode(node["history"], where + "history")
         if not isinstance(history, History):
-            raise _corrupt(where + "history", "not a skorch History")
+            raise corrupt(where + "history", "not a skorch History")
         net.history_ = history
 
 
@@ -646,8 +358,8 @@ def load(path: os.PathLike | str) -> Any:
     try:
         estimator = reader.estimator(header["state"])
     except (KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
-        raise _corrupt("header", f"malformed ({type(exc).__name__}: {exc})") from None
+        raise corrupt("header", f"malformed ({type(exc).__name__}: {exc})") from None
     unused = sorted(set(arrays) - reader.used)
     if unused:
-        raise _corrupt("tensors", f"{unused[:5]} are not declared in the header")
+        raise corrupt("tensors", f"{unused[:5]} are not declared in the header")
     return estimator
