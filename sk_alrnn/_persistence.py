@@ -337,6 +337,12 @@ def load(path: os.PathLike | str) -> Any:
         format version, or one whose contents are inconsistent (tensors that
         do not match the declared shapes, unknown classes, ...).
 
+    Notes
+    -----
+    ``joblib.dump`` / ``joblib.load`` also work on the estimators, but loading
+    a joblib or pickle file can execute arbitrary code: load those only from
+    sources you trust, and use ``est.save`` / ``load`` to share models.
+
     Examples
     --------
     >>> import os, tempfile
