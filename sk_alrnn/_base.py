@@ -438,6 +438,10 @@ class SequenceNet:
         (shared by threads) is never read when ``random_state`` is set.
         """
         params = super().get_params_for(prefix)
+        if prefix not in ("iterator_train", "iterator_valid"):
+            return params
+        if not _accepts(getattr(self, prefix), "generator"):
+            return params  # a custom iterator without a generator: leave it as it is
         if prefix == "iterator_train" and self._generator is not None:
             params.setdefault("generator", self._generator)
         elif prefix == "iterator_valid":

@@ -14,7 +14,18 @@ __all__ = ["RegimeSummary", "codes_from_states", "format_code", "regime_summary"
 
 
 def codes_from_states(Z: np.ndarray, P: int) -> np.ndarray:
-    """Regime codes of latent states: ``Z[..., M-P:] > 0``, shape (..., P).
+    """Regime codes of latent states: ``Z[..., M-P:] > 0``.
+
+    Parameters
+    ----------
+    Z : array-like of shape (..., M)
+        Latent states.
+    P : int
+        Number of ReLU units (the last P of the M).
+
+    Returns
+    -------
+    codes : bool ndarray of shape (..., P)
 
     Examples
     --------

@@ -18,6 +18,16 @@ def time_constants(eigenvalues) -> np.ndarray:
     |lambda| = 1 (no decay: memory), 0 for lambda = 0 (gone after one step),
     and negative for growing modes (|tau| is then the e-folding time of growth).
 
+    Parameters
+    ----------
+    eigenvalues : array-like of shape (M,)
+        Eigenvalues of a linear map.
+
+    Returns
+    -------
+    tau : ndarray of shape (M,)
+        Time constants in steps.
+
     Examples
     --------
     >>> time_constants([1.0, 0.0, np.exp(-0.5)]).tolist()
@@ -35,6 +45,18 @@ def periods(eigenvalues, tol: float = 1e-9) -> np.ndarray:
     """Oscillation period 2 pi / |angle(lambda)| in steps (inf for positive real lambda).
 
     A negative real eigenvalue flips sign every step: period 2.
+
+    Parameters
+    ----------
+    eigenvalues : array-like of shape (M,)
+        Eigenvalues of a linear map.
+    tol : float, default=1e-9
+        Angles up to this count as real positive (no oscillation).
+
+    Returns
+    -------
+    periods : ndarray of shape (M,)
+        Periods in steps.
 
     Examples
     --------

@@ -88,6 +88,15 @@ def transition_probabilities(transitions) -> np.ndarray:
 
     Rows of regimes never left within a sequence (no outgoing moves) stay 0.
 
+    Parameters
+    ----------
+    transitions : array-like or scipy sparse array of shape (R, R)
+        Transition counts, e.g. ``RegimeSummary.transitions`` or ``transitions_sparse``.
+
+    Returns
+    -------
+    probabilities : ndarray of shape (R, R), or a sparse array for sparse input
+
     Examples
     --------
     >>> transition_probabilities([[3, 1], [0, 0]]).tolist()
@@ -210,6 +219,16 @@ def unit_switches(codes: Codes) -> list[np.ndarray]:
 
 def switching_units(code_from, code_to) -> np.ndarray:
     """ReLU-unit indices (0..P-1) whose state differs between two regime codes.
+
+    Parameters
+    ----------
+    code_from, code_to : bool array-like of shape (P,)
+        Two regime codes.
+
+    Returns
+    -------
+    units : ndarray of int
+        Indices of the units that switch.
 
     Examples
     --------

@@ -15,6 +15,7 @@ from itertools import product
 
 import numpy as np
 
+from .._data import input_error
 from ._regimes import codes_from_states
 
 __all__ = [
@@ -195,24 +196,84 @@ class PiecewiseLinearSystem:
     def _check_code(self, code) -> np.ndarray:
         code = np.asarray(code, dtype=bool).reshape(-1)
         if code.shape != (self.P,):
-            raise ValueError(f"A regime code has P={self.P} entries; got {code.shape[0]}.")
+            raise input_error("A regime code", f"have P={self.P} entries", code.shape[0])
         return code
 
     def jacobian(self, code) -> np.ndarray:
-        """J(code) = diag(a) + W diag([1]*(M-P) + code), shape (M, M)."""
+        """Jacobian of the regime with this code: diag(a) + W diag([1]*(M-P) + code).
+
+        Parameters
+        ----------
+        code : bool array-like of shape (P,)
+            A regime code.
+
+        Returns
+        -------
+        J : ndarray of shape (M, M)
+
+        Examples
+        --------
+        >>> system = PiecewiseLinearSystem(
+        ...     a=[0.5, 0.5], W=[[0.0, 1.0], [0.0, 0.0]], C=np.ones((2, 1)), h=[0.0, 1.0],
+        ...     B=np.ones((1, 2)), b=[0.0], P=1,
+        ... )
+        >>> system.jacobian([True]).tolist(), system.jacobian([False]).tolist()
+        ([[0.5, 1.0], [0.0, 0.5]], [[0.5, 0.0], [0.0, 0.5]])
+        """
         code = self._check_code(code)
         slope = np.concatenate([np.ones(self.M - self.P), code.astype(np.float64)])
         return np.diag(self.a) + self.W * slope
 
     def code_of(self, z) -> np.ndarray:
-        """Regime code of state(s) z: ``z[..., M-P:] > 0``."""
+        """Regime code of state(s) z: ``z[..., M-P:] > 0``.
+
+        Parameters
+        ----------
+        z : array-like of shape (..., M)
+            One or many latent states.
+
+        Returns
+        -------
+        code : bool ndarray of shape (..., P)
+
+        Examples
+        --------
+        >>> system = PiecewiseLinearSystem(
+        ...     a=[0.5, 0.5], W=[[0.0, 1.0], [0.0, 0.0]], C=np.ones((2, 1)), h=[0.0, 1.0],
+        ...     B=np.ones((1, 2)), b=[0.0], P=1,
+        ... )
+        >>> system.code_of([[1.0, 2.0], [1.0, -2.0]]).tolist()
+        [[True], [False]]
+        """
         return codes_from_states(z, self.P)
 
     def fixed_point(self, code, s=None) -> FixedPoint:
-        """Fixed point of regime ``code``'s affine map under constant input s (0 if None).
+        """Fixed point of regime ``code``'s affine map under constant input s.
 
         When I - J(code) is singular (e.g. a perfect integrator) the
         least-squares solution is returned.
+
+        Parameters
+        ----------
+        code : bool array-like of shape (P,)
+            The regime whose map z -> J(code) z + C s + h is solved.
+        s : array-like of shape (F,) or None, default=None
+            Constant input; None means s = 0.
+
+        Returns
+        -------
+        fixed_point : FixedPoint
+            ``z``, ``code``, ``real`` (z lies in that regime) and ``eigenvalues``.
+
+        Examples
+        --------
+        >>> system = PiecewiseLinearSystem(
+        ...     a=[0.5, 0.5], W=[[0.0, 1.0], [0.0, 0.0]], C=np.ones((2, 1)), h=[0.0, 1.0],
+        ...     B=np.ones((1, 2)), b=[0.0], P=1,
+        ... )
+        >>> fp = system.fixed_point([True])
+        >>> fp.z.tolist(), fp.real, fp.stability
+        ([4.0, 2.0], True, 'stable')
         """
         code = self._check_code(code)
         J = self.jacobian(code)
@@ -225,11 +286,49 @@ class PiecewiseLinearSystem:
         )
 
     def drive(self, s=None) -> np.ndarray:
-        """Constant offset C s + h of the affine maps (h when s is None), shape (M,)."""
+        """Constant offset C s + h of the affine maps.
+
+        Parameters
+        ----------
+        s : array-like of shape (F,) or None, default=None
+            Constant input; None gives h.
+
+        Returns
+        -------
+        drive : ndarray of shape (M,)
+
+        Examples
+        --------
+        >>> system = PiecewiseLinearSystem(
+        ...     a=[0.5, 0.5], W=[[0.0, 1.0], [0.0, 0.0]], C=np.ones((2, 1)), h=[0.0, 1.0],
+        ...     B=np.ones((1, 2)), b=[0.0], P=1,
+        ... )
+        >>> system.drive([2.0]).tolist()
+        [2.0, 3.0]
+        """
         return self.h if s is None else self.C @ np.asarray(s, dtype=np.float64) + self.h
 
     def all_codes(self) -> np.ndarray:
-        """Every one of the 2**P regime codes, shape (2**P, P), all-off first."""
+        """Every one of the 2**P regime codes, all-off first.
+
+        Returns
+        -------
+        codes : bool ndarray of shape (2**P, P)
+
+        Raises
+        ------
+        ValueError
+            For P > 16 (more than 65,536 codes).
+
+        Examples
+        --------
+        >>> system = PiecewiseLinearSystem(
+        ...     a=[0.5, 0.5], W=[[0.0, 1.0], [0.0, 0.0]], C=np.ones((2, 1)), h=[0.0, 1.0],
+        ...     B=np.ones((1, 2)), b=[0.0], P=1,
+        ... )
+        >>> system.all_codes().tolist()
+        [[False], [True]]
+        """
         if self.P > 16:
             raise ValueError(f"Enumerating 2**P codes needs P <= 16; got P={self.P}.")
         return np.array(list(product([False, True], repeat=self.P)), dtype=bool).reshape(-1, self.P)
@@ -248,7 +347,28 @@ class PiecewiseLinearSystem:
         return regimes
 
     def step(self, z, s=None) -> np.ndarray:
-        """One step of the network: a z + W phi_P(z) + C s + h (z may be (n, M))."""
+        """One step of the network: a z + W phi_P(z) + C s + h.
+
+        Parameters
+        ----------
+        z : array-like of shape (M,) or (n, M)
+            Current state(s).
+        s : array-like of shape (F,) or (n, F), or None, default=None
+            Input of the next step; None means no input.
+
+        Returns
+        -------
+        z_next : ndarray of the shape of z
+
+        Examples
+        --------
+        >>> system = PiecewiseLinearSystem(
+        ...     a=[0.5, 0.5], W=[[0.0, 1.0], [0.0, 0.0]], C=np.ones((2, 1)), h=[0.0, 1.0],
+        ...     B=np.ones((1, 2)), b=[0.0], P=1,
+        ... )
+        >>> system.step([4.0, 2.0]).tolist()  # the fixed point stays put
+        [4.0, 2.0]
+        """
         z = np.asarray(z, dtype=np.float64)
         u = z.copy()
         u[..., self.M - self.P :] = np.maximum(u[..., self.M - self.P :], 0.0)
@@ -256,9 +376,30 @@ class PiecewiseLinearSystem:
         return self.a * z + u @ self.W.T + drive
 
     def simulate(self, S=None, n_steps: int | None = None, z0=None) -> np.ndarray:
-        """Iterate the network from z0 (0 by default): states z_1..z_T, shape (T, M).
+        """Iterate the network from z0: states z_1..z_T.
 
-        Give inputs S of shape (T, F), or ``n_steps`` for the autonomous map.
+        Parameters
+        ----------
+        S : array-like of shape (T, F) or None, default=None
+            Inputs s_1..s_T; None runs the autonomous map for ``n_steps``.
+        n_steps : int or None, default=None
+            Number of steps when S is None.
+        z0 : array-like of shape (M,) or None, default=None
+            Initial state; None means 0.
+
+        Returns
+        -------
+        Z : ndarray of shape (T, M)
+
+        Examples
+        --------
+        >>> system = PiecewiseLinearSystem(
+        ...     a=[0.5, 0.5], W=[[0.0, 1.0], [0.0, 0.0]], C=np.ones((2, 1)), h=[0.0, 1.0],
+        ...     B=np.ones((1, 2)), b=[0.0], P=1,
+        ... )
+        >>> Z = system.simulate(n_steps=60)
+        >>> Z.shape, bool(np.allclose(Z[-1], system.fixed_point([True]).z))
+        ((60, 2), True)
         """
         if S is None and n_steps is None:
             raise ValueError("Give the inputs S or the number of steps n_steps.")

@@ -48,10 +48,22 @@ class PSweepResult:
     def to_text(self) -> str:
         """The table as aligned text; the best and the chosen P are marked.
 
+        Failed candidates (NaN scores) are marked "failed".
+
         Returns
         -------
         text : str
             A header line and one line per row.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.linear_model import Ridge
+        >>> X = np.random.RandomState(0).normal(size=(40, 3))
+        >>> result = sweep_P(Ridge(), X, X[:, 0], [0.1, 100.0], param_name="alpha")
+        >>> lines = result.to_text().splitlines()
+        >>> lines[0].split()[:2], "chosen" in lines[1]
+        (['P', 'mean_score'], True)
         """
         header = f"{'P':>4}  {'mean_score':>10}  {'std_score':>9}  {'sem_score':>9}  "
         header += f"{'fit_time_s':>10}  {'n_regimes':>9}  note"
@@ -83,6 +95,15 @@ class PSweepResult:
         -------
         ax : matplotlib Axes
             The axes drawn on.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.linear_model import Ridge
+        >>> X = np.random.RandomState(0).normal(size=(40, 3))
+        >>> result = sweep_P(Ridge(), X, X[:, 0], [0.1, 100.0], param_name="alpha")
+        >>> result.plot().get_ylabel()
+        'cross-validated score'
         """
         from ..plotting import plot_P_sweep
 
