@@ -84,10 +84,7 @@ def main(out_dir="regime_analysis_figures"):
         f"{abs(system.B @ v).item() / (np.linalg.norm(system.B) * np.linalg.norm(v)):.2f}"
     )
     for i, fp in enumerate(fixed_points(system)):
-        print(
-            f"R{i} fixed point (s=0): {'real' if fp.real else 'virtual'}, "
-            f"{'stable' if fp.stable else 'not stable'}"
-        )
+        print(f"R{i} fixed point (s=0): {'real' if fp.real else 'virtual'}, {fp.stability}")
     n_cycles = len(find_cycles(system, k=2))
     print(f"real 2-cycles of the autonomous map among visited regimes: {n_cycles}")
 

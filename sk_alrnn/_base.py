@@ -232,7 +232,10 @@ class SequenceNet:
     must set ``_n_outputs_`` and ``_sequence_output_``); ``_check_params()``
     checks hyper-parameters at fit; ``_module_kwargs()`` adds constructor
     arguments.  skorch's own ``on_train_end(net, X=dataset)`` sees the whole
-    :class:`SequenceDataset` of the fit.
+    :class:`SequenceDataset` of the fit.  While a fit runs, ``self._generator``
+    is its ``torch.Generator`` (None when ``random_state`` is None), for
+    subclasses that draw further random numbers (sampled windows, noise):
+    drawing from it keeps seeded fits thread-safe and the global RNG untouched.
     """
 
     _generator: torch.Generator | None = None  # set only while a fit runs
