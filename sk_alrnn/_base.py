@@ -13,7 +13,9 @@ sizing and their analysis methods.
 from __future__ import annotations
 
 import contextlib
+import copy
 import inspect
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
@@ -25,7 +27,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 from skorch import NeuralNet, NeuralNetClassifier, NeuralNetRegressor
-from skorch.callbacks import EpochScoring, GradientNormClipping, ProgressBar
+from skorch.callbacks import Callback, EpochScoring, GradientNormClipping, ProgressBar
 from skorch.utils import is_dataset, to_numpy, to_tensor
 from torch.utils.data import Dataset
 
@@ -38,6 +40,7 @@ from ._data import (
     check_regression_targets,
     check_sample_weight,
     check_sequence_targets,
+    check_training_params,
     check_y_present,
     unpad,
 )
@@ -112,6 +115,30 @@ def _global_rng_from(generator: torch.Generator | None):
         yield
 
 
+class _LastFiniteWeights(Callback):
+    """Keeps the weights and optimizer state from the end of the last finite epoch.
+
+    Used with ``on_divergence="restore"``; copying M*M floats per epoch is
+    negligible next to the epoch itself.
+    """
+
+    def on_train_begin(self, net, **kwargs):
+        self._keep(net)
+
+    def on_epoch_end(self, net, **kwargs):
+        if not all(torch.isfinite(p).all() for p in net.module_.parameters()):
+            raise FloatingPointError(
+                f"{type(net).__name__} diverged: the weights became NaN or infinite "
+                f"(epoch {len(net.history)})."
+            )
+        self._keep(net)
+
+    def _keep(self, net):
+        self.epochs_ = len(net.history)
+        self.module_state_ = copy.deepcopy(net.module_.state_dict())
+        self.optimizer_state_ = copy.deepcopy(net.optimizer_.state_dict())
+
+
 class SequenceNet:
     """Mixin for skorch nets on sequences; put it before the skorch class.
 
@@ -139,6 +166,12 @@ class SequenceNet:
     progress_bar : bool, default=False
         Show a progress bar of the batches of each epoch (skorch's
         ``ProgressBar``, through tqdm) -- for long fits.
+    on_divergence : {"raise", "restore"}, default="raise"
+        What a NaN/inf training loss (or weights) does: "raise" stops with a
+        ``FloatingPointError``; "restore" puts back the weights and optimizer
+        state from the end of the last finite epoch (the initial ones if none
+        finished), drops the diverged epoch from ``history``, warns
+        (``RuntimeWarning``) and finishes the fit as an interrupted one.
     optimizer, lr, max_epochs, batch_size, train_split, verbose, **kwargs
         skorch's parameters, with these defaults: Adam, 3e-3, 100, 64, None
         (no internal validation split), 0.
@@ -168,6 +201,8 @@ class SequenceNet:
 
     _generator: torch.Generator | None = None  # set only while a fit runs
     _sequence_output_ = False
+    # Fitted attributes written by save() (besides module_, optimizer_, history).
+    _persisted_attributes = ("n_features_in_", "_n_outputs_", "_sequence_output_")
 
     def __init__(
         self,
@@ -177,6 +212,7 @@ class SequenceNet:
         random_state=None,
         max_grad_norm=1.0,
         progress_bar=False,
+        on_divergence="raise",
         optimizer=torch.optim.Adam,
         lr=3e-3,
         max_epochs=100,
@@ -199,6 +235,7 @@ class SequenceNet:
         )
         self.random_state, self.max_grad_norm = random_state, max_grad_norm
         self.progress_bar = progress_bar
+        self.on_divergence = on_divergence
 
     # ---- hooks for subclasses ----------------------------------------------------
     def _check_params(self) -> None:
@@ -277,7 +314,14 @@ class SequenceNet:
 
     def _fit(self, X, y, *, reset: bool, fit_params: dict, classes=None):
         with self._fitting(X, y, reset=reset, classes=classes) as (batch, target):
-            super().partial_fit(SequenceDataset(batch, target), target, **fit_params)
+            dataset = SequenceDataset(batch, target)
+            try:
+                super().partial_fit(dataset, target, **fit_params)
+            except FloatingPointError as error:
+                if self.on_divergence != "restore":
+                    raise
+                self._restore_last_finite(error)
+                self.notify("on_train_end", X=dataset, y=target)  # as after an interrupt
         return self
 
     @contextlib.contextmanager
@@ -288,8 +332,8 @@ class SequenceNet:
         training loop sees it.  The sweep engine (``_cv``) uses this to set up each (P, fold) model
         exactly as its own fit would, then trains the models batched.
         """
+        self._check_training_params()
         self._check_params()
-        check_device(self.device, type(self).__name__)
         n_features = None if reset else self.n_features_in_
         batch = as_padded(X, n_features=n_features, estimator_name=type(self).__name__)
         target, learned = self._validate_targets(y, batch, reset=reset, classes=classes)
@@ -305,6 +349,32 @@ class SequenceNet:
         finally:
             del self._generator
 
+    def _check_training_params(self) -> None:
+        owner = type(self).__name__
+        check_training_params(
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            max_grad_norm=self.max_grad_norm,
+            on_divergence=self.on_divergence,
+            owner=owner,
+        )
+        check_device(self.device, owner)
+
+    def _restore_last_finite(self, error: FloatingPointError) -> None:
+        kept = dict(self.callbacks_)["last_finite_weights"]
+        diverged = len(self.history)
+        self.module_.load_state_dict(kept.module_state_)
+        self.optimizer_.load_state_dict(kept.optimizer_state_)
+        del self.history_[kept.epochs_ :]
+        warnings.warn(
+            f"{type(self).__name__} diverged in epoch {diverged}; restored the weights and "
+            f"optimizer state from the end of epoch {kept.epochs_} (on_divergence='restore'). "
+            f"Cause: {error}",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+
     def _fit_generator(self) -> torch.Generator | None:
         if self.random_state is None:
             return None
@@ -314,6 +384,15 @@ class SequenceNet:
     # ---- skorch hooks ----------------------------------------------------------
     def initialize_module(self):
         """Build ``module_`` from the data's sizes and the per-fit generator."""
+        if not hasattr(self, "n_features_in_"):
+            # skorch's `net.initialize(); net.load_params(...)` recipe cannot work here:
+            # the module's sizes come from the data.
+            raise ValueError(
+                f"{type(self).__name__}.initialize() needs the sizes that fit(X, y) reads "
+                "from the data (n_features_in_, number of classes or targets). Call "
+                "fit(X, y) first (then load_params(...) works), or restore a saved model "
+                "with est.save(path) / sk_alrnn.load(path)."
+            )
         kwargs = {
             "n_features": self.n_features_in_,
             "n_outputs": self._n_outputs_,
@@ -353,6 +432,8 @@ class SequenceNet:
             callbacks.append(("gradient_clipping", clipping))
         if self.progress_bar:
             callbacks.append(("progress_bar", ProgressBar()))
+        if self.on_divergence == "restore":
+            callbacks.append(("last_finite_weights", _LastFiniteWeights()))
         return callbacks
 
     def get_dataset(self, X, y=None):
@@ -470,6 +551,8 @@ class SequenceClassifier(SequenceNet, NeuralNetClassifier):
     ``classes_``.  See :class:`SequenceNet` for the module contract.
     """
 
+    _persisted_attributes = ("_label_encoder_",)
+
     @property
     def classes_(self):
         return self._label_encoder_.classes_
@@ -559,6 +642,8 @@ class SequenceRegressor(SequenceNet, NeuralNetRegressor):
     ``predict`` returns the target convention given to fit.  See
     :class:`SequenceNet` for the module contract.
     """
+
+    _persisted_attributes = ("_squeeze_output_",)
 
     # A regressor has no class probabilities (skorch's NeuralNet defines one).
     predict_proba = available_if(lambda self: False)(NeuralNet.predict_proba)

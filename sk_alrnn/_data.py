@@ -39,6 +39,7 @@ __all__ = [
     "check_sample_weight",
     "check_sequence_targets",
     "check_sizes",
+    "check_training_params",
     "check_y_present",
     "input_error",
     "unpad",
@@ -242,6 +243,60 @@ def check_device(device: Any, owner: str) -> None:
         )
 
 
+def check_training_params(
+    *,
+    lr: Any,
+    max_epochs: Any,
+    batch_size: Any,
+    max_grad_norm: Any,
+    on_divergence: Any,
+    owner: str,
+) -> None:
+    """Check the training hyper-parameters before a fit touches anything.
+
+    Left unchecked, each of these fails later inside torch with an internal
+    message (``Invalid learning rate: -1``, ``batch_size should be a positive
+    integer value``) or, worse, trains silently wrong (a negative clipping norm).
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate, a finite number > 0.
+    max_epochs : int
+        Epochs per fit, >= 0 (0 builds the initial network only).
+    batch_size : int
+        Sequences per batch, >= 1, or -1 for the whole data set (skorch's convention).
+    max_grad_norm : float or None
+        Gradient-norm clipping, a finite number > 0, or None for none.
+    on_divergence : {"raise", "restore"}
+        What a non-finite loss does.
+    owner : str
+        Estimator name for the messages.
+
+    Examples
+    --------
+    >>> check_training_params(lr=1e-3, max_epochs=10, batch_size=-1, max_grad_norm=None,
+    ...                       on_divergence="raise", owner="ALRNNRegressor")
+    """
+    positive = {
+        "target_type": numbers.Real,
+        "min_val": 0,
+        "max_val": np.inf,
+        "include_boundaries": "neither",
+    }
+    check_param(lr, "lr", owner, **positive, bounds="> 0 and finite")
+    check_param(max_epochs, "max_epochs", owner, min_val=0)
+    if not (isinstance(batch_size, numbers.Integral) and batch_size == -1):
+        check_param(
+            batch_size, "batch_size", owner, min_val=1, bounds=">= 1 (or -1 for the whole data set)"
+        )
+    if max_grad_norm is not None:
+        check_param(
+            max_grad_norm, "max_grad_norm", owner, **positive, bounds="> 0 and finite (or None)"
+        )
+    check_option(on_divergence, "on_divergence", owner, ["raise", "restore"])
+
+
 # ---- arrays ----------------------------------------------------------------------
 def check_finite(array: np.ndarray, what: str) -> None:
     """Raise ``Input <what> contains NaN or infinity.`` for a non-finite array.
@@ -254,11 +309,37 @@ def check_finite(array: np.ndarray, what: str) -> None:
         raise ValueError(f"Input {what} contains NaN or infinity.")
 
 
+_NUMBER = object()  # sentinel: "every item of an object array is a number"
+
+
+def _check_object_numbers(array: np.ndarray, what: str) -> None:
+    """Object arrays must hold numbers: strings -> ValueError, other objects -> TypeError."""
+    odd = next((item for item in array.flat if not isinstance(item, numbers.Number)), _NUMBER)
+    if odd is _NUMBER:
+        return
+    got = f"an object array holding {type(odd).__name__} {str(odd)[:40]!r}"
+    if isinstance(odd, (str, bytes)):
+        raise input_error(what, "hold numbers (convert strings to numbers explicitly)", got)
+    # A TypeError, worded so scikit-learn's check_dtype_object recognises it.
+    raise TypeError(
+        f"{what} must hold numbers. Got {got} instead (float() argument must be a string "
+        f"or a real number, not {type(odd).__name__!r})."
+    )
+
+
 def _numeric_array(values: Any, what: str) -> np.ndarray:
     """Any-ndim numeric array through ``check_array`` (finiteness is checked by callers)."""
     array = values if isinstance(values, np.ndarray) else np.asarray(values)
-    if array.dtype.kind in "USV":
-        raise input_error(what, "hold numbers", f"dtype {array.dtype}")
+    # scikit-learn refuses str/bytes dtypes but converts numeric strings inside object
+    # arrays and passes dates through; all of them are refused here alike.
+    if array.dtype.kind in "USVMm":
+        raise input_error(
+            what,
+            "hold numbers (convert strings, bytes and dates to numbers explicitly)",
+            f"dtype {array.dtype}",
+        )
+    if array.dtype.kind == "O":
+        _check_object_numbers(array, what)
     return check_array(
         array,
         accept_sparse=False,
@@ -446,6 +527,10 @@ def as_padded(
     ((2, 5, 2), [3, 5], True)
     """
     _reject_sparse(X, estimator_name)
+    if X is None:
+        raise input_error(
+            "X", "be an array of sequences (n, T, F) or (n, T), or a list of them", None
+        )
     if isinstance(X, (list, tuple)) and len(X) == 0:
         raise input_error("X", "hold at least 1 sequence", "an empty list")
     items = _split_list(X) if isinstance(X, (list, tuple)) else None

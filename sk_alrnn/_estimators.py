@@ -14,13 +14,16 @@ from torch import nn
 from ._base import SequenceClassifier, SequenceRegressor
 from ._data import SequenceBatch, check_sizes, unpad
 from ._module import ALRNNModule
+from ._persistence import PersistenceMixin
 from .analysis import PiecewiseLinearSystem, RegimeSummary, codes_from_states, regime_summary
 
 __all__ = ["ALRNNClassifier", "ALRNNRegressor"]
 
 
-class _ALRNNMixin:
+class _ALRNNMixin(PersistenceMixin):
     """M, P, regimes_ and the analysis methods, on top of a sequence-net base."""
+
+    _persisted_attributes = ("regimes_",)
 
     def __init__(self, M=16, P=2, *, module=ALRNNModule, criterion, **kwargs):
         super().__init__(module, criterion=criterion, **kwargs)
@@ -178,6 +181,10 @@ class ALRNNClassifier(_ALRNNMixin, SequenceClassifier):
     max_grad_norm : float or None, default=1.0
         Gradient-norm clipping (skorch's ``GradientNormClipping``), so larger
         learning rates do not blow the ReLU units up; None turns it off.
+    on_divergence : {"raise", "restore"}, default="raise"
+        A NaN/inf training loss raises ``FloatingPointError``; with
+        "restore" the weights from the end of the last finite epoch come
+        back instead, with a ``RuntimeWarning``.
     lr : float, default=3e-3
         Learning rate of the optimizer (Adam by default).
     max_epochs : int, default=100
@@ -270,6 +277,10 @@ class ALRNNRegressor(_ALRNNMixin, SequenceRegressor):
     max_grad_norm : float or None, default=1.0
         Gradient-norm clipping (skorch's ``GradientNormClipping``), so larger
         learning rates do not blow the ReLU units up; None turns it off.
+    on_divergence : {"raise", "restore"}, default="raise"
+        A NaN/inf training loss raises ``FloatingPointError``; with
+        "restore" the weights from the end of the last finite epoch come
+        back instead, with a ``RuntimeWarning``.
     lr : float, default=3e-3
         Learning rate of the optimizer (Adam by default).
     max_epochs : int, default=100
