@@ -169,7 +169,6 @@ def test_inference_never_changes_weights_or_history(task):
         assert est.history == history and est.regimes_ is regimes
 
 
-@pytest.mark.xfail(strict=True, reason="predict switches module_ to eval mode; fixed by issue 10")
 def test_inference_never_switches_train_eval_mode(task):
     cls, X, y = task
     est = cls(**FAST).fit(X, y)
