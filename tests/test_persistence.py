@@ -467,3 +467,29 @@ def test_round_trip_property(M, data, labels, ragged):
         clf.save(path)
         loaded = sk_alrnn.load(path)
     _assert_same_fitted(clf, loaded, X)
+
+
+@pytest.mark.parametrize("kind", ["clf", "reg"])
+def test_cv_estimators_round_trip(sign_task, sum_task, tmp_path, kind):
+    from sklearn.model_selection import KFold
+
+    from sk_alrnn import ALRNNClassifierCV, ALRNNRegressorCV
+
+    cls, (X, y) = (ALRNNClassifierCV, sign_task) if kind == "clf" else (ALRNNRegressorCV, sum_task)
+    search = cls(Ps=(0, 2), M=4, cv=2, max_epochs=2, random_state=0).fit(X, y)
+    loaded = _round_trip(search, tmp_path)
+    assert type(loaded) is cls and loaded.get_params() == search.get_params()
+    for name in ("P_", "best_index_", "best_score_", "best_params_", "n_splits_", "n_features_in_"):
+        assert getattr(loaded, name) == getattr(search, name), name
+    assert loaded.cv_results_.keys() == search.cv_results_.keys()
+    for key, value in search.cv_results_.items():
+        np.testing.assert_array_equal(loaded.cv_results_[key], value)
+    _assert_same_fitted(search.best_estimator_, loaded.best_estimator_, X)
+    np.testing.assert_array_equal(loaded.predict(X), search.predict(X))
+    if kind == "clf":
+        np.testing.assert_array_equal(loaded.predict_proba(X), search.predict_proba(X))
+    np.testing.assert_array_equal(loaded.regimes_.codes, search.regimes_.codes)
+    np.testing.assert_array_equal(loaded.linearize().W, search.linearize().W)
+    # A splitter object is a hyper-parameter that cannot be stored: refused, by name.
+    with pytest.raises(ValueError, match="Cannot save 'cv' safely"):
+        search.set_params(cv=KFold(2)).save(tmp_path / "other.safetensors")
