@@ -39,12 +39,13 @@ def _answer(kind: str, case: matrix.Case, fitted: dict) -> str:
 
 def main() -> None:
     fitted = {
-        kind: cls(**matrix.FAST).fit(*matrix._data(kind)) for kind, cls in matrix.ESTIMATORS.items()
+        kind: cls(**matrix.SETTINGS[kind]).fit(*matrix._data(kind))
+        for kind, cls in matrix.ESTIMATORS.items()
     }
     print("| # | case | stage | estimators | answer |")
     print("|---|---|---|---|---|")
     for number, case in enumerate(matrix.CASES, start=1):
-        kinds = [kind for kind in matrix.ESTIMATORS if case.kinds in ("both", kind)]
+        kinds = [kind for kind in matrix.ESTIMATORS if matrix._applies(case, kind)]
         answers = {kind: _answer(kind, case, fitted) for kind in kinds}
         if len(set(answers.values())) == 1:
             shown = next(iter(answers.values()))
