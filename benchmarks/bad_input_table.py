@@ -28,10 +28,8 @@ def _answer(kind: str, case: matrix.Case, fitted: dict) -> str:
         matrix._call(est, case, X, y)
     except Exception as error:  # noqa: BLE001 - the table reports whatever happens
         text = str(error).splitlines()[0] if str(error) else ""
-        for name in (
-            "ALRNNClassifier",
-            "ALRNNRegressor",
-        ):  # one row for both estimators
+        # One row for all estimators: the CV names first, they contain the plain ones.
+        for name in ("ALRNNClassifierCV", "ALRNNRegressorCV", "ALRNNClassifier", "ALRNNRegressor"):
             text = text.replace(name, "<estimator>")
         return f"{type(error).__name__}: {text[:150]}"
     return "result"
