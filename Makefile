@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.sk_alrnn-installed
 
-.PHONY: install demo test test-slow bench clean
+.PHONY: install demo test test-slow bench clean venv-neurogym test-neurogym
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,5 +26,21 @@ test: install
 test-slow: install
 	$(BIN)/python -m pytest -m slow
 
+# neurogym pins numpy==2.2.* and gymnasium 0.29, so it never enters $(VENV): the tests that
+# need it (load_neurogym, the multi-task fit) run in this second environment.
+NG_VENV ?= .venv-neurogym
+NG_STAMP := $(NG_VENV)/.sk_alrnn-installed
+
+$(NG_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(NG_VENV)
+	$(NG_VENV)/bin/pip install --quiet torch==2.13.0
+	$(NG_VENV)/bin/pip install --quiet -e ".[neurogym,test]"
+	touch $(NG_STAMP)
+
+venv-neurogym: $(NG_STAMP)
+
+test-neurogym: venv-neurogym
+	$(NG_VENV)/bin/python -m pytest -p no:cacheprovider tests/test_neurogym.py -m "slow or not slow"
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) $(NG_VENV) build *.egg-info .pytest_cache
