@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	# The CPU wheel of torch first: a bare torch requirement would pull a multi-GB CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[test,plot,ucr]"
+	$(BIN)/pip install --quiet -e ".[test,plot,ucr,mnist1d]"
 	touch $(STAMP)
 
 install: $(STAMP)

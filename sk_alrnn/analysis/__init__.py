@@ -7,6 +7,7 @@ from ._cycles import Cycle, find_cycles, fixed_points
 from ._describe import describe
 from ._projection import pca_project
 from ._regimes import RegimeSummary, codes_from_states, regime_summary
+from ._sharing import TaskRegimeSharing, task_regime_sharing
 from ._spectral import RegimeSpectrum, linear_spectrum, periods, regime_spectra, time_constants
 from ._symbolic import (
     dwell_times,
@@ -26,6 +27,7 @@ __all__ = [
     "Regime",
     "RegimeSpectrum",
     "RegimeSummary",
+    "TaskRegimeSharing",
     "codes_from_states",
     "describe",
     "dwell_times",
@@ -40,6 +42,7 @@ __all__ = [
     "regime_usage",
     "regime_usage_over_time",
     "switching_units",
+    "task_regime_sharing",
     "time_constants",
     "transition_probabilities",
     "unit_switches",
