@@ -113,7 +113,7 @@ def test_text_summary_lists_tasks_regimes_and_units(three_tasks):
     assert "3 tasks, P=2: 4 regimes visited" in text
     assert "1 shared by >= 2 tasks" in text
     lines = {line.split()[0]: line for line in text.splitlines()[2:5]}
-    assert "2 regimes" in lines["a"] and "switching ReLU units: z1" in lines["a"]
+    assert "2 regimes" in lines["a"] and "switching ReLU units: relu1" in lines["a"]
     assert "switching ReLU units: none" in lines["c"]
     assert "sharing (tasks clustered):" in text
 

@@ -121,7 +121,7 @@ class TaskRegimeSharing:
                 for r in regimes[:n_regimes]
             ]
             more = f" +{len(regimes) - n_regimes} more" if len(regimes) > n_regimes else ""
-            units = " ".join(f"z{p}" for p in self.switching_units(task)) or "none"
+            units = " ".join(f"relu{p}" for p in self.switching_units(task)) or "none"
             lines.append(f"  {str(task):{width}s}  {len(regimes):3d} regimes: {', '.join(cells)}{more}"
                          f"  | switching ReLU units: {units}")
         if len(self.tasks) > 1:
