@@ -17,7 +17,16 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-__all__ = ["SequenceBatch", "as_padded", "check_n_samples", "check_sequence_targets", "unpad"]
+__all__ = [
+    "SequenceBatch",
+    "as_padded",
+    "check_n_samples",
+    "check_sequence_targets",
+    "check_step_labels",
+    "check_step_weights",
+    "check_weights",
+    "unpad",
+]
 
 
 @dataclass
@@ -224,3 +233,83 @@ def unpad(values: np.ndarray, batch: SequenceBatch):
     if not batch.ragged:
         return values
     return [values[i, :length] for i, length in enumerate(batch.lengths)]
+
+
+def _step_items(y: Any, batch: SequenceBatch, what: str) -> Optional[list]:
+    """Per-step values as a list of (T_i,) arrays, or None when ``y`` is one value per sequence.
+
+    Per-step forms: a list of 1-D arrays beside a list X, or a 2-D array whose second
+    dimension is X's number of steps. A 2-D (n, 1) column (T > 1) is left to the caller
+    (scikit-learn's column-vector convention); any other second dimension is an error.
+    """
+    listed = isinstance(y, (list, tuple)) and batch.ragged and len(y) > 0
+    if listed and all(np.ndim(v) == 1 for v in y):
+        items = [np.asarray(v) for v in y]
+    else:
+        listed = False
+        array = np.asarray(y)
+        T = batch.values.shape[1]
+        if array.ndim != 2 or (array.shape[1] == 1 and T != 1):
+            return None
+        if array.shape[1] != T:
+            raise ValueError(
+                f"A 2-D {what} must have one column per step of X: got shape {array.shape}, "
+                f"but X has {T} steps (multi-output classification is not supported)."
+            )
+        items = list(array)
+    lengths = np.array([len(v) for v in items])
+    if len(items) != len(batch):
+        check_n_samples(items, batch)
+    if (lengths != batch.lengths).any() if listed else (lengths < batch.lengths).any():
+        raise ValueError(
+            f"Each per-step {what}[i] must have as many steps as X[i]; got lengths "
+            f"{lengths.tolist()[:5]}... for X lengths {batch.lengths.tolist()[:5]}..."
+        )
+    return [v[:length] for v, length in zip(items, batch.lengths)]
+
+
+def check_step_labels(y: Any, batch: SequenceBatch) -> Optional[list]:
+    """Per-step class labels, one (T_i,) array per sequence (valid steps only); None if y is per sequence.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> batch = as_padded(np.zeros((2, 3)))
+    >>> [v.tolist() for v in check_step_labels([["a", "b", "a"], ["b", "b", "b"]], batch)]
+    [['a', 'b', 'a'], ['b', 'b', 'b']]
+    >>> check_step_labels(["a", "b"], batch) is None
+    True
+    """
+    return _step_items(y, batch, "y")
+
+
+def check_step_weights(sample_weight: Any, batch: SequenceBatch) -> np.ndarray:
+    """Per-step sample weights (same forms as per-step labels, or one weight per sequence).
+
+    Returns
+    -------
+    weights : ndarray of shape (n, T_max), float32, 0 on padded steps.
+    """
+    items = _step_items(sample_weight, batch, "sample_weight")
+    if items is None:
+        per_sequence = np.asarray(sample_weight, dtype=np.float64)
+        if per_sequence.shape != (len(batch),):
+            raise ValueError(
+                f"sample_weight must have the form of the per-step y (an (n, T) array or a list "
+                f"of (T_i,) arrays) or shape (n,) = ({len(batch)},); got {per_sequence.shape}."
+            )
+        items = [np.full(length, w) for w, length in zip(per_sequence, batch.lengths)]
+    weights = np.zeros(batch.values.shape[:2], dtype=np.float32)
+    for i, item in enumerate(items):
+        weights[i, : len(item)] = _as_float_array(item, "sample_weight")
+    check_weights(weights)
+    return weights
+
+
+def check_weights(weights: np.ndarray) -> None:
+    """Raise ValueError for NaN, infinite or negative weights, or weights that are all zero."""
+    _check_finite(weights, "sample_weight")
+    if (weights < 0).any():
+        raise ValueError("sample_weight contains negative values; weights must be >= 0.")
+    if not (weights > 0).any():
+        raise ValueError("sample_weight is zero everywhere: at least one weight must be positive.")

@@ -8,22 +8,30 @@ from __future__ import annotations
 
 import contextlib
 import numbers
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 import torch
-from sklearn.metrics import r2_score
+from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._available_if import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import column_or_1d
+from sklearn.utils.validation import _check_sample_weight, column_or_1d
 from skorch import NeuralNet, NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import GradientNormClipping
 from skorch.utils import is_dataset, to_tensor
 from torch import nn
 
-from ._data import SequenceBatch, as_padded, check_n_samples, check_sequence_targets, unpad
+from ._data import (
+    SequenceBatch,
+    as_padded,
+    check_n_samples,
+    check_sequence_targets,
+    check_step_labels,
+    check_step_weights,
+    unpad,
+)
 from ._module import ALRNNModule
 from .analysis import PiecewiseLinearSystem, RegimeSummary, codes_from_states, regime_summary
 
@@ -57,6 +65,24 @@ def _seeded_torch(random_state):
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         yield
+
+
+def _valid_steps(batch: SequenceBatch) -> np.ndarray:
+    """(n, T_max) bool: True on each sequence's valid (unpadded) steps."""
+    return np.arange(batch.values.shape[1]) < batch.lengths[:, None]
+
+
+def _loss_weights(sample_weight, batch: SequenceBatch, sequence: bool) -> np.ndarray:
+    """Validated weights, (n,) or per step (n, T_max) with 0 on padding, scaled to mean 1.
+
+    The mean is over the weighted elements (valid steps for sequence targets), so the
+    weighted loss of all-ones weights is the plain mean loss.
+    """
+    if sequence:
+        weights = check_step_weights(sample_weight, batch)
+        return (weights / weights[_valid_steps(batch)].mean()).astype(np.float32)
+    weights = _check_sample_weight(sample_weight, batch.values, ensure_non_negative=True)
+    return (weights / weights.mean()).astype(np.float32)
 
 
 class _ALRNNMixin:
@@ -119,13 +145,27 @@ class _ALRNNMixin:
             )
         return callbacks
 
+    def infer(self, x, **fit_params):
+        # Sample weights travel in the input dict (so skorch batches them with X) but
+        # are the loss's business, not the module's.
+        if isinstance(x, dict) and "sample_weight" in x:
+            x = {key: value for key, value in x.items() if key != "sample_weight"}
+        return super().infer(x, **fit_params)
+
     def get_loss(self, y_pred, y_true, X=None, training=False):
+        weight = X.get("sample_weight") if isinstance(X, dict) else None
+        if weight is not None:
+            weight = to_tensor(weight, device=y_pred.device)
         if self._sequence_output_:
             # Padded steps carry no target: compare valid steps only.
             lengths = to_tensor(X["lengths"], device=y_pred.device)
             valid = torch.arange(y_pred.shape[1], device=y_pred.device) < lengths[:, None]
-            y_pred, y_true = y_pred[valid], to_tensor(y_true, device=self.device)[valid]
-        loss = super().get_loss(y_pred, y_true, X=X, training=training)
+            y_pred, y_true = y_pred[valid], to_tensor(y_true, device=y_pred.device)[valid]
+            weight = None if weight is None else weight[valid]
+        if weight is None:
+            loss = super().get_loss(y_pred, y_true, X=X, training=training)
+        else:
+            loss = self._weighted_loss(y_pred, y_true, weight, X, training)
         if training and not torch.isfinite(loss):
             raise FloatingPointError(
                 f"{type(self).__name__} diverged: the training loss became {loss.item()} "
@@ -136,35 +176,61 @@ class _ALRNNMixin:
             )
         return loss
 
+    def _weighted_loss(self, y_pred, y_true, weight, X, training):
+        """Mean over the batch's valid elements of weight * per-element loss.
+
+        Weights were scaled at fit to mean 1 over all training elements, so all-ones
+        weights give exactly the unweighted loss and a zero weight removes an element.
+        """
+        criterion = self.criterion_
+        if not hasattr(criterion, "reduction"):
+            raise ValueError(
+                f"sample_weight needs a criterion with a 'reduction' attribute (torch's losses); "
+                f"{type(criterion).__name__} has none."
+            )
+        reduction, criterion.reduction = criterion.reduction, "none"
+        try:
+            per_element = super().get_loss(y_pred, y_true, X=X, training=training)
+        finally:
+            criterion.reduction = reduction
+        return (per_element.reshape(len(weight), -1).mean(dim=1) * weight).mean()
+
     # ---- fitting ----------------------------------------------------------
-    def fit(self, X, y, **fit_params):
+    def fit(self, X, y, sample_weight=None, **fit_params):
         """Initialise (unless ``warm_start``) and train on sequences X and targets y.
 
         Parameters
         ----------
         X : array of shape (n, T, F) or (n, T), or list of (T_i, F) arrays
         y : targets, see the class docstring.
+        sample_weight : array of shape (n,), or of the form of a per-step y, optional
+            Weights of the training loss: one per sequence, or one per step
+            (an (n, T) array or a list of (T_i,) arrays) for per-step targets.
+            Non-negative, not all zero; only relative sizes matter.
 
         Returns
         -------
         self
         """
         reset = not (self.warm_start and getattr(self, "initialized_", False))
-        return self._fit(X, y, reset, fit_params)
+        return self._fit(X, y, reset, fit_params, sample_weight=sample_weight)
 
-    def partial_fit(self, X, y=None, classes=None, **fit_params):
+    def partial_fit(self, X, y=None, classes=None, sample_weight=None, **fit_params):
         """Train for ``max_epochs`` more epochs without re-initialising (after the first call)."""
-        return self._fit(X, y, not getattr(self, "initialized_", False), fit_params, classes)
+        reset = not getattr(self, "initialized_", False)
+        return self._fit(X, y, reset, fit_params, classes, sample_weight)
 
-    def _fit(self, X, y, reset: bool, fit_params: dict, classes=None):
+    def _fit(self, X, y, reset: bool, fit_params: dict, classes=None, sample_weight=None):
         _check_sizes(self.M, self.P, type(self).__name__)
         batch = as_padded(
             X,
             n_features=None if reset else self.n_features_in_,
             estimator_name=type(self).__name__,
         )
-        # The last check before any state changes: a refused fit leaves self as it was.
+        # The last checks before any state changes: a refused fit leaves self as it was.
         target, output_spec = self._validate_targets(y, batch, reset, classes)
+        sequence = output_spec.get("_sequence_output_", self._sequence_output_)
+        weights = None if sample_weight is None else _loss_weights(sample_weight, batch, sequence)
         with _seeded_torch(self.random_state):
             if reset:
                 self.n_features_in_ = batch.n_features
@@ -172,13 +238,16 @@ class _ALRNNMixin:
                     setattr(self, name, value)
                 self.initialize()
             # skorch's partial_fit runs the training loop on the padded dict input.
-            super().partial_fit(self._as_net_input(batch), target, **fit_params)
+            super().partial_fit(self._as_net_input(batch, weights), target, **fit_params)
         self.regimes_ = self._regime_summary(batch)
         return self
 
     @staticmethod
-    def _as_net_input(batch: SequenceBatch) -> dict:
-        return {"X": batch.values, "lengths": batch.lengths}
+    def _as_net_input(batch: SequenceBatch, weights: Optional[np.ndarray] = None) -> dict:
+        net_input = {"X": batch.values, "lengths": batch.lengths}
+        if weights is not None:
+            net_input["sample_weight"] = weights
+        return net_input
 
     # ---- inference --------------------------------------------------------
     def _check_X(self, X) -> SequenceBatch:
@@ -357,40 +426,96 @@ class ALRNNClassifier(_ALRNNMixin, NeuralNetClassifier):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
-        y = column_or_1d(y, warn=True)
-        check_n_samples(y, batch)
-        if y.dtype.kind == "f" and not np.isfinite(y).all():
+        steps = check_step_labels(y, batch)  # per-step labels, or None for one per sequence
+        sequence = steps is not None
+        if not reset and sequence != self._sequence_output_:
+            raise ValueError("y switches between per-step and per-sequence labels across fits.")
+        if sequence:
+            labels = np.concatenate(steps)
+        else:
+            labels = column_or_1d(y, warn=True)
+            check_n_samples(labels, batch)
+        if labels.dtype.kind == "f" and not np.isfinite(labels).all():
             raise ValueError("Input y contains NaN or infinity.")
-        check_classification_targets(y)
-        if not reset:
-            unseen = np.setdiff1d(y, self.classes_)
-            if unseen.size:
-                raise ValueError(f"y contains labels not seen at the first fit: {unseen.tolist()}.")
-            return self._label_encoder_.transform(y).astype(np.int64), {}
-        known = classes if classes is not None else self.classes
-        encoder = LabelEncoder().fit(y if known is None else np.asarray(known))
-        spec = {"_label_encoder_": encoder, "_n_outputs_": len(encoder.classes_)}
-        return encoder.transform(y).astype(np.int64), spec
+        check_classification_targets(labels)
+        if reset:
+            known = classes if classes is not None else self.classes
+            encoder = LabelEncoder().fit(labels if known is None else np.asarray(known))
+        else:
+            encoder = self._label_encoder_
+        unseen = np.setdiff1d(labels, encoder.classes_)
+        if unseen.size:
+            where = "in the given classes" if reset else "seen at the first fit"
+            raise ValueError(f"y contains labels not {where} {encoder.classes_.tolist()}: "
+                             f"{unseen.tolist()}.")
+        encoded = encoder.transform(labels).astype(np.int64)
+        if sequence:  # padded like X; padded steps are masked out of the loss
+            encoded, flat = np.zeros(batch.values.shape[:2], dtype=np.int64), encoded
+            encoded[_valid_steps(batch)] = flat
+        spec = {"_label_encoder_": encoder, "_n_outputs_": len(encoder.classes_),
+                "_sequence_output_": sequence}
+        return encoded, spec
 
     def check_data(self, X, y):
         pass  # labels were validated and encoded in fit; classes_ comes from the encoder
 
     def predict_proba(self, X):
-        """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order."""
+        """Class probabilities, columns in ``classes_`` order.
+
+        Returns
+        -------
+        proba : ndarray of shape (n, n_classes); for per-step labels (n, T, n_classes),
+            or a list of (T_i, n_classes) arrays for list X.
+        """
         if is_dataset(X):  # skorch's own scoring on its internal validation split
             return NeuralNet.predict_proba(self, X)
-        return self._net_outputs(self._check_X(X))
+        batch = self._check_X(X)
+        proba = self._net_outputs(batch)
+        return unpad(proba, batch) if self._sequence_output_ else proba
 
     def predict(self, X):
-        """Predicted labels, shape (n_samples,), of the type given to fit.
+        """Predicted labels, of the type given to fit.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n,); for per-step labels (n, T), or a list
+            of (T_i,) arrays for list X.
 
         On a torch ``Dataset`` (skorch's internal validation split, whose
         targets are encoded) the class indices are returned, as skorch does.
         """
-        proba = self.predict_proba(X)  # checks fitted-ness first
         if is_dataset(X):
-            return proba.argmax(axis=1)
-        return self.classes_[proba.argmax(axis=1)]
+            return NeuralNet.predict_proba(self, X).argmax(axis=-1)
+        batch = self._check_X(X)
+        labels = self.classes_[self._net_outputs(batch).argmax(axis=-1)]
+        return unpad(labels, batch) if self._sequence_output_ else labels
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy; for per-step labels over all valid steps (weighted per step if given).
+
+        Parameters
+        ----------
+        X : array of shape (n, T, F) or (n, T), or list of (T_i, F) arrays
+        y : array of shape (n,); per-step: (n, T) or a list of (T_i,) arrays
+        sample_weight : array of the form of y (or (n,)), optional
+
+        Returns
+        -------
+        score : float
+        """
+        if not self._sequence_output_:
+            return super().score(X, y, sample_weight=sample_weight)
+        batch = self._check_X(X)
+        steps = check_step_labels(y, batch)
+        if steps is None:
+            raise ValueError(
+                f"{type(self).__name__} was fit on per-step labels: score needs y of shape "
+                f"(n, T) or a list of (T_i,) arrays, got {np.shape(y)}."
+            )
+        valid = _valid_steps(batch)
+        y_pred = self.classes_[self._net_outputs(batch).argmax(axis=-1)][valid]
+        weight = None if sample_weight is None else check_step_weights(sample_weight, batch)[valid]
+        return float(accuracy_score(np.concatenate(steps), y_pred, sample_weight=weight))
 
 
 class ALRNNRegressor(_ALRNNMixin, NeuralNetRegressor):
@@ -509,11 +634,15 @@ class ALRNNRegressor(_ALRNNMixin, NeuralNetRegressor):
         return unpad(outputs, batch) if self._sequence_output_ else outputs
 
     def score(self, X, y, sample_weight=None):
-        """R^2 of the predictions; for sequence targets over all valid steps."""
+        """R^2 of the predictions; for sequence targets over all valid steps.
+
+        ``sample_weight``: (n,), or per step (the form of y's steps) for sequence targets.
+        """
         if not self._sequence_output_:
             return super().score(X, y, sample_weight=sample_weight)
         batch = self._check_X(X)
         y_true = check_sequence_targets(y, batch)
-        valid = np.arange(y_true.shape[1]) < batch.lengths[:, None]
+        valid = _valid_steps(batch)
         y_pred = self._net_outputs(batch)
-        return r2_score(y_true[valid], y_pred[valid], sample_weight=sample_weight)
+        weight = None if sample_weight is None else check_step_weights(sample_weight, batch)[valid]
+        return r2_score(y_true[valid], y_pred[valid], sample_weight=weight)
