@@ -65,6 +65,18 @@ def test_shapes_labels_and_rule_input():
 
 
 @needs_neurogym
+def test_bunch_has_decision_periods():
+    data = load_neurogym(["dm1", "dms"], 4, return_X_y=False, random_state=0)
+    assert data.task_names == ["dm1", "dms"] and data.task.tolist() == ["dm1"] * 4 + ["dms"] * 4
+    for x, t, mask in zip(data.data, data.target, data.decision):
+        assert mask.shape == t.shape and mask.dtype == bool
+        assert mask[-1] and not mask[0]  # trials end in their decision period
+        # a response other than fixation only happens in the decision period
+        assert not t[~mask].any()
+    assert "dm1, dms" in data.DESCR
+
+
+@needs_neurogym
 def test_deterministic_under_a_seed():
     X1, y1 = load_neurogym(["anti", "ctxdm1"], 5, random_state=1)
     X2, y2 = load_neurogym(["anti", "ctxdm1"], 5, random_state=1)

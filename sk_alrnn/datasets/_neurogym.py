@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import List, Sequence, Tuple, Union
 
 import numpy as np
-from sklearn.utils import check_random_state
+from sklearn.utils import Bunch, check_random_state
 
 from ._validation import check_int
 
@@ -16,6 +16,13 @@ YANG19_TASKS = (
 )  # fmt: skip
 N_INPUTS = 33  # fixation + two modalities of 16 ring units, in every Yang19 task
 N_ACTIONS = 17  # 0 = fixate, 1..16 = a direction on the ring
+
+_DESCR = """NeuroGym Yang19 tasks ({tasks}), {n} trials each, dt={dt} ms.
+
+Inputs per step: fixation, two rings of 16 units, then a one-hot rule input
+(when requested). Labels per step: 0 = fixate, 1..16 = direction. Each trial is
+scored in its decision period (``decision``).
+"""
 
 RandomStateLike = Union[int, np.random.RandomState, None]
 
@@ -61,15 +68,19 @@ def _seeded_env(yang19, name: str, dt: int, rng: np.random.RandomState):
     return env
 
 
-def _trials(env, n: int) -> Tuple[List[np.ndarray], List[np.ndarray]]:
-    """n trials of one environment: observations (T_i, 33) and targets (T_i,)."""
-    obs, targets = [], []
+def _trials(env, n: int) -> Tuple[List[np.ndarray], List[np.ndarray], List[np.ndarray]]:
+    """n trials of one environment: observations (T_i, 33), targets (T_i,), decision masks (T_i,)."""
+    obs, targets, decision = [], [], []
     for _ in range(n):
         env.new_trial()
         # The unwrapped env holds the trial; reading through the wrappers warns.
-        obs.append(np.array(env.unwrapped.ob, dtype=np.float64))
-        targets.append(np.array(env.unwrapped.gt, dtype=np.int64))
-    return obs, targets
+        trial = env.unwrapped
+        obs.append(np.array(trial.ob, dtype=np.float64))
+        targets.append(np.array(trial.gt, dtype=np.int64))
+        mask = np.zeros(len(trial.gt), dtype=bool)
+        mask[trial.start_ind["decision"]:trial.end_ind["decision"]] = True
+        decision.append(mask)
+    return obs, targets, decision
 
 
 def load_neurogym(
@@ -79,6 +90,7 @@ def load_neurogym(
     dt: int = 100,
     rule_input: bool = True,
     return_task: bool = False,
+    return_X_y: bool = True,
     random_state: RandomStateLike = None,
 ):
     """Generate trials of the Yang et al. (2019) task suite for per-step classification.
@@ -105,6 +117,9 @@ def load_neurogym(
     return_task : bool, default=False
         Also return the task name of each trial (for per-task scores and
         :func:`sk_alrnn.analysis.task_regime_sharing`).
+    return_X_y : bool, default=True
+        False returns a Bunch instead (with the task and decision period of
+        every trial); ``return_task`` is then ignored.
     random_state : int, RandomState instance or None, default=None
         Seeds every trial generator (each sub-task of a two-modality task
         separately, so no trial is generated twice by construction). The
@@ -120,6 +135,11 @@ def load_neurogym(
         direction (the response period).
     task : ndarray of shape (n_tasks * n_per_task,), str
         Only when ``return_task=True``: the task of each trial.
+    data : Bunch
+        When ``return_X_y=False``: ``data`` (X), ``target`` (y), ``task``,
+        ``decision`` (list of (T_i,) bool arrays, True in the response
+        period: where a trial is scored), ``task_names`` (``tasks``) and
+        ``DESCR``.
 
     Trials come task by task, in the order of ``tasks`` (shuffle before
     splitting, e.g. ``train_test_split(..., stratify=task)``).
@@ -170,14 +190,17 @@ def load_neurogym(
         np.random.SeedSequence().generate_state(1)[0] if random_state is None else random_state
     )
     yang19 = _import_yang19()
-    X, y = [], []
+    X, y, decision = [], [], []
     for k, name in enumerate(tasks):
-        obs, targets = _trials(_seeded_env(yang19, name, dt, rng), n_per_task)
+        obs, targets, masks = _trials(_seeded_env(yang19, name, dt, rng), n_per_task)
         if rule_input:
             rule = np.eye(len(tasks))[k]
             obs = [np.hstack([ob, np.broadcast_to(rule, (len(ob), len(tasks)))]) for ob in obs]
         X += obs
         y += targets
-    if return_task:
-        return X, y, np.repeat(np.array(tasks), n_per_task)
-    return X, y
+        decision += masks
+    task = np.repeat(np.array(tasks), n_per_task)
+    if not return_X_y:
+        return Bunch(data=X, target=y, task=task, decision=decision, task_names=list(tasks),
+                     DESCR=_DESCR.format(tasks=", ".join(tasks), n=n_per_task, dt=dt))
+    return (X, y, task) if return_task else (X, y)
