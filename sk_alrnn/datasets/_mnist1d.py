@@ -8,7 +8,7 @@ from typing import Iterator, Optional, Tuple, Union
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._validation import check_int
+from .._data import check_option, check_param
 
 _SPLITS = ("train", "test", None)
 _PUBLISHED_SEED = 42  # mnist1d's default seed: the dataset of the paper and its pickle
@@ -95,12 +95,8 @@ def load_mnist1d(
     >>> X.shape, y.shape, set(y.tolist()) <= set(range(10))
     ((20, 40), (20,), True)
     """
-    if split not in _SPLITS:
-        raise ValueError(
-            "The 'split' parameter of load_mnist1d must be 'train', 'test' or None. "
-            f"Got {split!r} instead."
-        )
-    n_samples = check_int(n_samples, "n_samples", 10, "load_mnist1d")
+    check_option(split, "split", "load_mnist1d", _SPLITS)
+    n_samples = check_param(n_samples, "n_samples", "load_mnist1d", min_val=10)
     seed = _seed(random_state)
     try:
         from mnist1d.data import get_dataset_args, make_dataset

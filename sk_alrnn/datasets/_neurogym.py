@@ -6,7 +6,7 @@ from typing import List, Sequence, Tuple, Union
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
-from ._validation import check_int
+from .._data import check_param
 
 YANG19_TASKS = (
     "go", "rtgo", "dlygo", "anti", "rtanti", "dlyanti",
@@ -183,8 +183,8 @@ def load_neurogym(
     ['go', 'dm1']
     """
     tasks = _check_tasks(tasks)
-    n_per_task = check_int(n_per_task, "n_per_task", 1, "load_neurogym")
-    dt = check_int(dt, "dt", 1, "load_neurogym")
+    n_per_task = check_param(n_per_task, "n_per_task", "load_neurogym", min_val=1)
+    dt = check_param(dt, "dt", "load_neurogym", min_val=1)
     # None draws fresh OS entropy: check_random_state(None) would consume numpy's global RNG.
     rng = check_random_state(
         np.random.SeedSequence().generate_state(1)[0] if random_state is None else random_state
