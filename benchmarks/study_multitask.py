@@ -10,9 +10,8 @@ belongs to (``load_neurogym(rule_input=True)``). Every step is classified (17 cl
 fixate or one of 16 directions) with cross-entropy; decision-period steps get weight
 ``--decision-weight`` (5, as the cost mask of Yang et al.), the others 1. Scores are on
 fresh test trials: per-task accuracy on decision-period steps, and overall accuracy on
-all steps. Baselines: GRU and LSTM trained by the very same estimator (ALRNNClassifier
-with a torch recurrent module in place of the AL-RNN), hidden size matched to the
-AL-RNN's parameter count. For each AL-RNN the shared-regime analysis
+all steps. Baselines: GRU and LSTM (``benchmarks/baselines.py``, on the same sequence-net
+base, so trained the same way), hidden size matched to the AL-RNN's parameter count. For each AL-RNN the shared-regime analysis
 (``sk_alrnn.analysis.task_regime_sharing``) runs on the test trials; with ``--figures``
 the occupancy heat map of each P (first seed) is saved there.
 """
@@ -24,8 +23,6 @@ import sys
 import time
 
 import numpy as np
-import torch
-from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _results import (  # noqa: E402
@@ -36,7 +33,7 @@ from _results import (  # noqa: E402
     run_or_report,
 )
 from _results import mean_std as _ms  # noqa: E402
-from baselines import matched_hidden_size  # noqa: E402
+from baselines import RNNBaselineClassifier  # noqa: E402
 
 from sk_alrnn import ALRNNClassifier  # noqa: E402
 from sk_alrnn.analysis import task_regime_sharing  # noqa: E402
@@ -49,43 +46,18 @@ DEFAULT_OUT = os.path.join(HERE, "results", "study_multitask.jsonl")
 TASKS = ["go", "anti", "dlygo", "dm1", "ctxdm1", "multidm", "dlydm1", "dms"]
 
 
-class RecurrentSequenceModule(nn.Module):
-    """A torch GRU/LSTM with the AL-RNN module's interface, so ALRNNClassifier trains it.
-
-    ``M`` is the hidden size; ``P`` must be 0 (no regime codes); ``latent_states``
-    returns the hidden states, so ``regimes_`` reports one regime.
-    """
-
-    def __init__(self, n_features=1, n_outputs=1, M=16, P=0, sequence_output=False, cell="gru"):
-        super().__init__()
-        self.M, self.P, self.sequence_output = M, P, sequence_output
-        self.rnn = {"gru": nn.GRU, "lstm": nn.LSTM}[cell](n_features, M, batch_first=True)
-        self.readout = nn.Linear(M, n_outputs)
-
-    def latent_states(self, X):
-        return self.rnn(X)[0]
-
-    def forward(self, X, lengths):
-        Z = self.latent_states(X)
-        if not self.sequence_output:
-            Z = Z[torch.arange(len(Z)), (lengths.to(Z.device) - 1).clamp(min=0)]
-        return self.readout(Z)
-
-
-def model_specs(M: int, P_values, cells, n_features: int, n_classes: int):
-    """(label, factory(seed, epochs, lr), hidden size or None) for every model."""
+def model_specs(M: int, P_values, cells):
+    """(label, factory(seed, epochs, lr)) for every model."""
     specs = []
     for P in P_values:
         def alrnn(seed, epochs, lr, P=P):
             return ALRNNClassifier(M=M, P=P, random_state=seed, max_epochs=epochs, lr=lr)
-        specs.append((f"AL-RNN P={P}", alrnn, None))
+        specs.append((f"AL-RNN P={P}", alrnn))
     for cell in cells:
-        H = matched_hidden_size(cell, M, n_features, n_classes)
-
-        def base(seed, epochs, lr, cell=cell, H=H):
-            return ALRNNClassifier(M=H, P=0, module=RecurrentSequenceModule, module__cell=cell,
-                                   random_state=seed, max_epochs=epochs, lr=lr)
-        specs.append((cell.upper(), base, H))
+        def base(seed, epochs, lr, cell=cell):
+            return RNNBaselineClassifier(cell, match_M=M, random_state=seed, max_epochs=epochs,
+                                         lr=lr)
+        specs.append((cell.upper(), base))
     return specs
 
 
@@ -131,12 +103,11 @@ def sharing_record(clf, data, threshold, figure_path=None):
 def run(args):
     done = completed(args.out, ("model", "seed", "M", "epochs", "n_train"))
     P_values = sorted(set(args.P + [args.M]))
-    n_features, n_classes = 33 + len(args.tasks), 17
     for seed in args.seeds:
         train = load_neurogym(args.tasks, args.n_train, return_X_y=False, random_state=1000 + seed)
         test = load_neurogym(args.tasks, args.n_test, return_X_y=False, random_state=2000 + seed)
         weights = [np.where(mask, args.decision_weight, 1.0) for mask in train.decision]
-        for label, factory, H in model_specs(args.M, P_values, args.baselines, n_features, n_classes):
+        for label, factory in model_specs(args.M, P_values, args.baselines):
             key = (label, seed, args.M, args.epochs, args.n_train)
             if key in done:
                 continue
@@ -153,7 +124,7 @@ def run(args):
                    "mean_decision_accuracy": float(np.mean(list(per_task.values()))),
                    "step_accuracy": all_steps,
                    "train_loss": float(clf.history[-1, "train_loss"])}
-            if H is None:
+            if hasattr(clf, "regimes_"):
                 fig = None
                 if args.figures and seed == args.seeds[0]:
                     os.makedirs(args.figures, exist_ok=True)
@@ -161,7 +132,7 @@ def run(args):
                 rec["P"] = int(label.split("=")[1])
                 rec["sharing"] = sharing_record(clf, test, args.threshold, fig)
             else:
-                rec["hidden_size"] = H
+                rec["hidden_size"] = int(clf.hidden_size_)
             append_record(args.out, rec)
 
 

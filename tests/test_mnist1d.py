@@ -1,4 +1,5 @@
 """Tests of sk_alrnn.datasets.load_mnist1d (skipped where the mnist1d extra is absent)."""
+
 import random
 
 import numpy as np
@@ -60,7 +61,10 @@ def test_writes_no_file(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(
     "kwargs, match",
-    [({"split": "valid"}, "'split' parameter"), ({"n_samples": 5}, "'n_samples' parameter")],
+    [
+        ({"split": "valid"}, "'split' parameter"),
+        ({"n_samples": 5}, "'n_samples' parameter"),
+    ],
 )
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):

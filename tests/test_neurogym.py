@@ -2,6 +2,7 @@
 
 neurogym pins numpy==2.2.*, so it is absent from the main environment: these tests skip there.
 """
+
 import random
 import subprocess
 import sys
@@ -19,7 +20,9 @@ def test_missing_extra_raises_clear_import_error():
         "try:\n    load_neurogym(['go'], 1)\n"
         "except ImportError as e:\n    print(e)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert "sk_alrnn[neurogym]" in out.stdout
 
 
@@ -59,7 +62,7 @@ def test_shapes_labels_and_rule_input():
         rule = np.zeros(3)
         rule[tasks.index(name)] = 1
         np.testing.assert_array_equal(x[:, 33:], np.broadcast_to(rule, (len(x), 3)))
-    X2, y2 = load_neurogym(tasks, 6, rule_input=False, random_state=0)
+    X2, _y2 = load_neurogym(tasks, 6, rule_input=False, random_state=0)
     assert all(a.shape[1] == 33 for a in X2)
     np.testing.assert_array_equal(X2[7], X[7][:, :33])
 
@@ -67,7 +70,10 @@ def test_shapes_labels_and_rule_input():
 @needs_neurogym
 def test_bunch_has_decision_periods():
     data = load_neurogym(["dm1", "dms"], 4, return_X_y=False, random_state=0)
-    assert data.task_names == ["dm1", "dms"] and data.task.tolist() == ["dm1"] * 4 + ["dms"] * 4
+    assert (
+        data.task_names == ["dm1", "dms"]
+        and data.task.tolist() == ["dm1"] * 4 + ["dms"] * 4
+    )
     for x, t, mask in zip(data.data, data.target, data.decision):
         assert mask.shape == t.shape and mask.dtype == bool
         assert mask[-1] and not mask[0]  # trials end in their decision period

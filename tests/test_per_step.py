@@ -1,4 +1,5 @@
 """Per-step classification and sample weights, through the public API (API.md)."""
+
 import warnings
 
 import numpy as np
@@ -8,7 +9,7 @@ from sklearn.metrics import accuracy_score
 
 from sk_alrnn import ALRNNClassifier, ALRNNRegressor
 
-FAST = dict(M=8, P=2, max_epochs=12, lr=1e-2, random_state=0)
+FAST = {"M": 8, "P": 2, "max_epochs": 12, "lr": 1e-2, "random_state": 0}
 
 
 @pytest.fixture
@@ -86,7 +87,9 @@ def test_zero_step_weights_ignore_those_steps(step_task):
     weight = np.ones(y.shape)
     weight[:, 5:] = 0.0
     scrambled = y.copy()
-    scrambled[:, 5:] = np.random.RandomState(3).permutation(scrambled[:, 5:].ravel()).reshape(60, 5)
+    scrambled[:, 5:] = (
+        np.random.RandomState(3).permutation(scrambled[:, 5:].ravel()).reshape(60, 5)
+    )
     a = ALRNNClassifier(**FAST).fit(X, y, sample_weight=weight)
     b = ALRNNClassifier(**FAST).fit(X, scrambled, sample_weight=weight)
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
@@ -101,7 +104,11 @@ def test_weights_of_ones_or_scaled_train_the_same_model(ragged_step_task):
     rng = np.random.RandomState(0)
     w = [rng.uniform(0.5, 2, len(t)) for t in y]
     w1 = ALRNNClassifier(**FAST).fit(X, y, sample_weight=w).predict_proba(X)
-    w2 = ALRNNClassifier(**FAST).fit(X, y, sample_weight=[2 * v for v in w]).predict_proba(X)
+    w2 = (
+        ALRNNClassifier(**FAST)
+        .fit(X, y, sample_weight=[2 * v for v in w])
+        .predict_proba(X)
+    )
     for p, q in zip(plain, ones.predict_proba(X)):
         np.testing.assert_array_equal(p, q)
     for p, q in zip(w1, w2):
@@ -169,8 +176,8 @@ def test_list_targets_must_match_lengths(ragged_step_task):
     "make_weight, match",
     [
         (lambda y: np.ones((len(y), 3)), "one column per step"),
-        (lambda y: -np.ones(y.shape), "negative"),
-        (lambda y: np.zeros(y.shape), "zero"),
+        (lambda y: -np.ones(y.shape), "Negative values"),
+        (lambda y: np.zeros(y.shape), "non-zero"),
         (lambda y: np.full(y.shape, np.nan), "NaN"),
         (lambda y: np.ones(len(y) + 1), "sample_weight must have the form"),
     ],
@@ -188,7 +195,9 @@ def test_per_sequence_weights_broadcast_over_steps(step_task):
     X, y = step_task
     w = np.random.RandomState(0).uniform(0.5, 2, len(y))
     a = ALRNNClassifier(**FAST).fit(X, y, sample_weight=w)
-    b = ALRNNClassifier(**FAST).fit(X, y, sample_weight=np.repeat(w[:, None], y.shape[1], axis=1))
+    b = ALRNNClassifier(**FAST).fit(
+        X, y, sample_weight=np.repeat(w[:, None], y.shape[1], axis=1)
+    )
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
 
 
@@ -211,7 +220,11 @@ def test_padded_steps_are_masked_out_of_the_loss(ragged_step_task):
     X, y = ragged_step_task
     T = max(len(x) for x in X)
     rng = np.random.RandomState(5)
-    X_full, y_full, w_full = rng.randn(len(X), T, 2), rng.randint(0, 2, (len(X), T)), np.zeros((len(X), T))
+    X_full, y_full, w_full = (
+        rng.randn(len(X), T, 2),
+        rng.randint(0, 2, (len(X), T)),
+        np.zeros((len(X), T)),
+    )
     for i, (x, t) in enumerate(zip(X, y)):
         X_full[i, : len(x)], y_full[i, : len(t)], w_full[i, : len(t)] = x, t, 1.0
     ragged = ALRNNClassifier(**FAST).fit(X, y)

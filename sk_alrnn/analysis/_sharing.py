@@ -1,8 +1,10 @@
 """Shared regimes across tasks: which linear regimes each task uses, and how many it shares."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, List, Optional, Sequence, Union
+from typing import Any
 
 import numpy as np
 
@@ -90,7 +92,9 @@ class TaskRegimeSharing:
 
         distance = np.clip(1.0 - self.sharing, 0.0, None)
         np.fill_diagonal(distance, 0.0)
-        return leaves_list(linkage(squareform(distance, checks=False), method="average"))
+        return leaves_list(
+            linkage(squareform(distance, checks=False), method="average")
+        )
 
     def to_text(self, n_regimes: int = 8) -> str:
         """Plain-text summary: regimes per task, shared regimes, sharing, switching units.
@@ -108,9 +112,11 @@ class TaskRegimeSharing:
         n_used = self.used.any(axis=0).sum()
         shared = int((self.n_tasks_per_regime >= 2).sum())
         lines = [
-            f"{len(self.tasks)} tasks, P={P}: {len(self.codes)} regimes visited, {n_used} used "
-            f"(occupancy >= {self.threshold:g}) by some task, {shared} shared by >= 2 tasks; "
-            f"mean pairwise sharing {self.mean_sharing:.2f}",
+            (
+                f"{len(self.tasks)} tasks, P={P}: {len(self.codes)} regimes visited, {n_used} used "
+                f"(occupancy >= {self.threshold:g}) by some task, {shared} shared by >= 2 tasks; "
+                f"mean pairwise sharing {self.mean_sharing:.2f}"
+            ),
             "regimes per task (occupancy; * = shared with another task):",
         ]
         width = max(len(str(t)) for t in self.tasks)
@@ -120,31 +126,46 @@ class TaskRegimeSharing:
                 f"R{r}{'*' if self.n_tasks_per_regime[r] >= 2 else ''} {100 * self.occupancy[k, r]:.0f}%"
                 for r in regimes[:n_regimes]
             ]
-            more = f" +{len(regimes) - n_regimes} more" if len(regimes) > n_regimes else ""
+            more = (
+                f" +{len(regimes) - n_regimes} more" if len(regimes) > n_regimes else ""
+            )
             units = " ".join(f"relu{p}" for p in self.switching_units(task)) or "none"
-            lines.append(f"  {str(task):{width}s}  {len(regimes):3d} regimes: {', '.join(cells)}{more}"
-                         f"  | switching ReLU units: {units}")
+            lines.append(
+                f"  {task!s:{width}s}  {len(regimes):3d} regimes: {', '.join(cells)}{more}"
+                f"  | switching ReLU units: {units}"
+            )
         if len(self.tasks) > 1:
             order = self.cluster_order()
             lines.append("sharing (tasks clustered):")
-            lines.append("  " + " " * width + "  " + " ".join(f"{str(self.tasks[j])[:5]:>5s}" for j in order))
+            lines.append(
+                "  "
+                + " " * width
+                + "  "
+                + " ".join(f"{str(self.tasks[j])[:5]:>5s}" for j in order)
+            )
             for i in order:
                 row = " ".join(f"{self.sharing[i, j]:5.2f}" for j in order)
-                lines.append(f"  {str(self.tasks[i]):{width}s}  {row}")
+                lines.append(f"  {self.tasks[i]!s:{width}s}  {row}")
         return "\n".join(lines)
 
 
-def _codes_of(model_or_codes, X) -> List[np.ndarray]:
+def _codes_of(model_or_codes, X) -> list[np.ndarray]:
     if hasattr(model_or_codes, "regime_codes"):
         if X is None:
-            raise ValueError("X is required to compute regime codes from a fitted estimator.")
+            raise ValueError(
+                "X is required to compute regime codes from a fitted estimator."
+            )
         return as_code_sequences(model_or_codes.regime_codes(X))
     if X is not None:
-        raise ValueError("X is only used with a fitted estimator; regime codes were given.")
+        raise ValueError(
+            "X is only used with a fitted estimator; regime codes were given."
+        )
     return as_code_sequences(model_or_codes)
 
 
-def _switch_rates(sequences: Sequence[np.ndarray], which: np.ndarray, K: int, P: int) -> np.ndarray:
+def _switch_rates(
+    sequences: Sequence[np.ndarray], which: np.ndarray, K: int, P: int
+) -> np.ndarray:
     """(K, P) fraction of each task's within-sequence steps at which each unit flips."""
     flips, moves = np.zeros((K, P)), np.zeros(K)
     for c, k in zip(sequences, which):
@@ -154,9 +175,9 @@ def _switch_rates(sequences: Sequence[np.ndarray], which: np.ndarray, K: int, P:
 
 
 def task_regime_sharing(
-    model_or_codes: Union[Any, np.ndarray, Sequence[np.ndarray]],
+    model_or_codes: Any | np.ndarray | Sequence[np.ndarray],
     tasks: Sequence[Any],
-    X: Optional[Any] = None,
+    X: Any | None = None,
     *,
     threshold: float = 0.01,
 ) -> TaskRegimeSharing:
@@ -234,7 +255,9 @@ def task_regime_sharing(
     n_steps = counts_kr.sum(axis=1)
     occupancy = counts_kr / np.maximum(n_steps, 1.0)[:, None]
     used = occupancy >= threshold
-    within = np.einsum("kr,kr,lr->kl", occupancy, used, used)  # sum over U_k & U_l of o_k
+    within = np.einsum(
+        "kr,kr,lr->kl", occupancy, used, used
+    )  # sum over U_k & U_l of o_k
     return TaskRegimeSharing(
         tasks=names,
         codes=unique[order],

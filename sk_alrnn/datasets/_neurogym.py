@@ -1,7 +1,9 @@
 """The Yang et al. (2019) cognitive task suite, generated trial by trial with NeuroGym."""
+
 from __future__ import annotations
 
-from typing import List, Sequence, Tuple, Union
+from collections.abc import Sequence
+from typing import Union
 
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
@@ -27,7 +29,7 @@ scored in its decision period (``decision``).
 RandomStateLike = Union[int, np.random.RandomState, None]
 
 
-def _check_tasks(tasks: Union[str, Sequence[str]]) -> List[str]:
+def _check_tasks(tasks: str | Sequence[str]) -> list[str]:
     tasks = [tasks] if isinstance(tasks, str) else list(tasks)
     unknown = [t for t in tasks if t not in YANG19_TASKS]
     if not tasks or unknown:
@@ -36,7 +38,9 @@ def _check_tasks(tasks: Union[str, Sequence[str]]) -> List[str]:
             f"{list(YANG19_TASKS)}. Got {unknown or tasks!r} instead."
         )
     if len(set(tasks)) != len(tasks):
-        raise ValueError(f"The 'tasks' parameter of load_neurogym names a task twice: {tasks}.")
+        raise ValueError(
+            f"The 'tasks' parameter of load_neurogym names a task twice: {tasks}."
+        )
     return tasks
 
 
@@ -62,13 +66,17 @@ def _seeded_env(yang19, name: str, dt: int, rng: np.random.RandomState):
     train/test split. Each sub-task and the schedule get a seed of their own.
     """
     env = getattr(yang19, name)(dt=dt)
-    parts = [sub.unwrapped for sub in env.envs] + [env.schedule] if hasattr(env, "envs") else [env]
+    parts = (
+        [sub.unwrapped for sub in env.envs] + [env.schedule]
+        if hasattr(env, "envs")
+        else [env]
+    )
     for part in parts:
         part.seed(int(rng.randint(np.iinfo(np.int32).max)))
     return env
 
 
-def _trials(env, n: int) -> Tuple[List[np.ndarray], List[np.ndarray], List[np.ndarray]]:
+def _trials(env, n: int) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
     """n trials of one environment: observations (T_i, 33), targets (T_i,), decision masks (T_i,)."""
     obs, targets, decision = [], [], []
     for _ in range(n):
@@ -78,13 +86,13 @@ def _trials(env, n: int) -> Tuple[List[np.ndarray], List[np.ndarray], List[np.nd
         obs.append(np.array(trial.ob, dtype=np.float64))
         targets.append(np.array(trial.gt, dtype=np.int64))
         mask = np.zeros(len(trial.gt), dtype=bool)
-        mask[trial.start_ind["decision"]:trial.end_ind["decision"]] = True
+        mask[trial.start_ind["decision"] : trial.end_ind["decision"]] = True
         decision.append(mask)
     return obs, targets, decision
 
 
 def load_neurogym(
-    tasks: Union[str, Sequence[str]],
+    tasks: str | Sequence[str],
     n_per_task: int,
     *,
     dt: int = 100,
@@ -187,7 +195,9 @@ def load_neurogym(
     dt = check_param(dt, "dt", "load_neurogym", min_val=1)
     # None draws fresh OS entropy: check_random_state(None) would consume numpy's global RNG.
     rng = check_random_state(
-        np.random.SeedSequence().generate_state(1)[0] if random_state is None else random_state
+        np.random.SeedSequence().generate_state(1)[0]
+        if random_state is None
+        else random_state
     )
     yang19 = _import_yang19()
     X, y, decision = [], [], []
@@ -195,12 +205,21 @@ def load_neurogym(
         obs, targets, masks = _trials(_seeded_env(yang19, name, dt, rng), n_per_task)
         if rule_input:
             rule = np.eye(len(tasks))[k]
-            obs = [np.hstack([ob, np.broadcast_to(rule, (len(ob), len(tasks)))]) for ob in obs]
+            obs = [
+                np.hstack([ob, np.broadcast_to(rule, (len(ob), len(tasks)))])
+                for ob in obs
+            ]
         X += obs
         y += targets
         decision += masks
     task = np.repeat(np.array(tasks), n_per_task)
     if not return_X_y:
-        return Bunch(data=X, target=y, task=task, decision=decision, task_names=list(tasks),
-                     DESCR=_DESCR.format(tasks=", ".join(tasks), n=n_per_task, dt=dt))
+        return Bunch(
+            data=X,
+            target=y,
+            task=task,
+            decision=decision,
+            task_names=list(tasks),
+            DESCR=_DESCR.format(tasks=", ".join(tasks), n=n_per_task, dt=dt),
+        )
     return (X, y, task) if return_task else (X, y)

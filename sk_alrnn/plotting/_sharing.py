@@ -1,7 +1,6 @@
 """Heat map of regime occupancy per task; matplotlib is imported inside the function."""
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 import numpy as np
 
@@ -11,7 +10,7 @@ __all__ = ["plot_task_regime_sharing"]
 
 
 def plot_task_regime_sharing(
-    result: TaskRegimeSharing, n_regimes: Optional[int] = 20, cluster: bool = True, ax=None
+    result: TaskRegimeSharing, n_regimes: int | None = 20, cluster: bool = True, ax=None
 ):
     """Heat map of each task's regime occupancy, tasks clustered by shared regimes.
 
@@ -50,14 +49,19 @@ def plot_task_regime_sharing(
     rows = result.cluster_order() if cluster else np.arange(len(result.tasks))
     used = np.flatnonzero(result.used.any(axis=0))
     # Most widely shared first, then the most occupied overall.
-    key = np.lexsort((-result.occupancy[:, used].sum(axis=0), -result.n_tasks_per_regime[used]))
+    key = np.lexsort(
+        (-result.occupancy[:, used].sum(axis=0), -result.n_tasks_per_regime[used])
+    )
     columns = used[key][:n_regimes]
-    image = ax.imshow(result.occupancy[np.ix_(rows, columns)], aspect="auto", cmap="viridis",
-                      vmin=0)
+    image = ax.imshow(
+        result.occupancy[np.ix_(rows, columns)], aspect="auto", cmap="viridis", vmin=0
+    )
     ax.figure.colorbar(image, ax=ax, label="fraction of the task's steps")
     ax.set_yticks(np.arange(len(rows)), [str(t) for t in result.tasks[rows]])
     ax.set_xticks(np.arange(len(columns)), [f"R{r}" for r in columns], rotation=90)
     ax.set_xlabel("regime (most widely shared first)")
-    ax.set_title(f"Regime occupancy per task (P={result.codes.shape[1]}, "
-                 f"mean sharing {result.mean_sharing:.2f})")
+    ax.set_title(
+        f"Regime occupancy per task (P={result.codes.shape[1]}, "
+        f"mean sharing {result.mean_sharing:.2f})"
+    )
     return ax
