@@ -22,18 +22,40 @@ from .model_selection import sweep_P
 
 __all__ = ["main"]
 
+# The NeuroGym mix of the CLI: one task of each Yang19 family (per-step labels).
+_NEUROGYM_MIX = ("go", "anti", "dm1", "dms")
+
+
+def _mnist1d(n_samples: int, n_steps: int, random_state: int):
+    """MNIST-1D (extra [mnist1d]); its sequences always have 40 steps."""
+    return datasets.load_mnist1d(n_samples=n_samples, random_state=random_state)
+
+
+def _neurogym(n_samples: int, n_steps: int, random_state: int):
+    """The NeuroGym mix (extra [neurogym]), trials shuffled: the loader returns task blocks."""
+    per_task = max(1, n_samples // len(_NEUROGYM_MIX))
+    X, y = datasets.load_neurogym(_NEUROGYM_MIX, per_task, random_state=random_state)
+    order = np.random.RandomState(random_state).permutation(len(X))
+    return [X[i] for i in order], [y[i] for i in order]
+
+
 # name -> (generator taking n_samples, n_steps, random_state; estimator class)
 _TASKS: Dict[str, Tuple[Callable, type]] = {
     "addition": (datasets.make_addition, ALRNNRegressor),
     "copy_memory": (datasets.make_copy_memory, ALRNNClassifier),
     "contextual_integration": (datasets.make_contextual_integration, ALRNNClassifier),
     "evidence_integration": (datasets.make_evidence_integration, ALRNNClassifier),
+    "mnist1d": (_mnist1d, ALRNNClassifier),
+    "neurogym": (_neurogym, ALRNNClassifier),
 }
 
 
 def _make_task(name: str, n_samples: int, n_steps: int, seed: int):
     generator, estimator_class = _TASKS[name]
-    X, y = generator(n_samples=n_samples, n_steps=n_steps, random_state=seed)
+    try:
+        X, y = generator(n_samples=n_samples, n_steps=n_steps, random_state=seed)
+    except ImportError as exc:  # an optional extra (mnist1d, neurogym) is missing
+        raise SystemExit(f"sk-alrnn: task {name!r} is not available: {exc}") from None
     return X, y, estimator_class
 
 
@@ -62,8 +84,9 @@ def run_demo(args: argparse.Namespace, out=None) -> List[dict]:
               file=out, flush=True)
     chosen = _smallest_adequate_P(rows)
     print(f"\nSmallest P within 0.01 of the best test score: P={chosen}\n", file=out)
-    print(describe(models[chosen], X_test, y_test if estimator_class is ALRNNClassifier else None),
-          file=out)
+    # Usage by label needs one label per sequence (not per-step labels).
+    labels = estimator_class is ALRNNClassifier and np.ndim(y_test[0]) == 0
+    print(describe(models[chosen], X_test, y_test if labels else None), file=out)
     return rows
 
 
@@ -97,7 +120,9 @@ def _parser() -> argparse.ArgumentParser:
     sweep = commands.add_parser("sweep", help="cross-validated sweep over P with minimal-P selection")
     for sub, defaults in ((demo, dict(P=[0, 1, 2, 4], n_samples=2000, epochs=60)),
                           (sweep, dict(P=[0, 1, 2, 4], n_samples=1000, epochs=40))):
-        sub.add_argument("--task", choices=sorted(_TASKS), default="addition")
+        sub.add_argument("--task", choices=sorted(_TASKS), default="addition",
+                         help="mnist1d and neurogym (per-step labels; the Yang19 tasks "
+                         f"{', '.join(_NEUROGYM_MIX)}) need the extras of the same name")
         sub.add_argument("--P", type=int, nargs="+", default=defaults["P"], help="values of P")
         sub.add_argument("--M", type=int, default=16, help="latent units")
         sub.add_argument("--n-samples", type=int, default=defaults["n_samples"])
