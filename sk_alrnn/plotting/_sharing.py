@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..analysis import TaskRegimeSharing
+from ._regimes import _axes
 
 __all__ = ["plot_task_regime_sharing"]
 
@@ -42,10 +43,7 @@ def plot_task_regime_sharing(
     >>> ax.images[0].get_array().shape
     (2, 2)
     """
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        ax = plt.figure().add_subplot()
+    ax = _axes(ax)
     rows = result.cluster_order() if cluster else np.arange(len(result.tasks))
     used = np.flatnonzero(result.used.any(axis=0))
     # Most widely shared first, then the most occupied overall.
