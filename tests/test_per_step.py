@@ -232,3 +232,17 @@ def test_padded_steps_are_masked_out_of_the_loss(ragged_step_task):
     proba_full = full.predict_proba(X_full)
     for i, p in enumerate(ragged.predict_proba(X)):
         np.testing.assert_allclose(p, proba_full[i, : len(p)], atol=1e-4)
+
+
+def test_internal_validation_split_scores_valid_steps(ragged_step_task):
+    from skorch.dataset import ValidSplit
+
+    X, y = ragged_step_task
+    clf = ALRNNClassifier(**{**FAST, "max_epochs": 3}, train_split=ValidSplit(5))
+    clf.fit(X, y)
+    accuracies = clf.history[:, "valid_acc"]
+    assert len(accuracies) == 3 and all(0.0 <= a <= 1.0 for a in accuracies)
+    # valid_acc is the per-step accuracy of the held-out fold (KFold(5): the first fifth)
+    # on its valid steps only
+    n_valid = len(X) // 5
+    assert accuracies[-1] == pytest.approx(clf.score(X[:n_valid], y[:n_valid]))
