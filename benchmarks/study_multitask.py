@@ -74,7 +74,12 @@ def decision_accuracy(clf, data, task_names):
 
 
 def sharing_record(clf, data, threshold, figure_path=None):
-    result = task_regime_sharing(clf, data.task, X=data.data, threshold=threshold)
+    codes = clf.regime_codes(data.data)
+    result = task_regime_sharing(codes, data.task, threshold=threshold)
+    # Null: the same trials with task labels shuffled, i.e. the sharing expected if regime
+    # use did not depend on the task (same number of regimes, same occupancies overall).
+    shuffled = np.random.RandomState(0).permutation(data.task)
+    null = task_regime_sharing(codes, shuffled, threshold=threshold)
     if figure_path:
         import matplotlib
 
@@ -90,6 +95,7 @@ def sharing_record(clf, data, threshold, figure_path=None):
     used = result.used.any(axis=0)
     return {
         "mean_sharing": result.mean_sharing,
+        "null_sharing": null.mean_sharing,
         "n_regimes_visited": int(len(result.codes)),
         "n_regimes_used": int(used.sum()),
         "n_regimes_shared": int((result.n_tasks_per_regime >= 2).sum()),
@@ -164,10 +170,12 @@ def report(path):
         lines.append("")
         lines.append("Shared regimes on the test trials (threshold: a task uses a regime on >= 1% of "
                      "its steps): regimes visited / used by some task / shared by >= 2 tasks, mean "
-                     "pairwise sharing S, mean number of regimes per task, share of steps in used "
+                     "pairwise sharing S, S with the task labels of the trials shuffled (no task "
+                     "structure), mean number of regimes per task, share of steps in used "
                      "regimes, mean per-unit switch rate.\n")
-        lines.append("| P | visited | used | shared | mean sharing S | regimes per task | steps in used | switch rate |")
-        lines.append("|---|---|---|---|---|---|---|---|")
+        lines.append("| P | visited | used | shared | mean sharing S | S, tasks shuffled | "
+                     "regimes per task | steps in used | switch rate |")
+        lines.append("|---|---|---|---|---|---|---|---|---|")
         for m in _order({r["model"] for r in rows if "sharing" in r}):
             cell = [r["sharing"] for r in rows if r["model"] == m]
             per_task = [np.mean(list(s["regimes_per_task"].values())) for s in cell]
@@ -175,11 +183,49 @@ def report(path):
                 f"| {m.split('=')[1]} | {_ms([s['n_regimes_visited'] for s in cell], '{:.0f}')} | "
                 f"{_ms([s['n_regimes_used'] for s in cell], '{:.0f}')} | "
                 f"{_ms([s['n_regimes_shared'] for s in cell], '{:.0f}')} | "
-                f"{_ms([s['mean_sharing'] for s in cell], '{:.2f}')} | {_ms(per_task, '{:.1f}')} | "
+                f"{_ms([s['mean_sharing'] for s in cell], '{:.2f}')} | "
+                f"{_ms([s.get('null_sharing', np.nan) for s in cell], '{:.2f}')} | "
+                f"{_ms(per_task, '{:.1f}')} | "
                 f"{_ms([s['occupancy_in_used'] for s in cell], '{:.2f}')} | "
                 f"{_ms([s['mean_switch_rate'] for s in cell], '{:.3f}')} |")
         lines.append("")
     return "\n".join(lines)
+
+
+def summary_figure(path, out):
+    """Accuracy and sharing against P (one point per seed, mean line), baselines as lines."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    records = load_records(path)
+    alrnn = [r for r in records if "P" in r]
+    Ps = sorted({r["P"] for r in alrnn})
+    x = {P: i for i, P in enumerate(Ps)}  # P on an ordinal axis: 0, 1, 2, 4, 8, M
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
+    panels = [("mean_decision_accuracy", "decision accuracy (task mean)", None),
+              ("mean_sharing", "mean pairwise sharing S", "sharing"),
+              ("n_regimes_used", "regimes used by some task", "sharing")]
+    for ax, (key, label, nested) in zip(axes, panels):
+        def value(r):
+            return r[nested][key] if nested else r[key]
+        ax.scatter([x[r["P"]] for r in alrnn], [value(r) for r in alrnn], color="C0", s=12)
+        ax.plot(range(len(Ps)), [np.mean([value(r) for r in alrnn if r["P"] == P]) for P in Ps],
+                color="C0", label="AL-RNN")
+        if nested is None:
+            for i, model in enumerate(sorted({r["model"] for r in records if "P" not in r})):
+                mean = np.mean([r[key] for r in records if r["model"] == model])
+                ax.axhline(mean, color=f"C{i + 1}", ls="--", label=model)
+            ax.legend(fontsize="small")
+        ax.set_xticks(range(len(Ps)), [str(P) for P in Ps])
+        ax.set_xlabel("P (ReLU units)")
+        ax.set_ylabel(label)
+    if any(value > 50 for value in axes[2].get_ylim()):
+        axes[2].set_yscale("log")
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
 
 
 def main(argv=None):
@@ -196,8 +242,13 @@ def main(argv=None):
     p.add_argument("--decision-weight", type=float, default=5.0)
     p.add_argument("--threshold", type=float, default=0.01)
     p.add_argument("--figures", default=None, help="folder for the sharing heat maps (first seed)")
+    p.add_argument("--summary-figure", default=None,
+                   help="with --report: also save accuracy and sharing vs P to this image")
     add_run_arguments(p, DEFAULT_OUT)
-    run_or_report(p.parse_args(argv), run, report)
+    args = p.parse_args(argv)
+    if args.report and args.summary_figure:
+        summary_figure(args.out, args.summary_figure)
+    run_or_report(args, run, report)
 
 
 if __name__ == "__main__":
