@@ -3,18 +3,20 @@
 Each fit appends one JSON line; a rerun skips the fits whose key is already in the file,
 so a cut-off run resumes where it stopped.
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import os
-from typing import Callable, Iterable, List, Set, Tuple
+from collections.abc import Iterable
+from typing import Callable
 
 import numpy as np
 import torch
 
 
-def load_records(path: str) -> List[dict]:
+def load_records(path: str) -> list[dict]:
     """Every record of a result file (none if it does not exist yet)."""
     if not os.path.exists(path):
         return []
@@ -22,7 +24,7 @@ def load_records(path: str) -> List[dict]:
         return [json.loads(line) for line in f]
 
 
-def completed(path: str, key_fields: Iterable[str]) -> Set[Tuple]:
+def completed(path: str, key_fields: Iterable[str]) -> set[tuple]:
     """Keys (tuples of ``key_fields``) of the fits already recorded in ``path``."""
     fields = tuple(key_fields)
     return {tuple(record[k] for k in fields) for record in load_records(path)}
@@ -53,8 +55,9 @@ def add_run_arguments(parser: argparse.ArgumentParser, default_out: str) -> None
     """The options every study script has: --threads, --out, --report."""
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", default=default_out)
-    parser.add_argument("--report", action="store_true",
-                        help="print markdown tables of --out and exit")
+    parser.add_argument(
+        "--report", action="store_true", help="print markdown tables of --out and exit"
+    )
 
 
 def run_or_report(args: argparse.Namespace, run: Callable, report: Callable) -> None:

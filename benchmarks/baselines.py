@@ -63,8 +63,15 @@ class RecurrentReadout(nn.Module):
     U(-1/sqrt(H), 1/sqrt(H)) for every weight and bias.
     """
 
-    def __init__(self, cell="lstm", n_features=1, n_outputs=1, hidden_size=16,
-                 sequence_output=False, generator=None):
+    def __init__(
+        self,
+        cell="lstm",
+        n_features=1,
+        n_outputs=1,
+        hidden_size=16,
+        sequence_output=False,
+        generator=None,
+    ):
         super().__init__()
         kwargs = {"nonlinearity": "relu"} if cell == "relu_rnn" else {}
         self.sequence_output = sequence_output
@@ -118,26 +125,38 @@ class _BaselineMixin:
 
 
 class RNNBaselineClassifier(_BaselineMixin, SequenceClassifier):
-    __doc__ = "LSTM / GRU / ReLU-RNN sequence classifier (cross-entropy).\n" + _BaselineMixin.__doc__
+    __doc__ = (
+        "LSTM / GRU / ReLU-RNN sequence classifier (cross-entropy).\n" + _BaselineMixin.__doc__
+    )
 
-    def __init__(self, cell="lstm", hidden_size=None, match_M=16, *,
-                 criterion=nn.CrossEntropyLoss, **kwargs):
+    def __init__(
+        self, cell="lstm", hidden_size=None, match_M=16, *, criterion=nn.CrossEntropyLoss, **kwargs
+    ):
         super().__init__(cell, hidden_size, match_M, criterion=criterion, **kwargs)
 
 
 class RNNBaselineRegressor(_BaselineMixin, SequenceRegressor):
     __doc__ = "LSTM / GRU / ReLU-RNN sequence regressor (MSE).\n" + _BaselineMixin.__doc__
 
-    def __init__(self, cell="lstm", hidden_size=None, match_M=16, *,
-                 criterion=nn.MSELoss, **kwargs):
+    def __init__(
+        self, cell="lstm", hidden_size=None, match_M=16, *, criterion=nn.MSELoss, **kwargs
+    ):
         super().__init__(cell, hidden_size, match_M, criterion=criterion, **kwargs)
 
 
 if __name__ == "__main__":  # print the matched sizes for the study's configurations
-    for F, K, what in [(2, 1, "addition"), (5, 4, "copy-memory"), (4, 2, "contextual"),
-                       (8, 2, "evidence"), (1, 2, "UCR 2-class"), (1, 3, "ArrowHead")]:
+    for F, K, what in [
+        (2, 1, "addition"),
+        (5, 4, "copy-memory"),
+        (4, 2, "contextual"),
+        (8, 2, "evidence"),
+        (1, 2, "UCR 2-class"),
+        (1, 3, "ArrowHead"),
+    ]:
         target = alrnn_n_params(16, F, K)
         sizes = {c: matched_hidden_size(c, 16, F, K) for c in _CELLS}
         counts = {c: baseline_n_params(c, H, F, K) for c, H in sizes.items()}
-        print(f"{what:12s} F={F} K={K}: AL-RNN(M=16) {target} params; "
-              + "; ".join(f"{c} H={sizes[c]} ({counts[c]})" for c in _CELLS))
+        print(
+            f"{what:12s} F={F} K={K}: AL-RNN(M=16) {target} params; "
+            + "; ".join(f"{c} H={sizes[c]} ({counts[c]})" for c in _CELLS)
+        )

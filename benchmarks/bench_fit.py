@@ -14,6 +14,7 @@ passes only) is reported: ALRNNClassifier.fit also summarises the regimes
 visited on all of X after training (``regimes_``), which nn.RNN has no
 counterpart for.  One untimed warm-up fit per estimator comes first.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,9 +57,14 @@ def estimators(B, M, P, args):
     common = dict(max_epochs=args.epochs, batch_size=B, lr=args.lr, verbose=0)
     ours = ALRNNClassifier(M=M, P=P, random_state=0, **common)
     baseline = NeuralNetClassifier(
-        LastStepRNN, module__n_features=args.F, module__hidden=M,
-        criterion=nn.CrossEntropyLoss, optimizer=torch.optim.Adam,
-        callbacks=[GradientNormClipping(gradient_clip_value=1.0)], **common)
+        LastStepRNN,
+        module__n_features=args.F,
+        module__hidden=M,
+        criterion=nn.CrossEntropyLoss,
+        optimizer=torch.optim.Adam,
+        callbacks=[GradientNormClipping(gradient_clip_value=1.0)],
+        **common,
+    )
     return {"alrnn": ours, "rnn": baseline}
 
 
@@ -74,16 +80,21 @@ def main(argv=None):
     parser.add_argument("--shapes", default=None, help="e.g. '64,200,64;64,1000,32'")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    shapes = SHAPES if args.shapes is None else [
-        tuple(map(int, s.split(","))) for s in args.shapes.split(";")]
-    print(f"torch {torch.__version__}, threads={args.threads}, n={args.n_samples}, "
-          f"epochs={args.epochs}, median of {args.repeats} fits, seconds")
+    shapes = (
+        SHAPES
+        if args.shapes is None
+        else [tuple(map(int, s.split(","))) for s in args.shapes.split(";")]
+    )
+    print(
+        f"torch {torch.__version__}, threads={args.threads}, n={args.n_samples}, "
+        f"epochs={args.epochs}, median of {args.repeats} fits, seconds"
+    )
     print("batch,T,M        P    part      alrnn      rnn  ours/RNN")
     for B, T, M in shapes:
         P = args.P if args.P is not None else M // 4
         X, y = make_data(args.n_samples, T, args.F)
         times = {(name, part): [] for name in ("alrnn", "rnn") for part in ("fit", "epochs")}
-        for round_ in range(args.repeats + 1):   # round 0 is warm-up
+        for round_ in range(args.repeats + 1):  # round 0 is warm-up
             for name, est in estimators(B, M, P, args).items():
                 t0 = time.perf_counter()
                 est.fit(X, y)
@@ -93,8 +104,11 @@ def main(argv=None):
         med = {k: statistics.median(v) for k, v in times.items()}
         for part in ("fit", "epochs"):
             ours, theirs = med["alrnn", part], med["rnn", part]
-            print(f"({B},{T},{M})".ljust(16) + f"{P:<5}{part:7}{ours:8.2f} {theirs:8.2f}"
-                  f"  {ours / theirs:8.2f}")
+            print(
+                f"({B},{T},{M})".ljust(16) + f"{P:<5}{part:7}{ours:8.2f} {theirs:8.2f}"
+                f"  {ours / theirs:8.2f}"
+            )
+
 
 if __name__ == "__main__":
     main()

@@ -18,6 +18,7 @@ is pinned to a fixed mmap threshold (``MALLOC_MMAP_THRESHOLD_``) so freed large
 blocks go back to the OS and RSS tracks live memory in both contenders.  The
 bytes of tensors saved for backward (deduplicated by storage) are reported too.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -85,7 +86,7 @@ def time_shape(B, T, M, F, P, repeats, models):
     s = torch.randn(B, T, F)
     nets = {name: build(name, F, M, P) for name in models}
     times = {(name, mode): [] for name in models for mode in ("train", "infer")}
-    for round_ in range(repeats + 1):           # round 0 is warm-up
+    for round_ in range(repeats + 1):  # round 0 is warm-up
         for name, net in nets.items():
             for mode, fn in (("train", train_step), ("infer", infer)):
                 t0 = time.perf_counter()
@@ -123,7 +124,7 @@ def memory_child(name, mode, B, T, M, F, P):
     torch.manual_seed(0)
     s = torch.randn(B, T, F)
     net = build(name, F, M, P)
-    (train_step if mode == "train" else infer)(net, s[:1, :2])   # page in code
+    (train_step if mode == "train" else infer)(net, s[:1, :2])  # page in code
     net.zero_grad(set_to_none=True)
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")
@@ -136,8 +137,12 @@ def memory_child(name, mode, B, T, M, F, P):
 
 
 def memory_table(args):
-    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536",
-               MALLOC_TRIM_THRESHOLD_="65536", OMP_NUM_THREADS=str(args.threads))
+    env = dict(
+        os.environ,
+        MALLOC_MMAP_THRESHOLD_="65536",
+        MALLOC_TRIM_THRESHOLD_="65536",
+        OMP_NUM_THREADS=str(args.threads),
+    )
     print(f"\npeak memory growth of one step (MiB), P={args.P or 'M//4'}")
     print("shape (B,T,M)   mode   alrnn_rss  rnn_rss  ratio | alrnn_saved rnn_saved")
     for B, T, M in SHAPES:
@@ -145,16 +150,24 @@ def memory_table(args):
         for mode in ("train", "infer"):
             res = {}
             for name in ("alrnn", "rnn"):
-                cmd = [sys.executable, __file__, "--child",
-                       json.dumps([name, mode, B, T, M, args.F, P])]
+                cmd = [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    json.dumps([name, mode, B, T, M, args.F, P]),
+                ]
                 res[name] = json.loads(subprocess.check_output(cmd, env=env))
             mib = {k: v["rss"] / 2**20 for k, v in res.items()}
-            line = (f"({B},{T},{M})".ljust(16) + mode.ljust(6)
-                    + f"{mib['alrnn']:10.1f} {mib['rnn']:8.1f} "
-                    + f"{mib['alrnn'] / mib['rnn']:6.2f}")
+            line = (
+                f"({B},{T},{M})".ljust(16)
+                + mode.ljust(6)
+                + f"{mib['alrnn']:10.1f} {mib['rnn']:8.1f} "
+                + f"{mib['alrnn'] / mib['rnn']:6.2f}"
+            )
             if mode == "train":
-                line += (f" | {res['alrnn']['saved'] / 2**20:10.1f} "
-                         f"{res['rnn']['saved'] / 2**20:9.1f}")
+                line += (
+                    f" | {res['alrnn']['saved'] / 2**20:10.1f} {res['rnn']['saved'] / 2**20:9.1f}"
+                )
             print(line)
 
 
@@ -163,14 +176,22 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--F", type=int, default=8, help="input features")
-    parser.add_argument("--P", type=int, default=None,
-                        help="ReLU units of the AL-RNN (default M // 4)")
-    parser.add_argument("--shapes", default=None,
-                        help="e.g. '64,200,64;256,200,256' (default: the three issue shapes)")
+    parser.add_argument(
+        "--P", type=int, default=None, help="ReLU units of the AL-RNN (default M // 4)"
+    )
+    parser.add_argument(
+        "--shapes",
+        default=None,
+        help="e.g. '64,200,64;256,200,256' (default: the three issue shapes)",
+    )
     parser.add_argument("--no-lstm", action="store_true")
     parser.add_argument("--memory", action="store_true", help="also measure peak memory")
-    parser.add_argument("--fold", choices=["auto", "on", "off"], default="auto",
-                        help="force folding a_R into the step matmul (calibration)")
+    parser.add_argument(
+        "--fold",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="force folding a_R into the step matmul (calibration)",
+    )
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -182,10 +203,11 @@ def main(argv=None):
         global SHAPES
         SHAPES = [tuple(map(int, s.split(","))) for s in args.shapes.split(";")]
     models = ["alrnn", "rnn"] + ([] if args.no_lstm else ["lstm"])
-    print(f"torch {torch.__version__}, threads={args.threads}, F={args.F}, fold={args.fold}, "
-          f"median of {args.repeats}, times in ms")
-    print("shape (B,T,M)   P    mode   " + " ".join(f"{m:>8}" for m in models)
-          + "  ours/RNN")
+    print(
+        f"torch {torch.__version__}, threads={args.threads}, F={args.F}, fold={args.fold}, "
+        f"median of {args.repeats}, times in ms"
+    )
+    print("shape (B,T,M)   P    mode   " + " ".join(f"{m:>8}" for m in models) + "  ours/RNN")
     for B, T, M in SHAPES:
         P = args.P if args.P is not None else M // 4
         med = time_shape(B, T, M, args.F, P, args.repeats, models)

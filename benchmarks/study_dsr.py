@@ -14,8 +14,9 @@ every step, as the estimator trains). On the test part:
 
 * ``r2_1``: ``score`` on non-overlapping test windows (one-step-ahead R^2).
 * ``r2_k``: free-running forecast R^2 at horizon k. From each start in the test part
-  (every ``--rollout-stride`` steps; default about 200 starts) the fitted network reads a warm-up window of
-  ``--window`` observed steps (``latent_states``), then runs on its own predictions in
+  (every ``--rollout-stride`` steps; default about 200 starts) the fitted network reads a
+  warm-up window of ``--window`` observed steps (``latent_states``), then runs on its own
+  predictions in
   numpy via ``linearize().step(z, s)`` with s = B z + b, the previous prediction. R^2 is
   over all starts and features (``r2_score``, uniform average over features); k = 1
   equals the one-step prediction at the window's end. A rollout that overflows scores -inf.
@@ -24,6 +25,7 @@ Synthetic flows are generated with a fixed seed (``--data-seed``); the real reco
 (ECG, fMRI, EEG) are read from ``../shared/data/`` next to the repository and skipped,
 with a note, when missing.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -58,10 +60,18 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 # name -> (loader(data_seed) -> (T, N) array or None, window, training stride, description)
 DATASETS = {
-    "lorenz63": (lambda rs: make_lorenz63(5000, dt=0.01, random_state=rs), 50, 10,
-                 "Lorenz-63, 5000 steps, dt 0.01 (Lyapunov time ~110 steps)"),
-    "roessler": (lambda rs: make_roessler(5000, dt=0.05, random_state=rs), 50, 10,
-                 "Roessler, 5000 steps, dt 0.05 (one rotation ~120 steps)"),
+    "lorenz63": (
+        lambda rs: make_lorenz63(5000, dt=0.01, random_state=rs),
+        50,
+        10,
+        "Lorenz-63, 5000 steps, dt 0.01 (Lyapunov time ~110 steps)",
+    ),
+    "roessler": (
+        lambda rs: make_roessler(5000, dt=0.05, random_state=rs),
+        50,
+        10,
+        "Roessler, 5000 steps, dt 0.05 (one rotation ~120 steps)",
+    ),
     "ecg": (lambda rs: _load("ecg.npy"), 50, 10, "ECG, 10000 x 5 (delay-embedded), shared data"),
     "fmri": (lambda rs: _load("fmri.npy"), 24, 2, "fMRI, 360 x 20 regions, shared data"),
     "eeg": (lambda rs: _load("eeg.npy"), 50, 10, "EEG, 9640 x 64 channels, shared data"),
@@ -90,12 +100,12 @@ def rollout_r2(est, test, window, horizons, stride):
     n_possible = len(test) - window - H + 1
     stride = stride or max(1, n_possible // 200)  # about 200 starts by default
     starts = np.arange(0, n_possible, stride)
-    warm = np.stack([test[s:s + window] for s in starts])
+    warm = np.stack([test[s : s + window] for s in starts])
     z = est.latent_states(warm)[:, -1].astype(np.float64)
     system = est.linearize()
     preds = []
     with np.errstate(all="ignore"):
-        for k in range(1, H + 1):
+        for _ in range(H):  # step k = 1..H
             y = z @ system.B.T + system.b  # prediction of test[s + window + k - 1]
             preds.append(y)
             z = system.step(z, y)
@@ -131,20 +141,39 @@ def run(args):
                 label = f"AL-RNN P={P}"
                 if (name, label, seed) in done:
                     continue
-                est = ALRNNRegressor(M=args.M, P=P, random_state=seed, max_epochs=args.epochs,
-                                     lr=args.lr, batch_size=args.batch_size)
+                est = ALRNNRegressor(
+                    M=args.M,
+                    P=P,
+                    random_state=seed,
+                    max_epochs=args.epochs,
+                    lr=args.lr,
+                    batch_size=args.batch_size,
+                )
                 t0 = time.perf_counter()
                 est.fit(X, y)
                 fit_time = time.perf_counter() - t0
                 r2_k, n_starts = rollout_r2(est, test, window, horizons, args.rollout_stride)
-                rec = {"dataset": name, "model": label, "seed": seed, "M": args.M, "P": P,
-                       "window": window, "stride": stride, "n_windows": len(X),
-                       "n_train_steps": len(train), "n_test_steps": len(test),
-                       "epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size,
-                       "r2_1": float(est.score(X_test, y_test)),
-                       "r2_k": {str(k): v for k, v in r2_k.items()}, "n_starts": n_starts,
-                       "train_r2": float(est.score(X, y)),
-                       "n_regimes": int(est.regimes_.n_regimes), "fit_time": fit_time}
+                rec = {
+                    "dataset": name,
+                    "model": label,
+                    "seed": seed,
+                    "M": args.M,
+                    "P": P,
+                    "window": window,
+                    "stride": stride,
+                    "n_windows": len(X),
+                    "n_train_steps": len(train),
+                    "n_test_steps": len(test),
+                    "epochs": args.epochs,
+                    "lr": args.lr,
+                    "batch_size": args.batch_size,
+                    "r2_1": float(est.score(X_test, y_test)),
+                    "r2_k": {str(k): v for k, v in r2_k.items()},
+                    "n_starts": n_starts,
+                    "train_r2": float(est.score(X, y)),
+                    "n_regimes": int(est.regimes_.n_regimes),
+                    "fit_time": fit_time,
+                }
                 append_record(args.out, rec)
 
 
@@ -163,7 +192,8 @@ def report(path):
             f"M={r0['M']}, window {r0['window']}, {r0['n_windows']} training windows (stride "
             f"{r0['stride']}) from the first {r0['n_train_steps']} steps; test: last "
             f"{r0['n_test_steps']} steps, {r0['n_starts']} rollout starts; {r0['epochs']} epochs, "
-            f"lr {r0['lr']}, batch {r0['batch_size']}. Mean ± std over seeds {seeds}.\n")
+            f"lr {r0['lr']}, batch {r0['batch_size']}. Mean ± std over seeds {seeds}.\n"
+        )
         head = "| model | train R^2 | one-step test R^2 |"
         sep = "|---|---|---|"
         for k in horizons:
@@ -174,7 +204,8 @@ def report(path):
         lines += [head, sep]
         for P in sorted({r["P"] for r in rows}):
             cell = [r for r in rows if r["P"] == P]
-            line = f"| AL-RNN P={P} | {_ms([r['train_r2'] for r in cell])} | {_ms([r['r2_1'] for r in cell])} |"
+            train, one_step = _ms([r["train_r2"] for r in cell]), _ms([r["r2_1"] for r in cell])
+            line = f"| AL-RNN P={P} | {train} | {one_step} |"
             for k in horizons:
                 line += f" {_ms([r['r2_k'][str(k)] for r in cell])} |"
             line += f" {'/'.join(str(r['n_regimes']) for r in cell)} |"
@@ -186,20 +217,32 @@ def report(path):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--datasets", nargs="+", default=["lorenz63", "roessler", "ecg", "fmri"],
-                   choices=list(DATASETS))
+    p.add_argument(
+        "--datasets",
+        nargs="+",
+        default=["lorenz63", "roessler", "ecg", "fmri"],
+        choices=list(DATASETS),
+    )
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     p.add_argument("--M", type=int, default=32)
     p.add_argument("--P", nargs="+", type=int, default=[0, 1, 2, 4])
     p.add_argument("--epochs", type=int, default=300)
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--stride", type=int, default=None,
-                   help="steps between training windows (default: 10; 2 for fMRI)")
+    p.add_argument(
+        "--stride",
+        type=int,
+        default=None,
+        help="steps between training windows (default: 10; 2 for fMRI)",
+    )
     p.add_argument("--test-frac", type=float, default=0.2)
     p.add_argument("--horizons", nargs="+", type=int, default=[1, 5, 20, 50])
-    p.add_argument("--rollout-stride", type=int, default=None,
-                   help="steps between rollout starts (default: about 200 starts)")
+    p.add_argument(
+        "--rollout-stride",
+        type=int,
+        default=None,
+        help="steps between rollout starts (default: about 200 starts)",
+    )
     p.add_argument("--data-seed", type=int, default=0)
     add_run_arguments(p, DEFAULT_OUT)
     run_or_report(p.parse_args(argv), run, report)

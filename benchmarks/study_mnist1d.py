@@ -9,6 +9,7 @@ the markdown table next to the published accuracies.
     PYTHONPATH=. python benchmarks/study_mnist1d.py --M 64 --P 0 2 8 64 --seeds 0 --epochs 150
     PYTHONPATH=. python benchmarks/study_mnist1d.py --report
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,14 +54,20 @@ def model_specs(M: int, P_values, cells):
     """(label, factory(seed, epochs, lr, callbacks)) for every model of the study."""
     specs = []
     for P in P_values:
+
         def alrnn(seed, epochs, lr, callbacks, P=P):
-            return ALRNNClassifier(M=M, P=P, random_state=seed, max_epochs=epochs, lr=lr,
-                                   callbacks=callbacks)
+            return ALRNNClassifier(
+                M=M, P=P, random_state=seed, max_epochs=epochs, lr=lr, callbacks=callbacks
+            )
+
         specs.append((f"AL-RNN P={P}", alrnn))
     for cell in cells:
+
         def base(seed, epochs, lr, callbacks, cell=cell):
-            return RNNBaselineClassifier(cell, match_M=M, random_state=seed, max_epochs=epochs,
-                                         lr=lr, callbacks=callbacks)
+            return RNNBaselineClassifier(
+                cell, match_M=M, random_state=seed, max_epochs=epochs, lr=lr, callbacks=callbacks
+            )
+
         specs.append((cell.upper(), base))
     return specs
 
@@ -78,12 +85,17 @@ def run(args):
             est = factory(seed, args.epochs, args.lr, [("test_curve", curve)])
             t0 = time.perf_counter()
             est.fit(X, y)
-            rec = {"model": label, "seed": seed, "M": args.M, "epochs": args.epochs, "lr": args.lr,
-                   "score": float(est.score(X_test, y_test)),
-                   "train_score": float(est.score(X, y)),
-                   "fit_time": time.perf_counter() - t0,
-                   "curve": {str(h["epoch"]): h["test_acc"]
-                             for h in est.history if "test_acc" in h}}
+            rec = {
+                "model": label,
+                "seed": seed,
+                "M": args.M,
+                "epochs": args.epochs,
+                "lr": args.lr,
+                "score": float(est.score(X_test, y_test)),
+                "train_score": float(est.score(X, y)),
+                "fit_time": time.perf_counter() - t0,
+                "curve": {str(h["epoch"]): h["test_acc"] for h in est.history if "test_acc" in h},
+            }
             if hasattr(est, "regimes_"):
                 rec["n_regimes"] = int(est.regimes_.n_regimes)
             else:
@@ -98,27 +110,42 @@ def report(path):
     lines = []
     for M, epochs in sorted({(r["M"], r["epochs"]) for r in records}):
         rows = [r for r in records if r["M"] == M and r["epochs"] == epochs]
-        models = sorted({r["model"] for r in rows},
-                        key=lambda m: (not m.startswith("AL-RNN"), int(m.split("=")[1]) if "=" in m else 0))
+        models = sorted(
+            {r["model"] for r in rows},
+            key=lambda m: (not m.startswith("AL-RNN"), int(m.split("=")[1]) if "=" in m else 0),
+        )
         checkpoints = sorted({int(c) for r in rows for c in r["curve"]})
         seeds = sorted({r["seed"] for r in rows})
-        lines.append(f"M={M}, {epochs} epochs, seeds {seeds}: test accuracy (mean ± std over seeds), "
-                     "accuracy along training, train accuracy, fit time.\n")
+        lines.append(
+            f"M={M}, {epochs} epochs, seeds {seeds}: test accuracy (mean ± std over seeds), "
+            "accuracy along training, train accuracy, fit time.\n"
+        )
         head = "| model | test acc | " + " | ".join(f"@{c}" for c in checkpoints if c != epochs)
         lines.append(head + " | train acc | regimes / params | fit time (s) |")
         lines.append("|---" * (5 + sum(c != epochs for c in checkpoints)) + "|")
         for m in models:
             cell = [r for r in rows if r["model"] == m]
-            curve = " | ".join(_ms([r["curve"].get(str(c), float("nan")) for r in cell])
-                               for c in checkpoints if c != epochs)
-            size = ("/".join(str(r["n_regimes"]) for r in cell) if "n_regimes" in cell[0]
-                    else f"H={cell[0]['hidden_size']}, {cell[0]['n_params']} params")
-            lines.append(f"| {m} | {_ms([r['score'] for r in cell])} | {curve} | "
-                         f"{_ms([r['train_score'] for r in cell])} | {size} | "
-                         f"{_ms([r['fit_time'] for r in cell], '{:.0f}')} |")
+            curve = " | ".join(
+                _ms([r["curve"].get(str(c), float("nan")) for r in cell])
+                for c in checkpoints
+                if c != epochs
+            )
+            size = (
+                "/".join(str(r["n_regimes"]) for r in cell)
+                if "n_regimes" in cell[0]
+                else f"H={cell[0]['hidden_size']}, {cell[0]['n_params']} params"
+            )
+            lines.append(
+                f"| {m} | {_ms([r['score'] for r in cell])} | {curve} | "
+                f"{_ms([r['train_score'] for r in cell])} | {size} | "
+                f"{_ms([r['fit_time'] for r in cell], '{:.0f}')} |"
+            )
         lines.append("")
-    lines.append("Published (Greydanus & Kobak, ICML 2024, same split): "
-                 + ", ".join(f"{k} {v:.2f}" for k, v in PUBLISHED.items()) + ".")
+    lines.append(
+        "Published (Greydanus & Kobak, ICML 2024, same split): "
+        + ", ".join(f"{k} {v:.2f}" for k, v in PUBLISHED.items())
+        + "."
+    )
     return "\n".join(lines)
 
 
@@ -127,8 +154,9 @@ def main(argv=None):
     p.add_argument("--seeds", nargs="+", type=int, default=[0])
     p.add_argument("--M", type=int, default=64)
     p.add_argument("--P", nargs="+", type=int, default=[0, 1, 2, 4, 8, 64])
-    p.add_argument("--baselines", nargs="*", default=["gru", "lstm"],
-                   choices=["gru", "lstm", "relu_rnn"])
+    p.add_argument(
+        "--baselines", nargs="*", default=["gru", "lstm"], choices=["gru", "lstm", "relu_rnn"]
+    )
     p.add_argument("--epochs", type=int, default=150)
     p.add_argument("--checkpoints", nargs="*", type=int, default=[50, 100])
     p.add_argument("--lr", type=float, default=3e-3)

@@ -11,10 +11,12 @@ fixate or one of 16 directions) with cross-entropy; decision-period steps get we
 ``--decision-weight`` (5, as the cost mask of Yang et al.), the others 1. Scores are on
 fresh test trials: per-task accuracy on decision-period steps, and overall accuracy on
 all steps. Baselines: GRU and LSTM (``benchmarks/baselines.py``, on the same sequence-net
-base, so trained the same way), hidden size matched to the AL-RNN's parameter count. For each AL-RNN the shared-regime analysis
-(``sk_alrnn.analysis.task_regime_sharing``) runs on the test trials; with ``--figures``
-the occupancy heat map of each P (first seed) is saved there.
+base, so trained the same way), hidden size matched to the AL-RNN's parameter count. For
+each AL-RNN the shared-regime analysis (``sk_alrnn.analysis.task_regime_sharing``) runs
+on the test trials; with ``--figures`` the occupancy heat map of each P (first seed) is
+saved there.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,13 +52,18 @@ def model_specs(M: int, P_values, cells):
     """(label, factory(seed, epochs, lr)) for every model."""
     specs = []
     for P in P_values:
+
         def alrnn(seed, epochs, lr, P=P):
             return ALRNNClassifier(M=M, P=P, random_state=seed, max_epochs=epochs, lr=lr)
+
         specs.append((f"AL-RNN P={P}", alrnn))
     for cell in cells:
+
         def base(seed, epochs, lr, cell=cell):
-            return RNNBaselineClassifier(cell, match_M=M, random_state=seed, max_epochs=epochs,
-                                         lr=lr)
+            return RNNBaselineClassifier(
+                cell, match_M=M, random_state=seed, max_epochs=epochs, lr=lr
+            )
+
         specs.append((cell.upper(), base))
     return specs
 
@@ -121,15 +128,23 @@ def run(args):
             t0 = time.perf_counter()
             clf.fit(train.data, train.target, sample_weight=weights)
             per_task, all_steps = decision_accuracy(clf, test, args.tasks)
-            rec = {"model": label, "seed": seed, "M": args.M, "epochs": args.epochs,
-                   "n_train": args.n_train, "n_test": args.n_test, "lr": args.lr,
-                   "tasks": args.tasks, "decision_weight": args.decision_weight,
-                   "fit_time": time.perf_counter() - t0,
-                   "n_params": int(sum(p.numel() for p in clf.module_.parameters())),
-                   "decision_accuracy": per_task,
-                   "mean_decision_accuracy": float(np.mean(list(per_task.values()))),
-                   "step_accuracy": all_steps,
-                   "train_loss": float(clf.history[-1, "train_loss"])}
+            rec = {
+                "model": label,
+                "seed": seed,
+                "M": args.M,
+                "epochs": args.epochs,
+                "n_train": args.n_train,
+                "n_test": args.n_test,
+                "lr": args.lr,
+                "tasks": args.tasks,
+                "decision_weight": args.decision_weight,
+                "fit_time": time.perf_counter() - t0,
+                "n_params": int(sum(p.numel() for p in clf.module_.parameters())),
+                "decision_accuracy": per_task,
+                "mean_decision_accuracy": float(np.mean(list(per_task.values()))),
+                "step_accuracy": all_steps,
+                "train_loss": float(clf.history[-1, "train_loss"]),
+            }
             if hasattr(clf, "regimes_"):
                 fig = None
                 if args.figures and seed == args.seeds[0]:
@@ -143,7 +158,9 @@ def run(args):
 
 
 def _order(models):
-    return sorted(models, key=lambda m: (not m.startswith("AL-RNN"), int(m.split("=")[1]) if "=" in m else 0))
+    return sorted(
+        models, key=lambda m: (not m.startswith("AL-RNN"), int(m.split("=")[1]) if "=" in m else 0)
+    )
 
 
 def report(path):
@@ -155,26 +172,40 @@ def report(path):
         rows = [r for r in records if (r["M"], r["epochs"], r["n_train"]) == (M, epochs, n_train)]
         tasks = rows[0]["tasks"]
         seeds = sorted({r["seed"] for r in rows})
-        lines.append(f"M={M}, {epochs} epochs, {n_train} train / {rows[0]['n_test']} test trials per "
-                     f"task, seeds {seeds}. Test accuracy on decision-period steps per task (mean over "
-                     "seeds), their mean, and accuracy on all steps.\n")
-        lines.append("| model | params | " + " | ".join(tasks) + " | mean (decision) | all steps | fit time (s) |")
+        lines.append(
+            f"M={M}, {epochs} epochs, {n_train} train / {rows[0]['n_test']} test trials per "
+            f"task, seeds {seeds}. Test accuracy on decision-period steps per task (mean over "
+            "seeds), their mean, and accuracy on all steps.\n"
+        )
+        lines.append(
+            "| model | params | "
+            + " | ".join(tasks)
+            + " | mean (decision) | all steps | fit time (s) |"
+        )
         lines.append("|---" * (len(tasks) + 5) + "|")
         for m in _order({r["model"] for r in rows}):
             cell = [r for r in rows if r["model"] == m]
-            accs = " | ".join(f"{np.mean([r['decision_accuracy'][t] for r in cell]):.2f}" for t in tasks)
-            lines.append(f"| {m} | {cell[0]['n_params']} | {accs} | "
-                         f"{_ms([r['mean_decision_accuracy'] for r in cell])} | "
-                         f"{_ms([r['step_accuracy'] for r in cell])} | "
-                         f"{_ms([r['fit_time'] for r in cell], '{:.0f}')} |")
+            accs = " | ".join(
+                f"{np.mean([r['decision_accuracy'][t] for r in cell]):.2f}" for t in tasks
+            )
+            lines.append(
+                f"| {m} | {cell[0]['n_params']} | {accs} | "
+                f"{_ms([r['mean_decision_accuracy'] for r in cell])} | "
+                f"{_ms([r['step_accuracy'] for r in cell])} | "
+                f"{_ms([r['fit_time'] for r in cell], '{:.0f}')} |"
+            )
         lines.append("")
-        lines.append("Shared regimes on the test trials (threshold: a task uses a regime on >= 1% of "
-                     "its steps): regimes visited / used by some task / shared by >= 2 tasks, mean "
-                     "pairwise sharing S, S with the task labels of the trials shuffled (no task "
-                     "structure), mean number of regimes per task, share of steps in used "
-                     "regimes, mean per-unit switch rate.\n")
-        lines.append("| P | visited | used | shared | mean sharing S | S, tasks shuffled | "
-                     "regimes per task | steps in used | switch rate |")
+        lines.append(
+            "Shared regimes on the test trials (threshold: a task uses a regime on >= 1% of "
+            "its steps): regimes visited / used by some task / shared by >= 2 tasks, mean "
+            "pairwise sharing S, S with the task labels of the trials shuffled (no task "
+            "structure), mean number of regimes per task, share of steps in used "
+            "regimes, mean per-unit switch rate.\n"
+        )
+        lines.append(
+            "| P | visited | used | shared | mean sharing S | S, tasks shuffled | "
+            "regimes per task | steps in used | switch rate |"
+        )
         lines.append("|---|---|---|---|---|---|---|---|---|")
         for m in _order({r["model"] for r in rows if "sharing" in r}):
             cell = [r["sharing"] for r in rows if r["model"] == m]
@@ -187,7 +218,8 @@ def report(path):
                 f"{_ms([s.get('null_sharing', np.nan) for s in cell], '{:.2f}')} | "
                 f"{_ms(per_task, '{:.1f}')} | "
                 f"{_ms([s['occupancy_in_used'] for s in cell], '{:.2f}')} | "
-                f"{_ms([s['mean_switch_rate'] for s in cell], '{:.3f}')} |")
+                f"{_ms([s['mean_switch_rate'] for s in cell], '{:.3f}')} |"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -204,15 +236,23 @@ def summary_figure(path, out):
     Ps = sorted({r["P"] for r in alrnn})
     x = {P: i for i, P in enumerate(Ps)}  # P on an ordinal axis: 0, 1, 2, 4, 8, M
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
-    panels = [("mean_decision_accuracy", "decision accuracy (task mean)", None),
-              ("mean_sharing", "mean pairwise sharing S", "sharing"),
-              ("n_regimes_used", "regimes used by some task", "sharing")]
+    panels = [
+        ("mean_decision_accuracy", "decision accuracy (task mean)", None),
+        ("mean_sharing", "mean pairwise sharing S", "sharing"),
+        ("n_regimes_used", "regimes used by some task", "sharing"),
+    ]
     for ax, (key, label, nested) in zip(axes, panels):
-        def value(r):
+
+        def value(r, key=key, nested=nested):
             return r[nested][key] if nested else r[key]
+
         ax.scatter([x[r["P"]] for r in alrnn], [value(r) for r in alrnn], color="C0", s=12)
-        ax.plot(range(len(Ps)), [np.mean([value(r) for r in alrnn if r["P"] == P]) for P in Ps],
-                color="C0", label="AL-RNN")
+        ax.plot(
+            range(len(Ps)),
+            [np.mean([value(r) for r in alrnn if r["P"] == P]) for P in Ps],
+            color="C0",
+            label="AL-RNN",
+        )
         if nested is None:
             for i, model in enumerate(sorted({r["model"] for r in records if "P" not in r})):
                 mean = np.mean([r[key] for r in records if r["model"] == model])
@@ -242,8 +282,11 @@ def main(argv=None):
     p.add_argument("--decision-weight", type=float, default=5.0)
     p.add_argument("--threshold", type=float, default=0.01)
     p.add_argument("--figures", default=None, help="folder for the sharing heat maps (first seed)")
-    p.add_argument("--summary-figure", default=None,
-                   help="with --report: also save accuracy and sharing vs P to this image")
+    p.add_argument(
+        "--summary-figure",
+        default=None,
+        help="with --report: also save accuracy and sharing vs P to this image",
+    )
     add_run_arguments(p, DEFAULT_OUT)
     args = p.parse_args(argv)
     if args.report and args.summary_figure:

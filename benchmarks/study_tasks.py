@@ -13,6 +13,7 @@ epochs (more epochs, so that the number of gradient updates stays comparable).
 Test sets are fresh draws of ``--n-test`` sequences (another random_state).
 Scores: R^2 (and MSE) for addition, accuracy for the classification tasks.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,14 +47,26 @@ DEFAULT_OUT = os.path.join(HERE, "results", "study_tasks.jsonl")
 
 # name -> (generator(n, random_state), is_regression, description)
 TASKS = {
-    "addition": (lambda n, rs: make_addition(n, 20, random_state=rs), True,
-                 "addition problem, T=20, y in [0, 2] (R^2; predicting the mean gives MSE 0.167)"),
-    "copy": (lambda n, rs: make_copy_memory(n, 20, n_symbols=4, noise=0.5, random_state=rs), False,
-             "copy-memory, T=20, 4 symbols, delay noise 0.5 (accuracy; chance 0.25)"),
-    "contextual": (lambda n, rs: make_contextual_integration(n, 30, random_state=rs), False,
-                   "contextual integration, T=30, max_coherence 0.3, noise 1 (accuracy; chance 0.5)"),
-    "evidence": (lambda n, rs: make_evidence_integration(n, 20, variable_length=True, random_state=rs),
-                 False, "evidence integration, T=10..20 (list input), F=8, V=50 (accuracy; chance 0.5)"),
+    "addition": (
+        lambda n, rs: make_addition(n, 20, random_state=rs),
+        True,
+        "addition problem, T=20, y in [0, 2] (R^2; predicting the mean gives MSE 0.167)",
+    ),
+    "copy": (
+        lambda n, rs: make_copy_memory(n, 20, n_symbols=4, noise=0.5, random_state=rs),
+        False,
+        "copy-memory, T=20, 4 symbols, delay noise 0.5 (accuracy; chance 0.25)",
+    ),
+    "contextual": (
+        lambda n, rs: make_contextual_integration(n, 30, random_state=rs),
+        False,
+        "contextual integration, T=30, max_coherence 0.3, noise 1 (accuracy; chance 0.5)",
+    ),
+    "evidence": (
+        lambda n, rs: make_evidence_integration(n, 20, variable_length=True, random_state=rs),
+        False,
+        "evidence integration, T=10..20 (list input), F=8, V=50 (accuracy; chance 0.5)",
+    ),
 }
 
 
@@ -61,14 +74,18 @@ def model_specs(M: int, P_values):
     """(label, factory(is_regression, seed, epochs, lr)) for every model of the study."""
     specs = []
     for P in P_values:
+
         def alrnn(reg, seed, epochs, lr, P=P):
             cls = ALRNNRegressor if reg else ALRNNClassifier
             return cls(M=M, P=P, random_state=seed, max_epochs=epochs, lr=lr)
+
         specs.append((f"AL-RNN P={P}", alrnn))
     for cell, label in [("lstm", "LSTM"), ("gru", "GRU"), ("relu_rnn", "ReLU-RNN")]:
+
         def base(reg, seed, epochs, lr, cell=cell):
             cls = RNNBaselineRegressor if reg else RNNBaselineClassifier
             return cls(cell, match_M=M, random_state=seed, max_epochs=epochs, lr=lr)
+
         specs.append((label, base))
     return specs
 
@@ -101,9 +118,18 @@ def run(args):
                     t0 = time.perf_counter()
                     est.fit(X[:n], y[:n])  # arrays and lists alike
                     fit_time = time.perf_counter() - t0
-                    rec = {"task": task, "condition": condition, "model": label, "seed": seed,
-                           "n_train": n, "epochs": epochs, "lr": args.lr, "M": args.M,
-                           "score": float(est.score(X_test, y_test)), "fit_time": fit_time}
+                    rec = {
+                        "task": task,
+                        "condition": condition,
+                        "model": label,
+                        "seed": seed,
+                        "n_train": n,
+                        "epochs": epochs,
+                        "lr": args.lr,
+                        "M": args.M,
+                        "score": float(est.score(X_test, y_test)),
+                        "fit_time": fit_time,
+                    }
                     if reg:
                         rec["mse"] = float(mean_squared_error(y_test, est.predict(X_test)))
                     if hasattr(est, "regimes_"):
@@ -129,11 +155,16 @@ def report(path):
         seeds = sorted({r["seed"] for r in rows})
         n_full = next((r["n_train"] for r in rows if r["condition"] == "full"), "-")
         n_low = next((r["n_train"] for r in rows if r["condition"] == "low"), "-")
-        ep = {c: next((r["epochs"] for r in rows if r["condition"] == c), "-") for c in ("full", "low")}
+        ep = {
+            c: next((r["epochs"] for r in rows if r["condition"] == c), "-")
+            for c in ("full", "low")
+        }
         metric = "R^2" if reg else "accuracy"
         lines.append(f"#### {task}: {desc}\n")
-        lines.append(f"Test {metric}, mean ± std over seeds {seeds}; full: n={n_full}, "
-                     f"{ep['full']} epochs; low: n={n_low}, {ep['low']} epochs.\n")
+        lines.append(
+            f"Test {metric}, mean ± std over seeds {seeds}; full: n={n_full}, "
+            f"{ep['full']} epochs; low: n={n_low}, {ep['low']} epochs.\n"
+        )
         head = f"| model | full {metric} | low {metric} |"
         sep = "|---|---|---|"
         if reg:
@@ -143,17 +174,20 @@ def report(path):
         sep += "---|---|"
         lines += [head, sep]
         for m in models:
-            cell = {c: [r for r in rows if r["model"] == m and r["condition"] == c]
-                    for c in ("full", "low")}
+            cell = {
+                c: [r for r in rows if r["model"] == m and r["condition"] == c]
+                for c in ("full", "low")
+            }
             if not cell["full"] and not cell["low"]:
                 continue
-            line = f"| {m} | {_ms([r['score'] for r in cell['full']])} | {_ms([r['score'] for r in cell['low']])} |"
+            full, low = cell["full"], cell["low"]
+            line = f"| {m} | {_ms([r['score'] for r in full])} | {_ms([r['score'] for r in low])} |"
             if reg:
-                line += f" {_ms([r['mse'] for r in cell['full']])} | {_ms([r['mse'] for r in cell['low']])} |"
+                line += f" {_ms([r['mse'] for r in full])} | {_ms([r['mse'] for r in low])} |"
             line += f" {_ms([r['fit_time'] for r in cell['full']], '{:.1f}')} |"
             regs = [r["n_regimes"] for r in cell["full"] if "n_regimes" in r]
             size = [r["hidden_size"] for r in cell["full"] if "hidden_size" in r]
-            line += (f" {'/'.join(map(str, regs))} |" if regs else f" H={size[0] if size else '-'} |")
+            line += f" {'/'.join(map(str, regs))} |" if regs else f" H={size[0] if size else '-'} |"
             lines.append(line)
         lines.append("")
     return "\n".join(lines)

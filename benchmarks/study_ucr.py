@@ -22,6 +22,7 @@ Variants (preprocessing / training of the AL-RNN; ``plain`` is the baseline):
 
 k is chosen per dataset so that about 30 steps remain (``WINDOW``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -116,8 +117,9 @@ def make_model(model: str, variant: str, dataset: str, seed: int, args) -> Pipel
     if model.startswith("P="):
         clf = ALRNNClassifier(M=args.M, P=int(model[2:]), **common)
     else:
-        clf = RNNBaselineClassifier({"LSTM": "lstm", "GRU": "gru", "ReLU-RNN": "relu_rnn"}[model],
-                                    match_M=args.M, **common)
+        clf = RNNBaselineClassifier(
+            {"LSTM": "lstm", "GRU": "gru", "ReLU-RNN": "relu_rnn"}[model], match_M=args.M, **common
+        )
     return Pipeline(steps + [("clf", clf)])
 
 
@@ -143,10 +145,18 @@ def run(args):
                     pipe.fit(X, y)
                     fit_time = time.perf_counter() - t0
                     clf = pipe[-1]
-                    rec = {"dataset": dataset, "variant": variant, "model": _label(model),
-                           "seed": seed, "epochs": clf.max_epochs, "lr": clf.lr, "M": args.M,
-                           "train_acc": float(pipe.score(X, y)),
-                           "test_acc": float(pipe.score(X_test, y_test)), "fit_time": fit_time}
+                    rec = {
+                        "dataset": dataset,
+                        "variant": variant,
+                        "model": _label(model),
+                        "seed": seed,
+                        "epochs": clf.max_epochs,
+                        "lr": clf.lr,
+                        "M": args.M,
+                        "train_acc": float(pipe.score(X, y)),
+                        "test_acc": float(pipe.score(X_test, y_test)),
+                        "fit_time": fit_time,
+                    }
                     if hasattr(clf, "regimes_"):
                         rec["n_regimes"] = int(clf.regimes_.n_regimes)
                     append_record(args.out, rec)
@@ -160,35 +170,56 @@ def report(path):
         models = list(dict.fromkeys(r["model"] for r in plain))
         seeds = sorted({r["seed"] for r in plain})
         epochs = sorted({r["epochs"] for r in plain})
-        lines.append(f"Plain training (raw series, lr 3e-3, {epochs} epochs, full batch): test accuracy, "
-                     f"mean ± std over seeds {seeds}; fit time in s (mean).\n")
+        lines.append(
+            f"Plain training (raw series, lr 3e-3, {epochs} epochs, full batch): test accuracy, "
+            f"mean ± std over seeds {seeds}; fit time in s (mean).\n"
+        )
         lines.append("| dataset | " + " | ".join(models) + " | 1-NN DTW | ROCKET | LSTM-FCN |")
         lines.append("|---" * (len(models) + 4) + "|")
         for d in DATASETS:
             cells = []
             for m in models:
                 rs = [r for r in plain if r["dataset"] == d and r["model"] == m]
-                cells.append(f"{_ms([r['test_acc'] for r in rs])} ({np.mean([r['fit_time'] for r in rs]):.0f}s)"
-                             if rs else "-")
-            lines.append(f"| {d} | " + " | ".join(cells) + " | "
-                         + " | ".join(f"{v:.3f}" for v in PUBLISHED[d]) + " |")
+                cells.append(
+                    f"{_ms([r['test_acc'] for r in rs])} "
+                    f"({np.mean([r['fit_time'] for r in rs]):.0f}s)"
+                    if rs
+                    else "-"
+                )
+            lines.append(
+                f"| {d} | "
+                + " | ".join(cells)
+                + " | "
+                + " | ".join(f"{v:.3f}" for v in PUBLISHED[d])
+                + " |"
+            )
         lines.append("")
     variants = [v for v in VARIANTS if any(r["variant"] == v for r in records)]
     lifted = list(dict.fromkeys(r["model"] for r in records if r["variant"] != "plain"))
     lifted.sort(key=lambda m: (not m.startswith("AL-RNN"), int(m.split("=")[1]) if "=" in m else 0))
     if any(v != "plain" for v in variants):
         seeds = sorted({r["seed"] for r in records if r["variant"] != "plain"})
-        lines.append("What lifts the AL-RNN (baselines given the winning variant too): test accuracy "
-                     f"± std (mean train accuracy), over seeds {seeds}.\n")
+        lines.append(
+            "What lifts the AL-RNN (baselines given the winning variant too): test accuracy "
+            f"± std (mean train accuracy), over seeds {seeds}.\n"
+        )
         head = "| dataset | model | " + " | ".join(variants) + " |"
         lines += [head, "|---" * (len(variants) + 2) + "|"]
         for d in DATASETS:
             for m in lifted:
                 cells = []
                 for v in variants:
-                    rs = [r for r in records if r["dataset"] == d and r["model"] == m and r["variant"] == v]
-                    cells.append(f"{_ms([r['test_acc'] for r in rs])} ({np.mean([r['train_acc'] for r in rs]):.2f})"
-                                 if rs else "-")
+                    rs = [
+                        r
+                        for r in records
+                        if r["dataset"] == d and r["model"] == m and r["variant"] == v
+                    ]
+                    cells.append(
+                        f"{_ms([r['test_acc'] for r in rs])} "
+                        f"({np.mean([r['train_acc'] for r in rs]):.2f})"
+                        if rs
+                        else "-"
+                    )
                 lines.append(f"| {d} | {m} | " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)
@@ -198,8 +229,12 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--datasets", nargs="+", default=DATASETS, choices=DATASETS)
     p.add_argument("--variants", nargs="+", default=["plain"], choices=VARIANTS)
-    p.add_argument("--models", nargs="+", default=["P=2", "P=16"],
-                   help="'all', or any of P=<int>, LSTM, GRU, ReLU-RNN")
+    p.add_argument(
+        "--models",
+        nargs="+",
+        default=["P=2", "P=16"],
+        help="'all', or any of P=<int>, LSTM, GRU, ReLU-RNN",
+    )
     p.add_argument("--P", nargs="+", type=int, default=[0, 2, 16], help="P values for --models all")
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     p.add_argument("--M", type=int, default=16)

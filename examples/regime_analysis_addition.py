@@ -10,6 +10,7 @@ toolkit find both pieces, then saves the figures.
 Run: ``python examples/regime_analysis_addition.py [output_dir]`` (about a
 minute on a laptop CPU).
 """
+
 import sys
 from pathlib import Path
 
@@ -62,23 +63,33 @@ def main(out_dir="regime_analysis_figures"):
     marked = marker[:, 1:] == 1
     for p in range(system.P):
         f = flips[..., p]
-        print(f"unit z{system.M - system.P + p} flips on {100 * (f[marked] != 0).mean():.0f}% of marked steps "
-              f"(off {100 * (f[marked] == -1).mean():.0f}%, on {100 * (f[marked] == 1).mean():.0f}%) "
-              f"vs {100 * (f[~marked] != 0).mean():.0f}% of unmarked steps")
+        print(
+            f"unit z{system.M - system.P + p} flips on "
+            f"{100 * (f[marked] != 0).mean():.0f}% of marked steps "
+            f"(off {100 * (f[marked] == -1).mean():.0f}%, on {100 * (f[marked] == 1).mean():.0f}%) "
+            f"vs {100 * (f[~marked] != 0).mean():.0f}% of unmarked steps"
+        )
 
     # 3. The integrator: the dominant regime's slowest mode and how much of it the readout sees.
     spectra = regime_spectra(system)
     main_spec = spectra[0]
     v = np.real(main_spec.eigenvectors[:, 0])
     print("\nR0 eigenvalue moduli:", np.round(np.abs(main_spec.eigenvalues), 3).tolist())
-    print(f"R0 leading eigenvalue {main_spec.eigenvalues[0]:.4f} "
-          f"(time constant {main_spec.time_constants[0]:.1f} steps; sequences have 20)")
-    print(f"readout alignment |B v| / (|B| |v|) = "
-          f"{abs(system.B @ v).item() / (np.linalg.norm(system.B) * np.linalg.norm(v)):.2f}")
+    print(
+        f"R0 leading eigenvalue {main_spec.eigenvalues[0]:.4f} "
+        f"(time constant {main_spec.time_constants[0]:.1f} steps; sequences have 20)"
+    )
+    print(
+        f"readout alignment |B v| / (|B| |v|) = "
+        f"{abs(system.B @ v).item() / (np.linalg.norm(system.B) * np.linalg.norm(v)):.2f}"
+    )
     for i, fp in enumerate(fixed_points(system)):
-        print(f"R{i} fixed point (s=0): {'real' if fp.real else 'virtual'}, "
-              f"{'stable' if fp.stable else 'not stable'}")
-    print(f"real 2-cycles of the autonomous map among visited regimes: {len(find_cycles(system, k=2))}")
+        print(
+            f"R{i} fixed point (s=0): {'real' if fp.real else 'virtual'}, "
+            f"{'stable' if fp.stable else 'not stable'}"
+        )
+    n_cycles = len(find_cycles(system, k=2))
+    print(f"real 2-cycles of the autonomous map among visited regimes: {n_cycles}")
 
     # 4. Figures.
     save_figures(reg, X_test, sequences, spectra, Path(out_dir))
@@ -98,7 +109,9 @@ def save_figures(reg, X, sequences, spectra, out_dir):
     out_dir.mkdir(parents=True, exist_ok=True)
     plots = {
         "occupancy": lambda: plot_regime_occupancy(reg.regimes_),
-        "trajectories": lambda: plot_latent_trajectory(reg.latent_states(X), sequences, max_sequences=30),
+        "trajectories": lambda: plot_latent_trajectory(
+            reg.latent_states(X), sequences, max_sequences=30
+        ),
         "eigenvalues": lambda: plot_eigenvalues(spectra),
         "transitions": lambda: plot_transitions(reg.regimes_),
     }

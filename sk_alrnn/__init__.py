@@ -7,6 +7,7 @@ piecewise-affine dynamical system whose regimes can be listed and analysed.
 The estimators are imported lazily, so the numpy-only subpackages
 (``analysis``, ``datasets``, ``model_selection``) load without torch.
 """
+
 __version__ = "0.1.0"
 
 __all__ = ["ALRNNClassifier", "ALRNNRegressor", "__version__"]

@@ -1,4 +1,5 @@
 """`python -m sk_alrnn ...`: see sk_alrnn.cli."""
+
 import sys
 
 from .cli import main

@@ -268,8 +268,9 @@ class SequenceNet:
             The estimator, trained further.
         """
         reset = not getattr(self, "initialized_", False)
-        return self._fit(X, y, reset=reset, fit_params=fit_params, classes=classes,
-                         sample_weight=sample_weight)
+        return self._fit(
+            X, y, reset=reset, fit_params=fit_params, classes=classes, sample_weight=sample_weight
+        )
 
     def _fit(self, X, y, *, reset: bool, fit_params: dict, classes=None, sample_weight=None):
         self._check_params()
@@ -315,7 +316,7 @@ class SequenceNet:
         return self
 
     def get_params_for(self, prefix):
-        """skorch's parameters for ``prefix``, plus the DataLoaders' generators.
+        """Return skorch's parameters for ``prefix``, plus the DataLoaders' generators.
 
         The training loader shuffles with the per-fit generator; every loader
         draws its base seed from a private generator, so torch's global RNG
@@ -336,7 +337,7 @@ class SequenceNet:
         return callbacks
 
     def get_dataset(self, X, y=None):
-        """skorch hook: validate X against the fitted net into a :class:`SequenceDataset`.
+        """Validate X against the fitted net into a :class:`SequenceDataset` (skorch hook).
 
         A torch Dataset (skorch's internal validation split) passes unchanged.
         """
@@ -359,7 +360,9 @@ class SequenceNet:
             valid = steps < to_tensor(X["lengths"], device=y_pred.device)[:, None]
             y_pred, y_true = y_pred[valid], to_tensor(y_true, device=self.device)[valid]
             if weight is not None:
-                weight = (weight if weight.ndim == 2 else weight[:, None].expand(valid.shape))[valid]
+                weight = (weight if weight.ndim == 2 else weight[:, None].expand(valid.shape))[
+                    valid
+                ]
         if weight is None:
             loss = super().get_loss(y_pred, y_true, X=X, training=training)
         else:
@@ -440,7 +443,7 @@ class SequenceNet:
 
 
 def _accuracy_on_encoded(net, X, y) -> float:
-    """skorch's ``valid_acc`` on the internal split, whose targets are encoded labels.
+    """Skorch's ``valid_acc`` on the internal split, whose targets are encoded labels.
 
     For per-step labels, over the valid steps of the split's sequences.
     """

@@ -173,7 +173,9 @@ def check_option(value: Any, name: str, owner: str, options: Sequence) -> Any:
     'train'
     """
     if value not in list(options):
-        raise input_error(f"The {name!r} parameter of {owner}", f"be one of {list(options)}", repr(value))
+        raise input_error(
+            f"The {name!r} parameter of {owner}", f"be one of {list(options)}", repr(value)
+        )
     return value
 
 
@@ -339,7 +341,9 @@ def _pad_list(items: list) -> SequenceBatch:
     lengths = np.array([len(item) for item in items], dtype=np.int64)
     if (lengths == 0).any():
         raise input_error(
-            "Every sequence", "have at least one step", f"sequence {int(np.argmin(lengths))} is empty"
+            "Every sequence",
+            "have at least one step",
+            f"sequence {int(np.argmin(lengths))} is empty",
         )
     return SequenceBatch(_pad(items), lengths, ragged=True)
 
@@ -473,8 +477,11 @@ def check_sequence_targets(y: Any, batch: SequenceBatch) -> np.ndarray:
         items = [_numeric_array(item, "y[i]") for item in y]
         items = [item[:, None] if item.ndim == 1 else item for item in items]
         if {item.ndim for item in items} != {2} or len({item.shape[1] for item in items}) != 1:
-            raise input_error("A list y", "hold (T_i, n_targets) arrays with one n_targets",
-                              f"shapes {[item.shape for item in items][:5]}")
+            raise input_error(
+                "A list y",
+                "hold (T_i, n_targets) arrays with one n_targets",
+                f"shapes {[item.shape for item in items][:5]}",
+            )
         lengths = np.array([len(item) for item in items])
         if len(items) != len(batch) or (lengths != batch.lengths).any():
             raise input_error(

@@ -33,7 +33,7 @@ class _ALRNNMixin:
         return {"M": self.M, "P": self.P}
 
     def on_train_end(self, net, X=None, y=None, **kwargs):
-        """skorch hook: summarise the regimes visited on all of the fit's X."""
+        """Summarise the regimes visited on all of the fit's X (skorch hook)."""
         super().on_train_end(net, X=X, y=y, **kwargs)
         self.regimes_ = self._regime_summary(X.batch)
 
@@ -143,8 +143,7 @@ class _ALRNNMixin:
                 f"a, W, C, h, B and b; {type(self.module_).__name__} has none."
             )
         matrices = {
-            name: value.detach().cpu().double().numpy()
-            for name, value in system_matrices().items()
+            name: value.detach().cpu().double().numpy() for name, value in system_matrices().items()
         }
         return PiecewiseLinearSystem(**matrices, P=self.module_.P, regime_codes=self.regimes_.codes)
 

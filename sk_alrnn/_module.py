@@ -1,4 +1,5 @@
 """The AL-RNN as a torch module: parameters, initialisation, readout."""
+
 from __future__ import annotations
 
 import torch
@@ -67,9 +68,7 @@ class ALRNNModule(nn.Module):
     torch.Size([4, 2])
     """
 
-    def __init__(
-        self, n_features=1, n_outputs=1, M=16, P=2, sequence_output=False, generator=None
-    ):
+    def __init__(self, n_features=1, n_outputs=1, M=16, P=2, sequence_output=False, generator=None):
         super().__init__()
         self.M, self.P, self.sequence_output = M, P, sequence_output
 

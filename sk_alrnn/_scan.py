@@ -25,6 +25,7 @@ Why it is fast on CPU, where each op costs a few microseconds of dispatch:
 
 :func:`_scan_reference` is the plain autograd loop, kept as the oracle for tests.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -40,7 +41,7 @@ def _phi(z: Tensor, P: int) -> Tensor:
     if P == 0:
         return z
     M = z.shape[-1]
-    return torch.cat([z[..., : M - P], torch.relu(z[..., M - P:])], dim=-1)
+    return torch.cat([z[..., : M - P], torch.relu(z[..., M - P :])], dim=-1)
 
 
 @contextlib.contextmanager
@@ -99,10 +100,10 @@ def _forward_loop(drive: Tensor, K: Tensor, a_R: Tensor | None, P: int) -> Tenso
     B, T, M = drive.shape
     X = drive.new_empty(T + 1, B, M + P)
     X[0] = 0
-    X[1:, :, P:] = drive.transpose(0, 1)        # d_t; z_t accumulates on it
+    X[1:, :, P:] = drive.transpose(0, 1)  # d_t; z_t accumulates on it
     KT = K.t()
     # All per-step views made up front: indexing in the loop costs ~1 µs each.
-    xs = X[:, :, :K.shape[1]].unbind(0)
+    xs = X[:, :, : K.shape[1]].unbind(0)
     zs = X[:, :, P:].unbind(0)
     if P == 0:
         for t in range(1, T + 1):
@@ -117,14 +118,13 @@ def _forward_loop(drive: Tensor, K: Tensor, a_R: Tensor | None, P: int) -> Tenso
     return X
 
 
-def _backward_loop(grad_Z: Tensor, X: Tensor, K: Tensor, a_R: Tensor | None,
-                   P: int) -> Tensor:
+def _backward_loop(grad_Z: Tensor, X: Tensor, K: Tensor, a_R: Tensor | None, P: int) -> Tensor:
     """Extended-state gradients G (T, B, M+P); G[t-1] = [dL/drelu(z_t,R), dL/dz_t]."""
     B, T, M = grad_Z.shape
     G = X.new_empty(T, B, M + P)
     G[:, :, :P] = 0
-    G[:, :, P:] = grad_Z.transpose(0, 1)        # direct grads; BPTT adds on them
-    gx = G[:, :, :K.shape[1]].unbind(0)
+    G[:, :, P:] = grad_Z.transpose(0, 1)  # direct grads; BPTT adds on them
+    gx = G[:, :, : K.shape[1]].unbind(0)
     gz = G[:, :, P:].unbind(0)
     if P == 0:
         for t in range(T - 1, 0, -1):
@@ -134,10 +134,10 @@ def _backward_loop(grad_Z: Tensor, X: Tensor, K: Tensor, a_R: Tensor | None,
     slope = (X[1:T, :, :P] > 0).to(X.dtype).unbind(0)
     g_R, g_r = G[:, :, M:].unbind(0), G[:, :, :P].unbind(0)
     for t in range(T - 1, 0, -1):
-        gx[t - 1].addmm_(gz[t], K)               # dL/dx_t += dL/dz_{t+1} K
+        gx[t - 1].addmm_(gz[t], K)  # dL/dx_t += dL/dz_{t+1} K
         if a_R is not None:
             g_R[t - 1].addcmul_(g_R[t], a_R)
-        g_R[t - 1].addcmul_(g_r[t - 1], slope[t - 1])   # through the ReLU
+        g_R[t - 1].addcmul_(g_r[t - 1], slope[t - 1])  # through the ReLU
     return G
 
 
@@ -147,7 +147,7 @@ def _plan(drive: Tensor, a: Tensor, W: Tensor, P: int) -> tuple[Tensor, Tensor |
     B, M = drive.shape[0], W.shape[0]
     if B * M * P <= _FOLD_MAX_MACS:
         return K, None
-    return K[:, :M], a[M - P:]
+    return K[:, :M], a[M - P :]
 
 
 class _ALRNNScan(torch.autograd.Function):
@@ -173,11 +173,13 @@ class _ALRNNScan(torch.autograd.Function):
             # dL/dK = sum_t dL/dz_{t+1} x_t^T: one matmul over all (step, sample)
             # pairs; x_0 = 0 drops out.
             grad_K = X.new_zeros(M, M + P)
-            torch.mm(Gz[1:].reshape(-1, M).t(), X[1:-1, :, :n_in].reshape(-1, n_in),
-                     out=grad_K[:, :n_in])
+            torch.mm(
+                Gz[1:].reshape(-1, M).t(), X[1:-1, :, :n_in].reshape(-1, n_in), out=grad_K[:, :n_in]
+            )
             if a_R is not None:
-                grad_K[M - P:, M:].diagonal().copy_(
-                    (Gz[1:, :, M - P:] * X[1:-1, :, M:]).sum(dim=(0, 1)))
+                grad_K[M - P :, M:].diagonal().copy_(
+                    (Gz[1:, :, M - P :] * X[1:-1, :, M:]).sum(dim=(0, 1))
+                )
             grad_a, grad_W = _split_transition_grad(grad_K, P)
         return Gz.transpose(0, 1), grad_a, grad_W, None
 

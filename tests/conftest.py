@@ -1,4 +1,5 @@
 """Shared, seeded fixtures: small sequence tasks that train in seconds."""
+
 import numpy as np
 import pytest
 import torch

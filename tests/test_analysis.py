@@ -1,13 +1,17 @@
 """Regime analysis: every quantity against an independent computation (numpy, direct iteration)."""
+
 import numpy as np
 import pytest
 
 from sk_alrnn.analysis import (
+    MARGINAL_TOL,
     PiecewiseLinearSystem,
+    classify_stability,
     describe,
     dwell_times,
     find_cycles,
     fixed_points,
+    format_code,
     linear_spectrum,
     pca_project,
     periods,
@@ -26,8 +30,14 @@ from sk_alrnn.analysis import (
 def random_system(M=5, P=3, F=2, seed=0, regime_codes=None):
     rng = np.random.default_rng(seed)
     return PiecewiseLinearSystem(
-        a=rng.uniform(0.2, 0.9, M), W=rng.normal(0, 0.4, (M, M)), C=rng.normal(size=(M, F)),
-        h=rng.normal(0, 0.3, M), B=rng.normal(size=(1, M)), b=[0.0], P=P, regime_codes=regime_codes,
+        a=rng.uniform(0.2, 0.9, M),
+        W=rng.normal(0, 0.4, (M, M)),
+        C=rng.normal(size=(M, F)),
+        h=rng.normal(0, 0.3, M),
+        B=rng.normal(size=(1, M)),
+        b=[0.0],
+        P=P,
+        regime_codes=regime_codes,
     )
 
 
@@ -60,14 +70,25 @@ def test_time_constants_and_periods_match_formulas():
 def test_linear_spectrum_matches_numpy_eig():
     A = np.random.default_rng(1).normal(size=(6, 6)) / 3
     spec = linear_spectrum(A)
-    np.testing.assert_allclose(np.sort_complex(spec.eigenvalues), np.sort_complex(np.linalg.eigvals(A)))
-    np.testing.assert_allclose(A @ spec.eigenvectors, spec.eigenvectors * spec.eigenvalues, atol=1e-10)
+    np.testing.assert_allclose(
+        np.sort_complex(spec.eigenvalues), np.sort_complex(np.linalg.eigvals(A))
+    )
+    np.testing.assert_allclose(
+        A @ spec.eigenvectors, spec.eigenvectors * spec.eigenvalues, atol=1e-10
+    )
     assert np.all(np.diff(np.abs(spec.eigenvalues)) <= 1e-12)  # sorted by modulus
     assert spec.spectral_radius == pytest.approx(np.max(np.abs(np.linalg.eigvals(A))))
 
 
-@pytest.mark.parametrize("diag, label", [([0.9, 0.1], "stable"), ([1.0, 0.3], "marginal"),
-                                         ([1.2, 0.3], "unstable"), ([-1.0005, 0.0], "marginal")])
+@pytest.mark.parametrize(
+    "diag, label",
+    [
+        ([0.9, 0.1], "stable"),
+        ([1.0, 0.3], "marginal"),
+        ([1.2, 0.3], "unstable"),
+        ([-1.0005, 0.0], "marginal"),
+    ],
+)
 def test_stability_label(diag, label):
     assert linear_spectrum(np.diag(diag)).stability == label
 
@@ -84,10 +105,12 @@ def test_rotation_is_oscillatory_and_slow():
 def test_regime_spectra_use_hand_built_jacobians():
     system = random_system()
     spectra = regime_spectra(system)
-    assert len(spectra) == 2 ** system.P  # no listed regimes: all codes
+    assert len(spectra) == 2**system.P  # no listed regimes: all codes
     for spec in spectra:
         expected = np.linalg.eigvals(hand_jacobian(system, spec.code))
-        np.testing.assert_allclose(np.sort_complex(spec.eigenvalues), np.sort_complex(expected), atol=1e-12)
+        np.testing.assert_allclose(
+            np.sort_complex(spec.eigenvalues), np.sort_complex(expected), atol=1e-12
+        )
     listed = random_system(regime_codes=[[1, 0, 1], [0, 0, 0]])
     assert [s.code.tolist() for s in regime_spectra(listed)] == [[True, False, True], [False] * 3]
 
@@ -108,19 +131,20 @@ def test_fixed_points_real_ones_are_fixed_under_iteration():
     system = random_system(seed=5)
     s = np.array([0.3, -0.2])
     points = fixed_points(system, s=s)
-    assert len(points) == 2 ** system.P
+    assert len(points) == 2**system.P
     for fp in points:
         J = hand_jacobian(system, fp.code)
         np.testing.assert_allclose(J @ fp.z + system.C @ s + system.h, fp.z, atol=1e-10)
-        assert fp.real == bool((fp.z[system.M - system.P:] > 0).tolist() == fp.code.tolist())
-        assert fp.stable == bool(np.max(np.abs(np.linalg.eigvals(J))) < 1)
+        assert fp.real == bool((fp.z[system.M - system.P :] > 0).tolist() == fp.code.tolist())
+        assert fp.stable == bool(np.max(np.abs(np.linalg.eigvals(J))) < 1 - MARGINAL_TOL)
         if fp.real:
             np.testing.assert_allclose(system.step(fp.z, s), fp.z, atol=1e-10)
     assert any(fp.real for fp in points)
 
 
 def test_known_real_and_virtual_fixed_points():
-    # z -> 0.5 z + 1: on-regime point z=2 is real; the off-regime solve gives z=2 too, but z > 0: virtual
+    # z -> 0.5 z + 1: on-regime point z=2 is real; the off-regime solve gives z=2 too,
+    # but z > 0 lies outside the off regime: virtual
     on, off = fixed_points(one_d(0.5, 0.0, 1.0), codes=[[True], [False]])
     assert on.z.tolist() == [2.0] and on.real and on.stable
     assert off.z.tolist() == [2.0] and not off.real
@@ -170,7 +194,9 @@ def test_cycles_are_self_consistent_under_direct_iteration(k):
     assert len(starts) == len(cycles)  # no cyclic shift reported twice
 
 
-@pytest.mark.parametrize("n_regimes, k, necklaces", [(2, 2, 1), (3, 2, 3), (2, 3, 2), (2, 4, 3), (3, 3, 8)])
+@pytest.mark.parametrize(
+    "n_regimes, k, necklaces", [(2, 2, 1), (3, 2, 3), (2, 3, 2), (2, 4, 3), (3, 3, 8)]
+)
 def test_one_candidate_per_primitive_necklace(n_regimes, k, necklaces):
     system = random_system(M=3, P=2, seed=6)
     cycles = find_cycles(system, k=k, codes=system.all_codes()[:n_regimes], include_virtual=True)
@@ -187,7 +213,10 @@ def test_random_candidate_sampling_is_seeded_and_bounded():
 
 
 # ---------------------------------------------------------------- symbolic dynamics
-CODES = [np.array([[1, 0], [1, 0], [0, 0], [1, 1], [1, 0]], bool), np.array([[0, 0], [0, 0], [1, 0]], bool)]
+CODES = [
+    np.array([[1, 0], [1, 0], [0, 0], [1, 1], [1, 0]], bool),
+    np.array([[0, 0], [0, 0], [1, 0]], bool),
+]
 
 
 def test_regime_sequences_index_summary_codes():
@@ -251,7 +280,9 @@ def test_pca_project_matches_sklearn():
     projected, explained = pca_project(Z, 3)
     pca = PCA(3).fit(Z.reshape(-1, 5))
     np.testing.assert_allclose(explained, pca.explained_variance_ratio_)
-    np.testing.assert_allclose(np.abs(np.concatenate(projected)), np.abs(pca.transform(Z.reshape(-1, 5))), atol=1e-10)
+    np.testing.assert_allclose(
+        np.abs(np.concatenate(projected)), np.abs(pca.transform(Z.reshape(-1, 5))), atol=1e-10
+    )
 
 
 class FakeEstimator:
@@ -262,8 +293,10 @@ class FakeEstimator:
         self.regimes_ = regime_summary(self.regime_codes(X))
 
     def linearize(self):
-        return PiecewiseLinearSystem(*(getattr(self.system, n) for n in "a W C h B b P".split()),
-                                     regime_codes=self.regimes_.codes)
+        return PiecewiseLinearSystem(
+            *(getattr(self.system, n) for n in "a W C h B b P".split()),
+            regime_codes=self.regimes_.codes,
+        )
 
     def regime_codes(self, X):
         return np.stack([self.system.code_of(self.system.simulate(x)) for x in X])
@@ -271,8 +304,9 @@ class FakeEstimator:
 
 def test_describe_reports_regimes_fixed_points_and_switches(capsys):
     # z0 integrates relu(z1); z1 copies the input: one ReLU gate in front of a perfect integrator
-    system = PiecewiseLinearSystem(a=[1.0, 0.0], W=[[0, 1], [0, 0]], C=[[0.0], [1.0]],
-                                   h=[0, 0], B=[[1.0, 0]], b=[0.0], P=1)
+    system = PiecewiseLinearSystem(
+        a=[1.0, 0.0], W=[[0, 1], [0, 0]], C=[[0.0], [1.0]], h=[0, 0], B=[[1.0, 0]], b=[0.0], P=1
+    )
     X = np.random.default_rng(9).normal(size=(6, 12, 1))
     report = describe(FakeEstimator(system, X), print_report=True)
     assert capsys.readouterr().out.strip() == report
@@ -316,44 +350,85 @@ def test_regime_summary_matches_naive_count(P):
             assert summary.transitions[i, j] == moves[(tuple(a), tuple(b))]
 
 
-def test_regime_summary_switches_to_sparse_transitions_for_many_regimes(monkeypatch):
-    from sk_alrnn.analysis import _regimes
-
-    rng = np.random.RandomState(0)
-    sequences = [rng.rand(40, 12) > 0.5 for _ in range(5)]
-    dense = regime_summary(sequences).transitions
-    monkeypatch.setattr(_regimes, "_MAX_DENSE_TRANSITIONS", 4)
-    sparse = regime_summary(sequences).transitions
-    assert not isinstance(sparse, np.ndarray)
-    np.testing.assert_array_equal(sparse.toarray(), dense)
-
-
-def test_describe_and_plots_work_with_sparse_transitions(monkeypatch):
+def test_describe_and_plots_agree_on_sparse_and_dense_transitions():
     pytest.importorskip("matplotlib")
     import matplotlib
 
     matplotlib.use("Agg")
-    from sk_alrnn.analysis import _regimes, describe, transition_probabilities
     from sk_alrnn.plotting import plot_transitions
 
     rng = np.random.RandomState(1)
-    sequences = [rng.rand(30, 6) > 0.5 for _ in range(4)]
-    dense = regime_summary(sequences)
-    monkeypatch.setattr(_regimes, "_MAX_DENSE_TRANSITIONS", 4)
-    sparse = regime_summary(sequences)
-    np.testing.assert_array_equal(sparse.transition_counts(5), dense.transition_counts(5))
-    np.testing.assert_allclose(transition_probabilities(sparse.transitions).toarray(),
-                               transition_probabilities(dense.transitions))
-    ax = plot_transitions(sparse, n_regimes=5)
+    summary = regime_summary([rng.rand(30, 6) > 0.5 for _ in range(4)])
+    np.testing.assert_allclose(
+        transition_probabilities(summary.transitions_sparse).toarray(),
+        transition_probabilities(summary.transitions),
+    )
+    ax = plot_transitions(summary, n_regimes=5)
     assert ax.images[0].get_array().shape == (5, 5)
-    system = PiecewiseLinearSystem(a=np.full(6, 0.5), W=np.zeros((6, 6)), C=np.ones((6, 1)),
-                                   h=np.zeros(6), B=np.ones((1, 6)), b=[0.0], P=6,
-                                   regime_codes=sparse.codes)
+    system = PiecewiseLinearSystem(
+        a=np.full(6, 0.5),
+        W=np.zeros((6, 6)),
+        C=np.ones((6, 1)),
+        h=np.zeros(6),
+        B=np.ones((1, 6)),
+        b=[0.0],
+        P=6,
+        regime_codes=summary.codes,
+    )
 
-    class Fitted:  # duck-typed estimator carrying the sparse summary
-        regimes_ = sparse
+    class Fitted:  # duck-typed estimator carrying the summary
+        regimes_ = summary
 
         def linearize(self):
             return system
 
     assert "regimes:" in describe(Fitted())
+
+
+# ---------------------------------------------------------------- one set of result types
+def test_one_stability_rule_for_fixed_points_spectra_and_cycles():
+    # |lambda| = 0.995: within MARGINAL_TOL of the unit circle, so marginal everywhere
+    system = PiecewiseLinearSystem(
+        a=[0.995], W=[[0.0]], C=[[1.0]], h=[0.1], B=[[1.0]], b=[0.0], P=1
+    )
+    code = [True]
+    fp = system.fixed_point(code)
+    spectrum = linear_spectrum(system.jacobian(code))
+    (cycle,) = find_cycles(system, k=1)
+    assert fp.stability == spectrum.stability == classify_stability([0.995]) == "marginal"
+    assert fp.stable is False
+    assert cycle.stability == "marginal" and not cycle.stable
+    assert classify_stability([1 - 2 * MARGINAL_TOL]) == "stable"
+    assert classify_stability([1 + 2 * MARGINAL_TOL]) == "unstable"
+
+
+def test_eigenvalues_sorted_by_modulus_in_every_result_type():
+    system = random_system(M=6, P=3, seed=2, regime_codes=[[1, 0, 1], [0, 0, 0]])
+    spectra = regime_spectra(system)
+    for regime, spectrum in zip(system.regimes, spectra):
+        np.testing.assert_allclose(regime.eigenvalues, spectrum.eigenvalues, atol=1e-12)
+        np.testing.assert_array_equal(regime.fixed_point.eigenvalues, regime.eigenvalues)
+        assert np.all(np.diff(np.abs(regime.eigenvalues)) <= 1e-12)
+    for cycle in find_cycles(system, k=2):
+        assert np.all(np.diff(np.abs(cycle.eigenvalues)) <= 1e-12)
+
+
+def test_regimes_are_computed_once():
+    system = random_system(regime_codes=[[1, 0, 1], [0, 0, 0]])
+    assert system.regimes is system.regimes
+
+
+@pytest.mark.parametrize("n_steps, P", [(6, 2), (3000, 24)])
+def test_transitions_dense_and_sparse_for_every_size(n_steps, P):
+    codes = np.random.default_rng(0).random((2, n_steps, P)) > 0.5
+    summary = regime_summary(codes)
+    assert isinstance(summary.transitions, np.ndarray) and summary.transitions.dtype == np.int64
+    assert summary.transitions.shape == (summary.n_regimes,) * 2
+    assert hasattr(summary.transitions_sparse, "toarray")
+    np.testing.assert_array_equal(summary.transitions_sparse.toarray(), summary.transitions)
+    assert summary.transitions.sum() == 2 * (n_steps - 1)
+    np.testing.assert_array_equal(summary.transition_counts(3), summary.transitions[:3, :3])
+
+
+def test_one_code_formatter_in_reports_and_plots():
+    assert format_code([True, False]) == "10" and format_code(np.zeros(0, bool)) == "-"

@@ -1,4 +1,5 @@
 """The command line end to end on a tiny budget."""
+
 import subprocess
 import sys
 
@@ -19,15 +20,18 @@ def test_demo_prints_scores_per_P_and_report(capsys):
 def test_sweep_prints_table_and_saves_plot(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     plot = tmp_path / "sweep.png"
-    main(["sweep", "--task", "copy_memory", "--P", "0", "1", "--cv", "2", "--plot", str(plot), *TINY])
+    main(
+        ["sweep", "--task", "copy_memory", "--P", "0", "1", "--cv", "2", "--plot", str(plot), *TINY]
+    )
     out = capsys.readouterr().out
     assert "Sweeping" in out and "chosen" in out
     assert plot.stat().st_size > 0
 
 
 def test_python_dash_m_entry_point():
-    result = subprocess.run([sys.executable, "-m", "sk_alrnn", "--help"],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "sk_alrnn", "--help"], capture_output=True, text=True, check=True
+    )
     assert "demo" in result.stdout and "sweep" in result.stdout
 
 

@@ -2,6 +2,7 @@
 
 Every check that cannot pass is listed with its reason; all others must pass.
 """
+
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 

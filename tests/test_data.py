@@ -1,4 +1,5 @@
 """Input conventions and their errors (sk_alrnn._data)."""
+
 import numbers
 
 import numpy as np
@@ -45,21 +46,24 @@ def test_ragged_list_is_padded_and_unpadded():
     assert univariate.ragged and univariate.values.shape == (2, 4, 1)
 
 
-@pytest.mark.parametrize("X, error, match", [
-    (np.ones(4), ValueError, "Reshape your data"),
-    (np.ones((2, 3, 4, 5)), ValueError, "ndim=4"),
-    (np.ones((0, 3, 2)), ValueError, "0 sample"),
-    (np.ones((3, 0)), ValueError, "0 feature"),
-    ([], ValueError, "empty"),
-    ([np.ones((3, 2)), np.ones((0, 2))], ValueError, "sequence 1 is empty"),
-    ([np.ones((3, 2)), np.ones((4, 3))], ValueError, "same number of features"),
-    ([np.ones((3, 2)), np.ones((4, 2, 1))], ValueError, "2-D arrays"),
-    (np.array([[1.0, np.nan]]), ValueError, "NaN or infinity"),
-    ([np.ones((2, 1)), np.array([[np.inf]])], ValueError, "NaN or infinity"),
-    (np.ones((2, 3)) * 1j, ValueError, "Complex"),
-    (np.array([["a", "b"]]), ValueError, "must hold numbers"),
-    (scipy.sparse.csr_matrix(np.ones((2, 3))), TypeError, "sparse"),
-])
+@pytest.mark.parametrize(
+    "X, error, match",
+    [
+        (np.ones(4), ValueError, "Reshape your data"),
+        (np.ones((2, 3, 4, 5)), ValueError, "ndim=4"),
+        (np.ones((0, 3, 2)), ValueError, "0 sample"),
+        (np.ones((3, 0)), ValueError, "0 feature"),
+        ([], ValueError, "empty"),
+        ([np.ones((3, 2)), np.ones((0, 2))], ValueError, "sequence 1 is empty"),
+        ([np.ones((3, 2)), np.ones((4, 3))], ValueError, "same number of features"),
+        ([np.ones((3, 2)), np.ones((4, 2, 1))], ValueError, "2-D arrays"),
+        (np.array([[1.0, np.nan]]), ValueError, "NaN or infinity"),
+        ([np.ones((2, 1)), np.array([[np.inf]])], ValueError, "NaN or infinity"),
+        (np.ones((2, 3)) * 1j, ValueError, "Complex"),
+        (np.array([["a", "b"]]), ValueError, "must hold numbers"),
+        (scipy.sparse.csr_matrix(np.ones((2, 3))), TypeError, "sparse"),
+    ],
+)
 def test_bad_inputs_say_what_is_wrong(X, error, match):
     with pytest.raises(error, match=match):
         as_padded(X)
@@ -82,13 +86,16 @@ def test_sequence_targets_are_padded_like_X():
 
 
 # ---- scalar parameters and targets: one message template ---------------------------
-@pytest.mark.parametrize("value, kwargs, match", [
-    (True, {}, r"The 'k' parameter of f must be an int >= 1. Got True instead."),
-    (1.5, {}, r"must be an int >= 1. Got 1.5 instead."),
-    (float("nan"), {"target_type": numbers.Real}, r"must be a real number >= 1. Got nan"),
-    (5, {"max_val": 4}, r"must be an int in \[1, 4\]. Got 5 instead."),
-    (1, {"include_boundaries": "neither"}, r"must be an int > 1. Got 1 instead."),
-])
+@pytest.mark.parametrize(
+    "value, kwargs, match",
+    [
+        (True, {}, r"The 'k' parameter of f must be an int >= 1. Got True instead."),
+        (1.5, {}, r"must be an int >= 1. Got 1.5 instead."),
+        (float("nan"), {"target_type": numbers.Real}, r"must be a real number >= 1. Got nan"),
+        (5, {"max_val": 4}, r"must be an int in \[1, 4\]. Got 5 instead."),
+        (1, {"include_boundaries": "neither"}, r"must be an int > 1. Got 1 instead."),
+    ],
+)
 def test_check_param_says_what_expected_and_got(value, kwargs, match):
     with pytest.raises(ValueError, match=match):
         check_param(value, "k", "f", **{"min_val": 1, **kwargs})

@@ -1,4 +1,5 @@
 """Tests of sk_alrnn.datasets: shapes, documented statistics, determinism, loaders."""
+
 import socket
 import subprocess
 import sys

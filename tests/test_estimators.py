@@ -1,4 +1,5 @@
 """ALRNNClassifier / ALRNNRegressor through their public API."""
+
 import joblib
 import numpy as np
 import pytest
@@ -138,10 +139,12 @@ def test_clone_and_set_params_then_fit(sign_task):
 
 def test_grid_search_over_P_in_pipeline(sign_task):
     X, y = sign_task
-    pipe = Pipeline([
-        ("scale", FunctionTransformer(lambda X: X / 2.0)),
-        ("alrnn", ALRNNClassifier(**{**FAST, "max_epochs": 5})),
-    ])
+    pipe = Pipeline(
+        [
+            ("scale", FunctionTransformer(lambda X: X / 2.0)),
+            ("alrnn", ALRNNClassifier(**{**FAST, "max_epochs": 5})),
+        ]
+    )
     search = GridSearchCV(pipe, {"alrnn__P": [0, 1, 4]}, cv=2).fit(X, y)
     assert search.best_params_["alrnn__P"] in (0, 1, 4)
     assert len(search.cv_results_["mean_test_score"]) == 3
@@ -198,11 +201,14 @@ def test_divergence_raises_clear_error(sum_task):
 
 
 # ---- bad input ------------------------------------------------------------------
-@pytest.mark.parametrize("params, match", [
-    (dict(P=-1), r"'P' parameter of ALRNNRegressor must be an int in \[0, M=8\]. Got -1"),
-    (dict(P=9), r"'P' parameter of ALRNNRegressor must be an int in \[0, M=8\]. Got 9"),
-    (dict(M=0, P=0), r"'M' parameter of ALRNNRegressor must be an int >= 1. Got 0"),
-])
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(P=-1), r"'P' parameter of ALRNNRegressor must be an int in \[0, M=8\]. Got -1"),
+        (dict(P=9), r"'P' parameter of ALRNNRegressor must be an int in \[0, M=8\]. Got 9"),
+        (dict(M=0, P=0), r"'M' parameter of ALRNNRegressor must be an int >= 1. Got 0"),
+    ],
+)
 def test_bad_sizes_raise_at_fit(sum_task, params, match):
     X, y = sum_task
     reg = ALRNNRegressor(**{**FAST, **params})  # construction never validates
@@ -319,8 +325,10 @@ def test_joblib_file_loads_in_a_fresh_process(tmp_path, sum_task):
     model, data = tmp_path / "model.joblib", tmp_path / "X.npy"
     joblib.dump(reg, model)
     np.save(data, X)
-    code = ("import sys, joblib, numpy as np; reg = joblib.load(sys.argv[1]); "
-            "np.save(sys.argv[3], reg.predict(np.load(sys.argv[2])))")
+    code = (
+        "import sys, joblib, numpy as np; reg = joblib.load(sys.argv[1]); "
+        "np.save(sys.argv[3], reg.predict(np.load(sys.argv[2])))"
+    )
     out = tmp_path / "pred.npy"
     subprocess.run([sys.executable, "-c", code, str(model), str(data), str(out)], check=True)
     np.testing.assert_array_equal(np.load(out), reg.predict(X))

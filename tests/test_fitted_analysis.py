@@ -1,4 +1,5 @@
 """The fitted analysis surface of API.md: regimes_, latent_states, regime_codes, linearize."""
+
 import numpy as np
 import pytest
 
@@ -31,7 +32,7 @@ def test_regimes_summary_counts_valid_steps_only(fitted_ragged):
     summary = reg.regimes_
     assert summary.counts.sum() == sum(len(x) for x in X)
     assert summary.transitions.sum() == sum(len(x) - 1 for x in X)
-    assert summary.n_regimes == len(summary.codes) == len(summary.counts) <= 2 ** 3
+    assert summary.n_regimes == len(summary.codes) == len(summary.counts) <= 2**3
     assert np.all(np.diff(summary.counts) <= 0)  # most frequent first
     np.testing.assert_allclose(summary.frequencies, summary.counts / summary.counts.sum())
     # Recount independently from regime_codes.
@@ -76,8 +77,9 @@ def test_linearize_regimes_and_fixed_points(fitted_ragged):
     for regime, code in zip(system.regimes, reg.regimes_.codes):
         np.testing.assert_array_equal(regime.code, code)
         np.testing.assert_allclose(regime.A, system.jacobian(code))
-        np.testing.assert_allclose(np.sort_complex(regime.eigenvalues),
-                                   np.sort_complex(np.linalg.eigvals(regime.A)))
+        np.testing.assert_allclose(
+            np.sort_complex(regime.eigenvalues), np.sort_complex(np.linalg.eigvals(regime.A))
+        )
         fp = regime.fixed_point
         np.testing.assert_allclose(fp.z, system.jacobian(code) @ fp.z + system.h, atol=1e-8)
         assert fp.real == bool(((fp.z[-3:] > 0) == code).all())
@@ -95,8 +97,9 @@ def test_real_fixed_point_is_a_fixed_point_of_the_network(fitted_ragged):
     system = reg.linearize()
     for regime in system.regimes:
         if regime.fixed_point.real:
-            np.testing.assert_allclose(system.step(regime.fixed_point.z), regime.fixed_point.z,
-                                       atol=1e-8)
+            np.testing.assert_allclose(
+                system.step(regime.fixed_point.z), regime.fixed_point.z, atol=1e-8
+            )
 
 
 def test_linear_network_linearizes_to_one_regime(sum_task):
@@ -119,8 +122,9 @@ def test_toolkit_on_a_fitted_estimator(fitted_ragged, sign_task):
         np.testing.assert_allclose(system.step(system.step(cycle.z[0])), cycle.z[0], atol=1e-8)
     Xc, yc = sign_task
     clf = ALRNNClassifier(**{**FAST, "max_epochs": 3}).fit(Xc, yc)
-    groups, usage = regime_usage(regime_sequences(clf.regime_codes(Xc), clf.regimes_),
-                                 clf.regimes_.n_regimes, labels=yc)
+    groups, usage = regime_usage(
+        regime_sequences(clf.regime_codes(Xc), clf.regimes_), clf.regimes_.n_regimes, labels=yc
+    )
     assert groups.tolist() == clf.classes_.tolist()
     np.testing.assert_allclose(usage.sum(axis=1), 1.0)
     assert "usage by label:" in describe(clf, Xc, yc)

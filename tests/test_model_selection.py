@@ -1,4 +1,5 @@
 """Tests of sk_alrnn.model_selection: the one-standard-error rule over P."""
+
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -11,7 +12,7 @@ from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sk_alrnn.model_selection import PSweepResult, minimal_P_refit, sweep_P
+from sk_alrnn.model_selection import PSweepResult, minimal_P_refit, select_minimal_P, sweep_P
 
 
 class LeadingFeaturesRidge(RegressorMixin, BaseEstimator):
@@ -59,8 +60,12 @@ def _cv_results(mean, std, n_splits=4, **params):
         # unordered P values; the best itself when nothing else is close
         (_cv_results([0.7, 0.99, 0.5], [0.0, 0.0, 0.0], P=[8, 2, 0]), 1),
         # other searched parameters: smallest P within 1 SE, ties to the higher score
-        (_cv_results([0.80, 0.89, 0.90, 0.91], [0.0] * 3 + [0.04], P=[1, 1, 2, 2],
-                     alpha=[1, 10, 1, 10]), 1),
+        (
+            _cv_results(
+                [0.80, 0.89, 0.90, 0.91], [0.0] * 3 + [0.04], P=[1, 1, 2, 2], alpha=[1, 10, 1, 10]
+            ),
+            1,
+        ),
         (_cv_results([0.90, 0.895, 0.91], [0.0, 0.0, 0.04], P=[1, 1, 2], alpha=[1, 10, 1]), 0),
         # a Pipeline step prefix, and a parameter that merely contains "P"
         (_cv_results([0.9, 0.8], [0.3, 0.0], alrnn__P=[3, 1], Pmax=[1, 1]), 1),
@@ -84,8 +89,14 @@ def test_minimal_P_refit_ignores_candidates_without_P():
         (_cv_results([0.9], [0.0], alpha=[1]), r"one searched parameter named 'P'.*\['alpha'\]"),
         (_cv_results([0.9], [0.0], a__P=[1], b__P=[1]), "exactly one searched parameter"),
         (_cv_results([0.9], [0.0], n_splits=0, P=[1]), "split<i>_test_score"),
-        ({"param_P": np.array([1]), "mean_test_acc": np.array([1.0]),
-          "split0_test_acc": np.array([1.0])}, "single-metric"),
+        (
+            {
+                "param_P": np.array([1]),
+                "mean_test_acc": np.array([1.0]),
+                "split0_test_acc": np.array([1.0]),
+            },
+            "single-metric",
+        ),
     ],
 )
 def test_minimal_P_refit_errors(cv_results, match):
@@ -109,7 +120,12 @@ def test_sweep_P_picks_the_smallest_adequate_P(data):
     assert result.search.best_params_ == {"P": 2}
     assert [row["P"] for row in result.table] == [1, 2, 3, 4, 5]
     assert set(result.table[0]) == {
-        "P", "mean_score", "std_score", "sem_score", "mean_fit_time", "n_regimes"
+        "P",
+        "mean_score",
+        "std_score",
+        "sem_score",
+        "mean_fit_time",
+        "n_regimes",
     }
     row = result.table[1]
     assert row["sem_score"] == pytest.approx(row["std_score"] / 2)
@@ -157,3 +173,49 @@ def test_sweep_P_plot_writes_a_png(data, tmp_path):
 def test_model_selection_does_not_import_torch():
     code = "import sys, sk_alrnn.model_selection; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.FitFailedWarning")
+@pytest.mark.filterwarnings(
+    "ignore::UserWarning"
+)  # "One or more of the test scores are non-finite"
+def test_a_failed_candidate_never_wins(data):
+    X, y = data
+    result = sweep_P(Ridge(), X, y, [1.0, -1.0, 10.0], param_name="alpha")  # alpha=-1 fails
+    failed = result.table[1]
+    assert np.isnan(failed["mean_score"])
+    assert result.best_P == 1.0 and result.minimal_P == 1.0
+    assert result.search.best_params_ == {"alpha": 1.0}
+    lines = result.to_text().splitlines()
+    assert "failed" in lines[2] and "best" not in lines[2] and "chosen" not in lines[2]
+    assert "best" in lines[1] and "chosen" in lines[1]
+
+
+def test_select_minimal_P_is_the_rule_behind_the_refit_and_the_demo():
+    assert select_minimal_P([0, 1, 2, 4], [0.5, 0.985, 0.99, np.nan], margin=0.01) == 1
+    assert select_minimal_P([0, 1, 2], [0.5, 0.985, 0.99], margin=0.0) == 2
+    assert select_minimal_P([4, 2, 2], [0.9, 0.8, 0.85], margin=0.1) == 2  # tie on P: higher
+    with pytest.raises(ValueError, match="finite score"):
+        select_minimal_P([0, 1], [np.nan, np.nan], margin=0.1)
+
+
+def test_sweep_P_takes_cv_and_after_by_keyword_only(data):
+    X, y = data
+    with pytest.raises(TypeError):
+        sweep_P(LeadingFeaturesRidge(), X, y, [1, 2], 3)
+
+
+def test_sweep_plot_has_integer_P_ticks(data):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sk_alrnn.plotting import plot_P_sweep
+
+    X, y = data
+    result = sweep_P(LeadingFeaturesRidge(), X, y, [1, 2, 4])
+    ax = plot_P_sweep(result)
+    ax.figure.canvas.draw()
+    ticks = [tick for tick in ax.get_xticks() if 1 <= tick <= 4]
+    assert ticks and all(float(tick).is_integer() for tick in ticks)
+    plt.close(ax.figure)

@@ -20,9 +20,7 @@ def test_missing_extra_raises_clear_import_error():
         "try:\n    load_neurogym(['go'], 1)\n"
         "except ImportError as e:\n    print(e)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "sk_alrnn[neurogym]" in out.stdout
 
 
@@ -70,11 +68,8 @@ def test_shapes_labels_and_rule_input():
 @needs_neurogym
 def test_bunch_has_decision_periods():
     data = load_neurogym(["dm1", "dms"], 4, return_X_y=False, random_state=0)
-    assert (
-        data.task_names == ["dm1", "dms"]
-        and data.task.tolist() == ["dm1"] * 4 + ["dms"] * 4
-    )
-    for x, t, mask in zip(data.data, data.target, data.decision):
+    assert data.task_names == ["dm1", "dms"] and data.task.tolist() == ["dm1"] * 4 + ["dms"] * 4
+    for t, mask in zip(data.target, data.decision):
         assert mask.shape == t.shape and mask.dtype == bool
         assert mask[-1] and not mask[0]  # trials end in their decision period
         # a response other than fixation only happens in the decision period
@@ -151,9 +146,7 @@ def test_one_alrnn_learns_a_task_mix_per_step():
     def decision_accuracy(name):
         members = np.flatnonzero(test.task == name)
         return np.mean(
-            np.concatenate(
-                [(pred[i] == test.target[i])[test.decision[i]] for i in members]
-            )
+            np.concatenate([(pred[i] == test.target[i])[test.decision[i]] for i in members])
         )
 
     # chance on a decision step is ~1/17 for go, 1/2 for dm1 and dms (measured: 1.0, 0.58, 0.84)

@@ -87,9 +87,7 @@ def test_zero_step_weights_ignore_those_steps(step_task):
     weight = np.ones(y.shape)
     weight[:, 5:] = 0.0
     scrambled = y.copy()
-    scrambled[:, 5:] = (
-        np.random.RandomState(3).permutation(scrambled[:, 5:].ravel()).reshape(60, 5)
-    )
+    scrambled[:, 5:] = np.random.RandomState(3).permutation(scrambled[:, 5:].ravel()).reshape(60, 5)
     a = ALRNNClassifier(**FAST).fit(X, y, sample_weight=weight)
     b = ALRNNClassifier(**FAST).fit(X, scrambled, sample_weight=weight)
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
@@ -104,11 +102,7 @@ def test_weights_of_ones_or_scaled_train_the_same_model(ragged_step_task):
     rng = np.random.RandomState(0)
     w = [rng.uniform(0.5, 2, len(t)) for t in y]
     w1 = ALRNNClassifier(**FAST).fit(X, y, sample_weight=w).predict_proba(X)
-    w2 = (
-        ALRNNClassifier(**FAST)
-        .fit(X, y, sample_weight=[2 * v for v in w])
-        .predict_proba(X)
-    )
+    w2 = ALRNNClassifier(**FAST).fit(X, y, sample_weight=[2 * v for v in w]).predict_proba(X)
     for p, q in zip(plain, ones.predict_proba(X)):
         np.testing.assert_array_equal(p, q)
     for p, q in zip(w1, w2):
@@ -195,9 +189,7 @@ def test_per_sequence_weights_broadcast_over_steps(step_task):
     X, y = step_task
     w = np.random.RandomState(0).uniform(0.5, 2, len(y))
     a = ALRNNClassifier(**FAST).fit(X, y, sample_weight=w)
-    b = ALRNNClassifier(**FAST).fit(
-        X, y, sample_weight=np.repeat(w[:, None], y.shape[1], axis=1)
-    )
+    b = ALRNNClassifier(**FAST).fit(X, y, sample_weight=np.repeat(w[:, None], y.shape[1], axis=1))
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
 
 

@@ -1,4 +1,5 @@
 """Plots: each returns Axes and saves a non-empty file with the Agg backend."""
+
 import numpy as np
 import pytest
 
@@ -6,7 +7,12 @@ matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from sk_alrnn.analysis import PiecewiseLinearSystem, regime_sequences, regime_spectra, regime_summary  # noqa: E402
+from sk_alrnn.analysis import (  # noqa: E402
+    PiecewiseLinearSystem,
+    regime_sequences,
+    regime_spectra,
+    regime_summary,
+)
 from sk_alrnn.plotting import (  # noqa: E402
     plot_eigenvalues,
     plot_latent_trajectory,
@@ -18,8 +24,15 @@ from sk_alrnn.plotting import (  # noqa: E402
 @pytest.fixture(scope="module")
 def data():
     rng = np.random.default_rng(0)
-    system = PiecewiseLinearSystem(a=rng.uniform(0.3, 0.9, 4), W=rng.normal(0, 0.4, (4, 4)),
-                                   C=rng.normal(size=(4, 1)), h=np.zeros(4), B=np.ones((1, 4)), b=[0.0], P=2)
+    system = PiecewiseLinearSystem(
+        a=rng.uniform(0.3, 0.9, 4),
+        W=rng.normal(0, 0.4, (4, 4)),
+        C=rng.normal(size=(4, 1)),
+        h=np.zeros(4),
+        B=np.ones((1, 4)),
+        b=[0.0],
+        P=2,
+    )
     Z = np.stack([system.simulate(rng.normal(size=(15, 1))) for _ in range(5)])
     codes = system.code_of(Z)
     summary = regime_summary(codes)

@@ -1,4 +1,5 @@
 """The recurrence kernel against the plain autograd loop it replaces."""
+
 import pytest
 import torch
 
@@ -46,8 +47,9 @@ def test_gradcheck_float64(fold_mode, P):
 @pytest.mark.parametrize("seed", range(6))
 def test_float32_gradients_match_reference(fold_mode, seed):
     g = torch.Generator().manual_seed(100 + seed)
-    B, T, M = (int(torch.randint(lo, hi, (1,), generator=g)) for lo, hi in
-               [(1, 9), (1, 40), (1, 17)])
+    B, T, M = (
+        int(torch.randint(lo, hi, (1,), generator=g)) for lo, hi in [(1, 9), (1, 40), (1, 17)]
+    )
     T = 1 if seed == 0 else T
     P = [0, M, int(torch.randint(0, M + 1, (1,), generator=g))][seed % 3]
     drive, a, W = _inputs(B, T, M, torch.float32, seed)

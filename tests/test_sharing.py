@@ -26,14 +26,8 @@ def test_occupancy_used_and_sharing_on_known_codes(three_tasks):
     assert isinstance(result, TaskRegimeSharing)
     assert result.tasks.tolist() == ["a", "b", "c"]
     np.testing.assert_allclose(result.occupancy.sum(axis=1), 1.0)
-    regime = {
-        "".join("1" if v else "0" for v in code): r
-        for r, code in enumerate(result.codes)
-    }
-    assert (
-        result.occupancy[0, regime["11"]] == 0.5
-        and result.occupancy[1, regime["01"]] == 0.5
-    )
+    regime = {"".join("1" if v else "0" for v in code): r for r, code in enumerate(result.codes)}
+    assert result.occupancy[0, regime["11"]] == 0.5 and result.occupancy[1, regime["01"]] == 0.5
     assert result.occupancy[2, regime["00"]] == 1.0
     assert result.n_tasks_per_regime[regime["11"]] == 2
     assert result.n_steps.tolist() == [12, 8, 16]
@@ -41,9 +35,7 @@ def test_occupancy_used_and_sharing_on_known_codes(three_tasks):
     expected = np.array([[1.0, 0.5, 0.0], [0.5, 1.0, 0.0], [0.0, 0.0, 1.0]])
     np.testing.assert_allclose(result.sharing, expected)
     assert result.mean_sharing == pytest.approx(1 / 6)
-    assert sorted(result.regimes_of("a").tolist()) == sorted(
-        [regime["11"], regime["10"]]
-    )
+    assert sorted(result.regimes_of("a").tolist()) == sorted([regime["11"], regime["10"]])
 
 
 def test_same_regimes_in_other_proportions_share_fully():
@@ -144,10 +136,7 @@ def test_plot_heat_map_rows_are_clustered_tasks(three_tasks, tmp_path):
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels == result.tasks[result.cluster_order()].tolist()
     # the first column is the regime used by most tasks: the shared motif 11
-    assert (
-        ax.get_xticklabels()[0].get_text()
-        == f"R{int(np.argmax(result.n_tasks_per_regime))}"
-    )
+    assert ax.get_xticklabels()[0].get_text() == f"R{int(np.argmax(result.n_tasks_per_regime))}"
     ax.figure.savefig(tmp_path / "sharing.png")
     assert (tmp_path / "sharing.png").stat().st_size > 0
     plt.close("all")

@@ -3,10 +3,11 @@
 The estimators hand their weights here (``linearize()``) and their regime codes
 (``regimes_``); nothing here imports torch or the estimators.
 """
+
 from ._cycles import Cycle, find_cycles, fixed_points
 from ._describe import describe
 from ._projection import pca_project
-from ._regimes import RegimeSummary, codes_from_states, regime_summary
+from ._regimes import RegimeSummary, codes_from_states, format_code, regime_summary
 from ._sharing import TaskRegimeSharing, task_regime_sharing
 from ._spectral import RegimeSpectrum, linear_spectrum, periods, regime_spectra, time_constants
 from ._symbolic import (
@@ -18,9 +19,17 @@ from ._symbolic import (
     transition_probabilities,
     unit_switches,
 )
-from ._system import FixedPoint, PiecewiseLinearSystem, Regime
+from ._system import (
+    MARGINAL_TOL,
+    FixedPoint,
+    PiecewiseLinearSystem,
+    Regime,
+    classify_stability,
+    eigenvalues_by_modulus,
+)
 
 __all__ = [
+    "MARGINAL_TOL",
     "Cycle",
     "FixedPoint",
     "PiecewiseLinearSystem",
@@ -28,10 +37,13 @@ __all__ = [
     "RegimeSpectrum",
     "RegimeSummary",
     "TaskRegimeSharing",
+    "classify_stability",
     "codes_from_states",
     "describe",
     "dwell_times",
+    "eigenvalues_by_modulus",
     "find_cycles",
+    "format_code",
     "fixed_points",
     "linear_spectrum",
     "pca_project",

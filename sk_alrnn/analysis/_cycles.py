@@ -1,19 +1,25 @@
 """Fixed points and k-cycles of the piecewise-affine map (SCYFI-style search)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import product
-from typing import List, Optional
 
 import numpy as np
 
 from ._spectral import default_codes
-from ._system import FixedPoint, PiecewiseLinearSystem, _solve_affine_fixed_point
+from ._system import (
+    FixedPoint,
+    PiecewiseLinearSystem,
+    _solve_affine_fixed_point,
+    classify_stability,
+    eigenvalues_by_modulus,
+)
 
 __all__ = ["Cycle", "find_cycles", "fixed_points"]
 
 
-def fixed_points(system: PiecewiseLinearSystem, codes=None, s=None) -> List[FixedPoint]:
+def fixed_points(system: PiecewiseLinearSystem, codes=None, s=None) -> list[FixedPoint]:
     """Fixed point of every regime's affine map under constant input s, real or virtual.
 
     Parameters
@@ -33,7 +39,9 @@ def fixed_points(system: PiecewiseLinearSystem, codes=None, s=None) -> List[Fixe
     Examples
     --------
     >>> import numpy as np
-    >>> system = PiecewiseLinearSystem(a=[0.5], W=[[0.0]], C=[[1.0]], h=[1.0], B=[[1.0]], b=[0.0], P=1)
+    >>> system = PiecewiseLinearSystem(
+    ...     a=[0.5], W=[[0.0]], C=[[1.0]], h=[1.0], B=[[1.0]], b=[0.0], P=1
+    ... )
     >>> [(fp.z.tolist(), fp.real, fp.stable) for fp in fixed_points(system, s=[-3.0])]
     [([-4.0], True, True), ([-4.0], False, True)]
     """
@@ -53,7 +61,8 @@ class Cycle:
     real : bool
         True when ``code_of(z[i]) == codes[i]`` for all i (a true cycle of the network).
     eigenvalues : ndarray of shape (M,), complex
-        Eigenvalues of the monodromy matrix J(codes[k-1]) ... J(codes[0]).
+        Eigenvalues of the monodromy matrix J(codes[k-1]) ... J(codes[0]),
+        largest modulus first.
     """
 
     z: np.ndarray
@@ -67,12 +76,17 @@ class Cycle:
         return len(self.z)
 
     @property
+    def stability(self) -> str:
+        """'stable', 'marginal' or 'unstable' by :func:`classify_stability`."""
+        return classify_stability(self.eigenvalues)
+
+    @property
     def stable(self) -> bool:
-        """True when the monodromy eigenvalues lie strictly inside the unit circle."""
-        return bool(np.all(np.abs(self.eigenvalues) < 1.0))
+        """True when :attr:`stability` is 'stable'."""
+        return self.stability == "stable"
 
 
-def _canonical(seq: tuple) -> Optional[tuple]:
+def _canonical(seq: tuple) -> tuple | None:
     """Smallest rotation of ``seq``; None if ``seq`` repeats a shorter block (not primitive)."""
     rotations = [seq[i:] + seq[:i] for i in range(len(seq))]
     if len(set(rotations)) < len(seq):
@@ -80,9 +94,11 @@ def _canonical(seq: tuple) -> Optional[tuple]:
     return min(rotations)
 
 
-def _candidates(n_regimes: int, k: int, max_candidates: int, rng: np.random.Generator) -> List[tuple]:
+def _candidates(
+    n_regimes: int, k: int, max_candidates: int, rng: np.random.Generator
+) -> list[tuple]:
     """Primitive regime-index sequences of length k, one per cyclic-shift class."""
-    if n_regimes ** k <= max_candidates:
+    if n_regimes**k <= max_candidates:
         pool = product(range(n_regimes), repeat=k)
     else:
         pool = map(tuple, rng.integers(n_regimes, size=(max_candidates, k)))
@@ -100,7 +116,7 @@ def _cycle_for(system: PiecewiseLinearSystem, codes: np.ndarray, drive: np.ndarr
     for i in range(1, len(codes)):
         z[i] = system.jacobian(codes[i - 1]) @ z[i - 1] + drive
     real = bool((system.code_of(z) == codes).all())
-    return Cycle(z=z, codes=codes, real=real, eigenvalues=np.linalg.eigvals(A))
+    return Cycle(z=z, codes=codes, real=real, eigenvalues=eigenvalues_by_modulus(A))
 
 
 def find_cycles(
@@ -112,7 +128,7 @@ def find_cycles(
     include_virtual: bool = False,
     max_candidates: int = 10_000,
     random_state=None,
-) -> List[Cycle]:
+) -> list[Cycle]:
     """k-cycles of the network z -> a z + W phi_P(z) + C s + h for constant input s.
 
     For each candidate regime sequence (c_1, ..., c_k) the k-step map F_k is
@@ -155,7 +171,9 @@ def find_cycles(
     --------
     A 1-D ReLU map z -> -2 relu(z) + 1 has the 2-cycle 1 -> -1 -> 1:
 
-    >>> system = PiecewiseLinearSystem(a=[0.0], W=[[-2.0]], C=[[0.0]], h=[1.0], B=[[1.0]], b=[0.0], P=1)
+    >>> system = PiecewiseLinearSystem(
+    ...     a=[0.0], W=[[-2.0]], C=[[0.0]], h=[1.0], B=[[1.0]], b=[0.0], P=1
+    ... )
     >>> [(c.z.ravel().tolist(), c.stable) for c in find_cycles(system, k=2)]
     [([-1.0, 1.0], True)]
     """

@@ -1,11 +1,10 @@
 """A short plain-text report of what a fitted AL-RNN computes, regime by regime."""
-from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from __future__ import annotations
 
 import numpy as np
 
-from ._regimes import RegimeSummary, regime_summary
+from ._regimes import RegimeSummary, format_code, regime_summary
 from ._spectral import RegimeSpectrum, linear_spectrum
 from ._symbolic import dwell_times, regime_sequences, regime_usage, switching_units
 from ._system import PiecewiseLinearSystem
@@ -15,16 +14,18 @@ __all__ = ["describe"]
 _MAX_LABELS = 10  # y with more distinct values is treated as continuous: no usage-by-label lines
 
 
-def _simulate_codes(system: PiecewiseLinearSystem, X) -> List[np.ndarray]:
+def _simulate_codes(system: PiecewiseLinearSystem, X) -> list[np.ndarray]:
     """Regime codes of the system driven by each input sequence from z_0 = 0."""
     if not isinstance(X, (list, tuple)):
         X = np.asarray(X, dtype=np.float64)
         X = X[..., None] if X.ndim == 2 else X
-    return [system.code_of(system.simulate(S=np.asarray(x, dtype=np.float64).reshape(len(x), -1)))
-            for x in X]
+    return [
+        system.code_of(system.simulate(S=np.asarray(x, dtype=np.float64).reshape(len(x), -1)))
+        for x in X
+    ]
 
 
-def _resolve(model, X) -> Tuple[PiecewiseLinearSystem, Optional[RegimeSummary], Optional[list]]:
+def _resolve(model, X) -> tuple[PiecewiseLinearSystem, RegimeSummary | None, list | None]:
     """(system, summary, codes) from a fitted estimator (duck-typed) or a system."""
     if isinstance(model, PiecewiseLinearSystem):
         system = model
@@ -48,11 +49,9 @@ def _fmt_eig(value: complex) -> str:
     return f"{value.real:.3f}{'+' if value.imag >= 0 else '-'}{abs(value.imag):.3f}i"
 
 
-def _fmt_code(code: np.ndarray) -> str:
-    return "".join("1" if c else "0" for c in code) or "-"
-
-
-def _regime_line(i: int, spec: RegimeSpectrum, system: PiecewiseLinearSystem, s, freq, dwell) -> str:
+def _regime_line(
+    i: int, spec: RegimeSpectrum, system: PiecewiseLinearSystem, s, freq, dwell
+) -> str:
     """One row: occupancy, leading mode, time constant, slow/oscillatory modes, fixed point."""
     lead = spec.eigenvalues[0]
     tau = spec.time_constants[0]
@@ -60,18 +59,21 @@ def _regime_line(i: int, spec: RegimeSpectrum, system: PiecewiseLinearSystem, s,
     osc = sorted({round(float(p), 1) for p in spec.periods[spec.oscillatory]})
     fp = system.fixed_point(spec.code, s)
     parts = [
-        f"R{i} [{_fmt_code(spec.code)}]",
+        f"R{i} [{format_code(spec.code)}]",
         "" if freq is None else f"{100 * freq:5.1f}%",
         "" if dwell is None else f"dwell {dwell:.3g}",
         f"{spec.stability:8s} lambda1={_fmt_eig(lead)} tau={tau_text}",
         f"slow modes={int(spec.slow.sum())}",
         f"periods={osc}" if osc else "",
-        f"FP {'real' if fp.real else 'virtual'}" + (" (not unique)" if spec.slow[spec.eigenvalues.real > 0].any() else ""),
+        f"FP {'real' if fp.real else 'virtual'}"
+        + (" (not unique)" if spec.slow[spec.eigenvalues.real > 0].any() else ""),
     ]
     return "  " + "  ".join(p for p in parts if p)
 
 
-def _switch_lines(summary: RegimeSummary, system: PiecewiseLinearSystem, shown: int, n_top: int) -> List[str]:
+def _switch_lines(
+    summary: RegimeSummary, system: PiecewiseLinearSystem, shown: int, n_top: int
+) -> list[str]:
     """Most frequent moves between distinct main regimes and the units that flip."""
     moves = summary.transition_counts(shown)
     np.fill_diagonal(moves, 0)
@@ -88,7 +90,7 @@ def _switch_lines(summary: RegimeSummary, system: PiecewiseLinearSystem, shown: 
     return lines
 
 
-def _usage_lines(codes, summary: RegimeSummary, y, shown: int) -> List[str]:
+def _usage_lines(codes, summary: RegimeSummary, y, shown: int) -> list[str]:
     y = np.asarray(y)
     if y.ndim != 1 or len(np.unique(y)) > _MAX_LABELS:
         return []
@@ -99,8 +101,16 @@ def _usage_lines(codes, summary: RegimeSummary, y, shown: int) -> List[str]:
     ]
 
 
-def describe(model, X=None, y=None, *, s=None, n_regimes: int = 4, tol: float = 1e-2,
-             print_report: bool = False) -> str:
+def describe(
+    model,
+    X=None,
+    y=None,
+    *,
+    s=None,
+    n_regimes: int = 4,
+    tol: float = 1e-2,
+    print_report: bool = False,
+) -> str:
     """Plain-text summary of the regimes a fitted AL-RNN uses and what each one does.
 
     Parameters
@@ -151,25 +161,35 @@ def describe(model, X=None, y=None, *, s=None, n_regimes: int = 4, tol: float = 
     """
     system, summary, codes = _resolve(model, X)
     F = system.C.shape[1] if system.C.ndim == 2 else 0
-    lines = [f"AL-RNN: M={system.M} units ({system.M - system.P} linear + {system.P} ReLU), F={F} inputs"]
+    lines = [
+        f"AL-RNN: M={system.M} units ({system.M - system.P} linear + {system.P} ReLU), F={F} inputs"
+    ]
     if summary is None:
         regime_codes, freqs, dwell = system.regime_codes, [None] * len(system.regime_codes), None
         if not len(regime_codes):
-            regime_codes, freqs = system.all_codes(), [None] * 2 ** system.P
+            regime_codes, freqs = system.all_codes(), [None] * 2**system.P
         lines.append(f"regimes: {len(regime_codes)} listed (no data given: no occupancy)")
     else:
         regime_codes, freqs = summary.codes, summary.frequencies
-        lines.append(f"regimes: {summary.n_regimes} of 2**{system.P} used on {summary.counts.sum()} steps")
+        lines.append(
+            f"regimes: {summary.n_regimes} of 2**{system.P} used on {summary.counts.sum()} steps"
+        )
         dwell = None
         if codes is not None:
-            dwell = [d.mean() if d.size else np.nan
-                     for d in dwell_times(regime_sequences(codes, summary), summary.n_regimes)]
+            dwell = [
+                d.mean() if d.size else np.nan
+                for d in dwell_times(regime_sequences(codes, summary), summary.n_regimes)
+            ]
     shown = min(n_regimes, len(regime_codes))
     for i in range(shown):
         spec = linear_spectrum(system.jacobian(regime_codes[i]), regime_codes[i], tol)
-        lines.append(_regime_line(i, spec, system, s, freqs[i], None if dwell is None else dwell[i]))
+        lines.append(
+            _regime_line(i, spec, system, s, freqs[i], None if dwell is None else dwell[i])
+        )
     if len(regime_codes) > shown:
-        rest = "" if summary is None else f" ({100 * summary.frequencies[shown:].sum():.1f}% of steps)"
+        rest = (
+            "" if summary is None else f" ({100 * summary.frequencies[shown:].sum():.1f}% of steps)"
+        )
         lines.append(f"  ... {len(regime_codes) - shown} rarer regimes{rest}")
     if summary is not None and system.P:
         switches = _switch_lines(summary, system, shown, n_top=3)

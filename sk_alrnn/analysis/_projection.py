@@ -1,16 +1,18 @@
-"""Principal-component projection of latent trajectories (numpy SVD), for plots and summaries."""
+"""Principal-component projection of latent trajectories (scikit-learn's PCA), for plots."""
+
 from __future__ import annotations
 
-from typing import List, Sequence, Tuple, Union
+from collections.abc import Sequence
 
 import numpy as np
+from sklearn.decomposition import PCA
 
 __all__ = ["pca_project"]
 
 
 def pca_project(
-    states: Union[np.ndarray, Sequence[np.ndarray]], n_components: int = 2
-) -> Tuple[List[np.ndarray], np.ndarray]:
+    states: np.ndarray | Sequence[np.ndarray], n_components: int = 2
+) -> tuple[list[np.ndarray], np.ndarray]:
     """Project latent states on their leading principal components.
 
     Parameters
@@ -34,9 +36,7 @@ def pca_project(
     """
     sequences = [np.asarray(z, dtype=np.float64) for z in states]
     stacked = np.concatenate(sequences)
-    mean = stacked.mean(axis=0)
-    _, singular, Vt = np.linalg.svd(stacked - mean, full_matrices=False)
-    variance = singular ** 2
-    k = min(n_components, Vt.shape[0])
-    explained = variance[:k] / max(variance.sum(), np.finfo(float).tiny)
-    return [(z - mean) @ Vt[:k].T for z in sequences], explained
+    k = min(n_components, *stacked.shape)
+    # The full SVD solver: deterministic, and exact for the few latent dimensions here.
+    pca = PCA(n_components=k, svd_solver="full").fit(stacked)
+    return [pca.transform(z) for z in sequences], pca.explained_variance_ratio_

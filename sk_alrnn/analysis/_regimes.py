@@ -1,12 +1,16 @@
 """Regime codes and their summary: which linear regimes a trajectory visits."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Union
+from functools import cached_property
+from typing import Any
 
 import numpy as np
+from scipy import sparse
 
-__all__ = ["RegimeSummary", "codes_from_states", "regime_summary"]
+__all__ = ["RegimeSummary", "codes_from_states", "format_code", "regime_summary"]
 
 
 def codes_from_states(Z: np.ndarray, P: int) -> np.ndarray:
@@ -19,10 +23,32 @@ def codes_from_states(Z: np.ndarray, P: int) -> np.ndarray:
     [[False, True]]
     """
     Z = np.asarray(Z)
-    return Z[..., Z.shape[-1] - P:] > 0
+    return Z[..., Z.shape[-1] - P :] > 0
 
 
-def as_code_sequences(codes: Union[np.ndarray, Sequence[np.ndarray]]) -> List[np.ndarray]:
+def format_code(code) -> str:
+    """A regime code as a string of 0s and 1s (``"-"`` for the single code of P = 0).
+
+    The one formatter of codes in reports and plots.
+
+    Parameters
+    ----------
+    code : bool array-like of shape (P,)
+        A regime code.
+
+    Returns
+    -------
+    text : str
+
+    Examples
+    --------
+    >>> format_code([True, False, True]), format_code([])
+    ('101', '-')
+    """
+    return "".join("1" if c else "0" for c in np.asarray(code, dtype=bool)) or "-"
+
+
+def as_code_sequences(codes: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
     """(n, T, P) array or list of (T_i, P) arrays -> list of (T_i, P) bool arrays."""
     return [np.asarray(c, dtype=bool) for c in codes]
 
@@ -41,43 +67,77 @@ class RegimeSummary:
         ``counts / counts.sum()``.
     n_regimes : int
         Number of distinct regimes visited.
-    transitions : ndarray of shape (n_regimes, n_regimes), int
-        ``transitions[i, j]`` counts steps from ``codes[i]`` to ``codes[j]``
-        within a sequence (T_i - 1 moves per sequence).  When n_regimes**2
-        exceeds 2**22 (thousands of regimes, e.g. large P on long data) it is
-        a ``scipy.sparse.csr_array`` instead, so memory stays bounded.
+    transitions_sparse : scipy.sparse.csr_array of shape (n_regimes, n_regimes), int
+        ``transitions_sparse[i, j]`` counts steps from ``codes[i]`` to
+        ``codes[j]`` within a sequence (T_i - 1 moves per sequence).
+    transitions : ndarray of shape (n_regimes, n_regimes), int64
+        The same counts as a dense array, built from ``transitions_sparse``
+        on first access.  n_regimes is at most the number of distinct codes
+        visited, but that can reach the number of steps for large P: the
+        dense array takes 8 * n_regimes**2 bytes (800 MB at 10,000 regimes),
+        so use ``transitions_sparse`` or :meth:`transition_counts` then.
     """
 
     codes: np.ndarray
     counts: np.ndarray
     frequencies: np.ndarray
     n_regimes: int
-    transitions: np.ndarray
+    transitions_sparse: Any
 
-    def transition_counts(self, n_regimes: Optional[int] = None) -> np.ndarray:
-        """Dense (n, n) transition counts among the n most frequent regimes (all by default).
+    @cached_property
+    def transitions(self) -> np.ndarray:
+        """Dense (n_regimes, n_regimes) int64 transition counts (see the class docstring)."""
+        return self.transitions_sparse.toarray().astype(np.int64)
 
-        Works whether ``transitions`` is dense or sparse.
+    def transition_counts(self, n_regimes: int | None = None) -> np.ndarray:
+        """Dense transition counts among the most frequent regimes.
+
+        Parameters
+        ----------
+        n_regimes : int or None, default=None
+            Keep the n most frequent regimes; None keeps all.
+
+        Returns
+        -------
+        counts : ndarray of shape (n, n), int64
+            The top-left block of ``transitions``, without building all of it.
+
+        Examples
+        --------
+        >>> summary = regime_summary([np.array([[1], [1], [0]], bool)])
+        >>> summary.transition_counts(1).tolist()
+        [[1]]
         """
         n = self.n_regimes if n_regimes is None else min(n_regimes, self.n_regimes)
-        return dense_block(self.transitions, n)
+        return self.transitions_sparse[:n, :n].toarray().astype(np.int64)
 
     def index(self, code) -> int:
-        """Row of ``codes`` equal to ``code``; ValueError if it was never visited."""
+        """Row of ``codes`` equal to ``code``.
+
+        Parameters
+        ----------
+        code : bool array-like of shape (P,)
+            A regime code.
+
+        Returns
+        -------
+        index : int
+
+        Raises
+        ------
+        ValueError
+            If the regime was never visited.
+
+        Examples
+        --------
+        >>> regime_summary([np.array([[1], [1], [0]], bool)]).index([False])
+        1
+        """
         code = np.asarray(code, dtype=bool)
         hits = np.flatnonzero((self.codes == code).all(axis=1))
         if hits.size == 0:
-            raise ValueError(f"Regime {code.astype(int).tolist()} was not visited.")
+            raise ValueError(f"Regime {format_code(code)} was not visited.")
         return int(hits[0])
-
-
-def dense_block(matrix, n: int) -> np.ndarray:
-    """The top-left (n, n) block of a dense or scipy-sparse matrix, as a numpy array."""
-    block = matrix[:n, :n]
-    return block.toarray() if hasattr(block, "toarray") else np.array(block)
-
-
-_MAX_DENSE_TRANSITIONS = 2 ** 22  # R * R entries (32 MiB of int64); beyond, sparse
 
 
 def _unique_codes(stacked: np.ndarray, P: int):
@@ -97,25 +157,16 @@ def _unique_codes(stacked: np.ndarray, P: int):
 
 
 def _count_transitions(labels: np.ndarray, lengths: Sequence[int], n_regimes: int):
-    """(R, R) counts of consecutive (from, to) labels within each sequence.
-
-    Dense up to ``_MAX_DENSE_TRANSITIONS`` entries, a scipy CSR array beyond
-    (e.g. P = 64 where nearly every step is its own regime).
-    """
+    """(R, R) sparse counts of consecutive (from, to) labels within each sequence."""
     ends = np.cumsum(lengths)
     within = np.ones(len(labels), dtype=bool)
     within[ends - 1] = False  # the last step of a sequence moves nowhere
     sources, targets = labels[within], labels[np.flatnonzero(within) + 1]
-    if n_regimes * n_regimes <= _MAX_DENSE_TRANSITIONS:
-        flat = np.bincount(sources * n_regimes + targets, minlength=n_regimes * n_regimes)
-        return flat.reshape(n_regimes, n_regimes).astype(np.int64)
-    from scipy import sparse
-
     ones = np.ones(len(sources), dtype=np.int64)
     return sparse.csr_array((ones, (sources, targets)), shape=(n_regimes, n_regimes))
 
 
-def regime_summary(codes: Union[np.ndarray, Sequence[np.ndarray]]) -> RegimeSummary:
+def regime_summary(codes: np.ndarray | Sequence[np.ndarray]) -> RegimeSummary:
     """Summarise regime codes of one or many sequences.
 
     Parameters
@@ -149,5 +200,5 @@ def regime_summary(codes: Union[np.ndarray, Sequence[np.ndarray]]) -> RegimeSumm
         counts=counts,
         frequencies=counts / counts.sum(),
         n_regimes=len(order),
-        transitions=transitions,
+        transitions_sparse=transitions,
     )

@@ -92,9 +92,7 @@ class TaskRegimeSharing:
 
         distance = np.clip(1.0 - self.sharing, 0.0, None)
         np.fill_diagonal(distance, 0.0)
-        return leaves_list(
-            linkage(squareform(distance, checks=False), method="average")
-        )
+        return leaves_list(linkage(squareform(distance, checks=False), method="average"))
 
     def to_text(self, n_regimes: int = 8) -> str:
         """Plain-text summary: regimes per task, shared regimes, sharing, switching units.
@@ -122,13 +120,12 @@ class TaskRegimeSharing:
         width = max(len(str(t)) for t in self.tasks)
         for k, task in enumerate(self.tasks):
             regimes = self.regimes_of(task)
+            shared = self.n_tasks_per_regime >= 2
             cells = [
-                f"R{r}{'*' if self.n_tasks_per_regime[r] >= 2 else ''} {100 * self.occupancy[k, r]:.0f}%"
+                f"R{r}{'*' if shared[r] else ''} {100 * self.occupancy[k, r]:.0f}%"
                 for r in regimes[:n_regimes]
             ]
-            more = (
-                f" +{len(regimes) - n_regimes} more" if len(regimes) > n_regimes else ""
-            )
+            more = f" +{len(regimes) - n_regimes} more" if len(regimes) > n_regimes else ""
             units = " ".join(f"relu{p}" for p in self.switching_units(task)) or "none"
             lines.append(
                 f"  {task!s:{width}s}  {len(regimes):3d} regimes: {', '.join(cells)}{more}"
@@ -138,10 +135,7 @@ class TaskRegimeSharing:
             order = self.cluster_order()
             lines.append("sharing (tasks clustered):")
             lines.append(
-                "  "
-                + " " * width
-                + "  "
-                + " ".join(f"{str(self.tasks[j])[:5]:>5s}" for j in order)
+                "  " + " " * width + "  " + " ".join(f"{str(self.tasks[j])[:5]:>5s}" for j in order)
             )
             for i in order:
                 row = " ".join(f"{self.sharing[i, j]:5.2f}" for j in order)
@@ -152,20 +146,14 @@ class TaskRegimeSharing:
 def _codes_of(model_or_codes, X) -> list[np.ndarray]:
     if hasattr(model_or_codes, "regime_codes"):
         if X is None:
-            raise ValueError(
-                "X is required to compute regime codes from a fitted estimator."
-            )
+            raise ValueError("X is required to compute regime codes from a fitted estimator.")
         return as_code_sequences(model_or_codes.regime_codes(X))
     if X is not None:
-        raise ValueError(
-            "X is only used with a fitted estimator; regime codes were given."
-        )
+        raise ValueError("X is only used with a fitted estimator; regime codes were given.")
     return as_code_sequences(model_or_codes)
 
 
-def _switch_rates(
-    sequences: Sequence[np.ndarray], which: np.ndarray, K: int, P: int
-) -> np.ndarray:
+def _switch_rates(sequences: Sequence[np.ndarray], which: np.ndarray, K: int, P: int) -> np.ndarray:
     """(K, P) fraction of each task's within-sequence steps at which each unit flips."""
     flips, moves = np.zeros((K, P)), np.zeros(K)
     for c, k in zip(sequences, which):
@@ -255,9 +243,7 @@ def task_regime_sharing(
     n_steps = counts_kr.sum(axis=1)
     occupancy = counts_kr / np.maximum(n_steps, 1.0)[:, None]
     used = occupancy >= threshold
-    within = np.einsum(
-        "kr,kr,lr->kl", occupancy, used, used
-    )  # sum over U_k & U_l of o_k
+    within = np.einsum("kr,kr,lr->kl", occupancy, used, used)  # sum over U_k & U_l of o_k
     return TaskRegimeSharing(
         tasks=names,
         codes=unique[order],

@@ -1,12 +1,12 @@
 """Linear analysis of each regime: modes, time constants, oscillations, stability."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional
 
 import numpy as np
 
-from ._system import PiecewiseLinearSystem
+from ._system import MARGINAL_TOL, PiecewiseLinearSystem, classify_stability, eigenvalues_by_modulus
 
 __all__ = ["RegimeSpectrum", "linear_spectrum", "periods", "regime_spectra", "time_constants"]
 
@@ -26,7 +26,9 @@ def time_constants(eigenvalues) -> np.ndarray:
     modulus = np.abs(np.asarray(eigenvalues))
     with np.errstate(divide="ignore"):
         log_modulus = np.log(modulus)
-        return np.where(log_modulus == 0.0, np.inf, -1.0 / np.where(log_modulus == 0.0, 1.0, log_modulus))
+        return np.where(
+            log_modulus == 0.0, np.inf, -1.0 / np.where(log_modulus == 0.0, 1.0, log_modulus)
+        )
 
 
 def periods(eigenvalues, tol: float = 1e-9) -> np.ndarray:
@@ -64,10 +66,11 @@ class RegimeSpectrum:
     oscillatory : ndarray of shape (M,), bool
         Modes with a finite period (complex pairs and negative real eigenvalues).
     stability : {'stable', 'marginal', 'unstable'}
-        'stable' if spectral_radius < 1 - tol, 'marginal' if within tol of 1.
+        By :func:`classify_stability` (the rule shared with ``FixedPoint``
+        and ``Cycle``).
     """
 
-    code: Optional[np.ndarray]
+    code: np.ndarray | None
     eigenvalues: np.ndarray
     eigenvectors: np.ndarray
     spectral_radius: float
@@ -78,7 +81,7 @@ class RegimeSpectrum:
     stability: str
 
 
-def linear_spectrum(A, code=None, tol: float = 1e-2) -> RegimeSpectrum:
+def linear_spectrum(A, code=None, tol: float = MARGINAL_TOL) -> RegimeSpectrum:
     """Modes of the linear map z -> A z.
 
     Parameters
@@ -100,12 +103,9 @@ def linear_spectrum(A, code=None, tol: float = 1e-2) -> RegimeSpectrum:
     >>> spec.stability, spec.slow.tolist(), bool(np.isinf(spec.time_constants[0]))
     ('marginal', [True, False], True)
     """
-    eigenvalues, eigenvectors = np.linalg.eig(np.asarray(A, dtype=np.float64))
-    order = np.argsort(-np.abs(eigenvalues), kind="stable")
-    eigenvalues, eigenvectors = eigenvalues[order], eigenvectors[:, order]
+    eigenvalues, eigenvectors = eigenvalues_by_modulus(A, vectors=True)
     modulus = np.abs(eigenvalues)
     radius = float(modulus.max()) if modulus.size else 0.0
-    stability = "stable" if radius < 1 - tol else "marginal" if radius <= 1 + tol else "unstable"
     period = periods(eigenvalues)
     return RegimeSpectrum(
         code=None if code is None else np.asarray(code, dtype=bool),
@@ -116,11 +116,13 @@ def linear_spectrum(A, code=None, tol: float = 1e-2) -> RegimeSpectrum:
         periods=period,
         slow=np.abs(modulus - 1) <= tol,
         oscillatory=np.isfinite(period),
-        stability=stability,
+        stability=classify_stability(eigenvalues, tol),
     )
 
 
-def regime_spectra(system: PiecewiseLinearSystem, codes=None, tol: float = 1e-2) -> List[RegimeSpectrum]:
+def regime_spectra(
+    system: PiecewiseLinearSystem, codes=None, tol: float = MARGINAL_TOL
+) -> list[RegimeSpectrum]:
     """One :class:`RegimeSpectrum` per regime of a piecewise-linear system.
 
     Parameters
@@ -145,7 +147,9 @@ def regime_spectra(system: PiecewiseLinearSystem, codes=None, tol: float = 1e-2)
     >>> [s.eigenvalues.real.tolist() for s in regime_spectra(system)]
     [[1.0, 0.0], [1.0, 0.5]]
     """
-    return [linear_spectrum(system.jacobian(code), code, tol) for code in default_codes(system, codes)]
+    return [
+        linear_spectrum(system.jacobian(code), code, tol) for code in default_codes(system, codes)
+    ]
 
 
 def default_codes(system: PiecewiseLinearSystem, codes=None) -> np.ndarray:

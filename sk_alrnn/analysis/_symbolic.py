@@ -1,7 +1,9 @@
 """Symbolic dynamics of data: regime sequences, dwell times, transitions, usage, switching."""
+
 from __future__ import annotations
 
-from typing import List, Sequence, Tuple, Union
+from collections.abc import Sequence
+from typing import Union
 
 import numpy as np
 
@@ -20,7 +22,7 @@ __all__ = [
 Codes = Union[np.ndarray, Sequence[np.ndarray]]
 
 
-def regime_sequences(codes: Codes, summary: RegimeSummary) -> List[np.ndarray]:
+def regime_sequences(codes: Codes, summary: RegimeSummary) -> list[np.ndarray]:
     """Each sequence's codes as regime indices into ``summary.codes``.
 
     Parameters
@@ -47,7 +49,7 @@ def regime_sequences(codes: Codes, summary: RegimeSummary) -> List[np.ndarray]:
     return sequences
 
 
-def dwell_times(sequences: Sequence[np.ndarray], n_regimes: int) -> List[np.ndarray]:
+def dwell_times(sequences: Sequence[np.ndarray], n_regimes: int) -> list[np.ndarray]:
     """Lengths of the uninterrupted runs spent in each regime.
 
     Runs cut by a sequence's start or end are counted with their observed length.
@@ -68,7 +70,7 @@ def dwell_times(sequences: Sequence[np.ndarray], n_regimes: int) -> List[np.ndar
     >>> [d.tolist() for d in dwell_times([np.array([0, 0, 1, 0]), np.array([1])], 2)]
     [[2, 1], [1, 1]]
     """
-    runs: List[list] = [[] for _ in range(n_regimes)]
+    runs: list[list] = [[] for _ in range(n_regimes)]
     for seq in sequences:
         seq = np.asarray(seq)
         if seq.size == 0:
@@ -109,7 +111,7 @@ def _occupancy(indices: np.ndarray, n_regimes: int) -> np.ndarray:
 
 def regime_usage(
     sequences: Sequence[np.ndarray], n_regimes: int, labels=None
-) -> Tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Regime occupancy per class or condition label.
 
     Parameters
@@ -138,7 +140,9 @@ def regime_usage(
     else:
         labels = np.asarray(labels)
         if len(labels) != len(sequences):
-            raise ValueError(f"labels has {len(labels)} entries, but there are {len(sequences)} sequences.")
+            raise ValueError(
+                f"labels has {len(labels)} entries, but there are {len(sequences)} sequences."
+            )
         groups, which = np.unique(labels, return_inverse=True)
     usage = np.zeros((len(groups), n_regimes))
     for g in range(len(groups)):
@@ -149,7 +153,7 @@ def regime_usage(
 
 def regime_usage_over_time(
     sequences: Sequence[np.ndarray], n_regimes: int, n_windows: int = 10
-) -> Tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Regime occupancy in consecutive windows of the time index t.
 
     Parameters
@@ -177,12 +181,12 @@ def regime_usage_over_time(
     edges = np.unique(np.linspace(0, T, min(n_windows, T) + 1).round().astype(np.int64))
     usage = np.zeros((len(edges) - 1, n_regimes))
     for w in range(len(edges) - 1):
-        window = [np.asarray(s)[edges[w]: edges[w + 1]] for s in sequences]
+        window = [np.asarray(s)[edges[w] : edges[w + 1]] for s in sequences]
         usage[w] = _occupancy(np.concatenate(window), n_regimes)
     return edges, usage
 
 
-def unit_switches(codes: Codes) -> List[np.ndarray]:
+def unit_switches(codes: Codes) -> list[np.ndarray]:
     """Which ReLU units flip at each step, and which way.
 
     Parameters
@@ -213,4 +217,3 @@ def switching_units(code_from, code_to) -> np.ndarray:
     [1, 2]
     """
     return np.flatnonzero(np.asarray(code_from, bool) != np.asarray(code_to, bool))
-

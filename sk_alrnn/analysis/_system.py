@@ -1,15 +1,94 @@
-"""A fitted AL-RNN as a piecewise-affine dynamical system (numpy only)."""
+"""A fitted AL-RNN as a piecewise-affine dynamical system (numpy only).
+
+Two conventions hold for every result type of ``analysis``: eigenvalues are
+sorted by modulus, largest first (:func:`eigenvalues_by_modulus`), and
+stability follows one rule (:func:`classify_stability`): 'stable' when the
+spectral radius is below 1 - tol, 'marginal' within tol of 1, 'unstable'
+above, with tol = 1e-2 by default.
+"""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import product
-from typing import List, Optional
 
 import numpy as np
 
 from ._regimes import codes_from_states
 
-__all__ = ["FixedPoint", "PiecewiseLinearSystem", "Regime"]
+__all__ = [
+    "MARGINAL_TOL",
+    "FixedPoint",
+    "PiecewiseLinearSystem",
+    "Regime",
+    "classify_stability",
+    "eigenvalues_by_modulus",
+]
+
+# Trained networks rarely hit |lambda| = 1 exactly; a mode within 1e-2 of the
+# unit circle decays (or grows) on a time scale of >= ~100 steps, which reads
+# as memory on sequence tasks of that length.
+MARGINAL_TOL = 1e-2
+
+
+def eigenvalues_by_modulus(A, *, vectors: bool = False):
+    """Eigenvalues of A sorted by modulus, largest first (ties keep numpy's order).
+
+    Parameters
+    ----------
+    A : array-like of shape (M, M)
+        A square matrix.
+    vectors : bool, default=False
+        Also return the eigenvectors (column ``i`` for eigenvalue ``i``).
+
+    Returns
+    -------
+    eigenvalues : ndarray of shape (M,), complex
+    eigenvectors : ndarray of shape (M, M), complex
+        Only when ``vectors`` is True.
+
+    Examples
+    --------
+    >>> eigenvalues_by_modulus(np.diag([0.5, -2.0, 1.0])).real.tolist()
+    [-2.0, 1.0, 0.5]
+    """
+    A = np.asarray(A, dtype=np.float64)
+    if vectors:
+        eigenvalues, eigenvectors = np.linalg.eig(A)
+    else:
+        eigenvalues, eigenvectors = np.linalg.eigvals(A), None
+    order = np.argsort(-np.abs(eigenvalues), kind="stable")
+    eigenvalues = eigenvalues.astype(complex)[order]
+    return (eigenvalues, eigenvectors[:, order]) if vectors else eigenvalues
+
+
+def classify_stability(eigenvalues, tol: float = MARGINAL_TOL) -> str:
+    """The one stability rule of the package, from the spectral radius rho.
+
+    Parameters
+    ----------
+    eigenvalues : array-like of shape (M,)
+        Eigenvalues of a linear map (a regime's Jacobian or a cycle's monodromy matrix).
+    tol : float, default=1e-2
+        Half-width of the band around rho = 1 counted as marginal.
+
+    Returns
+    -------
+    stability : {'stable', 'marginal', 'unstable'}
+        'stable' if rho < 1 - tol, 'marginal' if 1 - tol <= rho <= 1 + tol,
+        'unstable' otherwise.
+
+    Examples
+    --------
+    >>> classify_stability([0.5]), classify_stability([0.995]), classify_stability([1.2j])
+    ('stable', 'marginal', 'unstable')
+    """
+    modulus = np.abs(np.asarray(eigenvalues))
+    radius = float(modulus.max()) if modulus.size else 0.0
+    if radius < 1 - tol:
+        return "stable"
+    return "marginal" if radius <= 1 + tol else "unstable"
 
 
 @dataclass
@@ -26,25 +105,42 @@ class FixedPoint:
         network); False for a virtual one, which the dynamics never reach
         but which still shapes the flow inside the regime.
     eigenvalues : ndarray of shape (M,), complex, optional
-        Eigenvalues of J(code); they set the local stability.
+        Eigenvalues of J(code), largest modulus first; they set the local stability.
     """
 
     z: np.ndarray
     code: np.ndarray
     real: bool
-    eigenvalues: Optional[np.ndarray] = None
+    eigenvalues: np.ndarray | None = None
 
     @property
-    def stable(self) -> Optional[bool]:
-        """True when every eigenvalue of J(code) lies strictly inside the unit circle."""
-        if self.eigenvalues is None:
-            return None
-        return bool(np.all(np.abs(self.eigenvalues) < 1.0))
+    def stability(self) -> str | None:
+        """'stable', 'marginal' or 'unstable' by :func:`classify_stability`.
+
+        None when the fixed point carries no eigenvalues.
+        """
+        return None if self.eigenvalues is None else classify_stability(self.eigenvalues)
+
+    @property
+    def stable(self) -> bool | None:
+        """True when :attr:`stability` is 'stable' (None without eigenvalues)."""
+        return None if self.eigenvalues is None else self.stability == "stable"
 
 
 @dataclass
 class Regime:
-    """One linear regime: its code, matrix, eigenvalues and fixed point (s = 0)."""
+    """One linear regime: its code, matrix, eigenvalues and fixed point (s = 0).
+
+    Attributes
+    ----------
+    code : ndarray of shape (P,), bool
+    A : ndarray of shape (M, M)
+        J(code).
+    eigenvalues : ndarray of shape (M,), complex
+        Eigenvalues of A, largest modulus first.
+    fixed_point : FixedPoint
+        Of the regime's affine map with s = 0.
+    """
 
     code: np.ndarray
     A: np.ndarray
@@ -91,7 +187,9 @@ class PiecewiseLinearSystem:
         self.b = np.asarray(b, dtype=np.float64)
         self.M, self.P = len(self.a), int(P)
         if regime_codes is None:
-            regime_codes = np.zeros((1, self.P), dtype=bool) if self.P == 0 else np.empty((0, self.P), bool)
+            regime_codes = (
+                np.zeros((1, self.P), dtype=bool) if self.P == 0 else np.empty((0, self.P), bool)
+            )
         self.regime_codes = np.atleast_2d(np.asarray(regime_codes, dtype=bool))
 
     def _check_code(self, code) -> np.ndarray:
@@ -119,8 +217,12 @@ class PiecewiseLinearSystem:
         code = self._check_code(code)
         J = self.jacobian(code)
         z = _solve_affine_fixed_point(J, self.drive(s))
-        return FixedPoint(z=z, code=code, real=bool((self.code_of(z) == code).all()),
-                          eigenvalues=np.linalg.eigvals(J))
+        return FixedPoint(
+            z=z,
+            code=code,
+            real=bool((self.code_of(z) == code).all()),
+            eigenvalues=eigenvalues_by_modulus(J),
+        )
 
     def drive(self, s=None) -> np.ndarray:
         """Constant offset C s + h of the affine maps (h when s is None), shape (M,)."""
@@ -132,9 +234,12 @@ class PiecewiseLinearSystem:
             raise ValueError(f"Enumerating 2**P codes needs P <= 16; got P={self.P}.")
         return np.array(list(product([False, True], repeat=self.P)), dtype=bool).reshape(-1, self.P)
 
-    @property
-    def regimes(self) -> List[Regime]:
-        """One :class:`Regime` per row of ``regime_codes``, in the same order."""
+    @cached_property
+    def regimes(self) -> list[Regime]:
+        """One :class:`Regime` per row of ``regime_codes``, in the same order.
+
+        Computed on first access and kept (R eigendecompositions).
+        """
         regimes = []
         for code in self.regime_codes:
             A = self.jacobian(code)
@@ -146,11 +251,11 @@ class PiecewiseLinearSystem:
         """One step of the network: a z + W phi_P(z) + C s + h (z may be (n, M))."""
         z = np.asarray(z, dtype=np.float64)
         u = z.copy()
-        u[..., self.M - self.P:] = np.maximum(u[..., self.M - self.P:], 0.0)
+        u[..., self.M - self.P :] = np.maximum(u[..., self.M - self.P :], 0.0)
         drive = self.h if s is None else np.asarray(s, dtype=np.float64) @ self.C.T + self.h
         return self.a * z + u @ self.W.T + drive
 
-    def simulate(self, S=None, n_steps: Optional[int] = None, z0=None) -> np.ndarray:
+    def simulate(self, S=None, n_steps: int | None = None, z0=None) -> np.ndarray:
         """Iterate the network from z0 (0 by default): states z_1..z_T, shape (T, M).
 
         Give inputs S of shape (T, F), or ``n_steps`` for the autonomous map.
@@ -167,7 +272,7 @@ class PiecewiseLinearSystem:
 
 
 def _solve_affine_fixed_point(A: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """z with z = A z + d; least squares when I - A is singular (a continuum of solutions)."""
+    """Solve z = A z + d; least squares when I - A is singular (a continuum of solutions)."""
     lhs = np.eye(len(A)) - A
     try:
         return np.linalg.solve(lhs, d)

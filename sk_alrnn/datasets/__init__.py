@@ -2,6 +2,7 @@
 
 numpy and scipy only (no torch). Every generator takes ``random_state``.
 """
+
 from ._dynamical import make_forecasting_windows, make_lorenz63, make_roessler
 from ._mnist1d import load_mnist1d
 from ._neurogym import YANG19_TASKS, load_neurogym

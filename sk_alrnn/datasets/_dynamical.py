@@ -1,8 +1,9 @@
 """Chaotic flows (Lorenz-63, Roessler) and forecasting windows (numpy + scipy)."""
+
 from __future__ import annotations
 
 from numbers import Real
-from typing import Callable, Tuple, Union
+from typing import Callable, Union
 
 import numpy as np
 from scipy.integrate import solve_ivp
@@ -30,7 +31,7 @@ def _integrate(
     return sol.y.T
 
 
-def _check_flow_args(n_steps: object, dt: object, t_transient: object, func: str) -> Tuple:
+def _check_flow_args(n_steps: object, dt: object, t_transient: object, func: str) -> tuple:
     return (
         check_param(n_steps, "n_steps", func, min_val=1),
         check_param(dt, "dt", func, target_type=Real, min_val=0, include_boundaries="neither"),
@@ -179,7 +180,7 @@ def make_roessler(
 
 def make_forecasting_windows(
     series: np.ndarray, window: int, stride: int = 1
-) -> Tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Cut a time series into windows for next-step (sequence-to-sequence) prediction.
 
     Parameters

@@ -31,9 +31,7 @@ def _global_rng_preserved() -> Iterator[None]:
 
 
 def _seed(random_state: int | np.random.RandomState | None) -> int:
-    if isinstance(random_state, (int, np.integer)) and not isinstance(
-        random_state, bool
-    ):
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
         return int(random_state)
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
@@ -111,9 +109,7 @@ def load_mnist1d(
     args = get_dataset_args()
     args.num_samples, args.seed = n_samples, seed
     with _global_rng_preserved():
-        data = make_dataset(
-            args
-        )  # never get_dataset(): it downloads and writes a pickle
+        data = make_dataset(args)  # never get_dataset(): it downloads and writes a pickle
     parts = {"train": ("x", "y"), "test": ("x_test", "y_test")}
     chosen = ("train", "test") if split is None else (split,)
     X = np.concatenate([data[parts[p][0]] for p in chosen]).astype(np.float64)

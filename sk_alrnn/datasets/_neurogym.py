@@ -38,9 +38,7 @@ def _check_tasks(tasks: str | Sequence[str]) -> list[str]:
             f"{list(YANG19_TASKS)}. Got {unknown or tasks!r} instead."
         )
     if len(set(tasks)) != len(tasks):
-        raise ValueError(
-            f"The 'tasks' parameter of load_neurogym names a task twice: {tasks}."
-        )
+        raise ValueError(f"The 'tasks' parameter of load_neurogym names a task twice: {tasks}.")
     return tasks
 
 
@@ -66,18 +64,14 @@ def _seeded_env(yang19, name: str, dt: int, rng: np.random.RandomState):
     train/test split. Each sub-task and the schedule get a seed of their own.
     """
     env = getattr(yang19, name)(dt=dt)
-    parts = (
-        [sub.unwrapped for sub in env.envs] + [env.schedule]
-        if hasattr(env, "envs")
-        else [env]
-    )
+    parts = [sub.unwrapped for sub in env.envs] + [env.schedule] if hasattr(env, "envs") else [env]
     for part in parts:
         part.seed(int(rng.randint(np.iinfo(np.int32).max)))
     return env
 
 
 def _trials(env, n: int) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
-    """n trials of one environment: observations (T_i, 33), targets (T_i,), decision masks (T_i,)."""
+    """Generate n trials: observations (T_i, 33), targets (T_i,), decision masks (T_i,)."""
     obs, targets, decision = [], [], []
     for _ in range(n):
         env.new_trial()
@@ -195,9 +189,7 @@ def load_neurogym(
     dt = check_param(dt, "dt", "load_neurogym", min_val=1)
     # None draws fresh OS entropy: check_random_state(None) would consume numpy's global RNG.
     rng = check_random_state(
-        np.random.SeedSequence().generate_state(1)[0]
-        if random_state is None
-        else random_state
+        np.random.SeedSequence().generate_state(1)[0] if random_state is None else random_state
     )
     yang19 = _import_yang19()
     X, y, decision = [], [], []
@@ -205,10 +197,7 @@ def load_neurogym(
         obs, targets, masks = _trials(_seeded_env(yang19, name, dt, rng), n_per_task)
         if rule_input:
             rule = np.eye(len(tasks))[k]
-            obs = [
-                np.hstack([ob, np.broadcast_to(rule, (len(ob), len(tasks)))])
-                for ob in obs
-            ]
+            obs = [np.hstack([ob, np.broadcast_to(rule, (len(ob), len(tasks)))]) for ob in obs]
         X += obs
         y += targets
         decision += masks

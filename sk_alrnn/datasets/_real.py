@@ -1,8 +1,8 @@
 """Real sequence data that ships with installed packages: no network access."""
+
 from __future__ import annotations
 
 import os
-from typing import List, Optional, Tuple, Union
 
 import numpy as np
 from sklearn.datasets import load_digits
@@ -16,7 +16,7 @@ _SPLITS = {"train": ("TRAIN",), "test": ("TEST",), None: ("TRAIN", "TEST")}
 
 def load_digits_sequences(
     mode: str = "rows", *, return_X_y: bool = True
-) -> Union[Tuple[np.ndarray, np.ndarray], Bunch]:
+) -> tuple[np.ndarray, np.ndarray] | Bunch:
     """Load scikit-learn's bundled 8x8 digits as sequences, scaled to [0, 1].
 
     Parameters
@@ -59,14 +59,12 @@ def load_digits_sequences(
     y = digits.target
     if return_X_y:
         return X, y
-    return Bunch(
-        data=X, target=y, target_names=digits.target_names, mode=mode, DESCR=digits.DESCR
-    )
+    return Bunch(data=X, target=y, target_names=digits.target_names, mode=mode, DESCR=digits.DESCR)
 
 
 def load_ucr(
-    name: str, split: Optional[str] = None
-) -> Tuple[Union[np.ndarray, List[np.ndarray]], np.ndarray]:
+    name: str, split: str | None = None
+) -> tuple[np.ndarray | list[np.ndarray], np.ndarray]:
     """Load a small UCR/UEA time-series classification dataset, offline.
 
     The data are the ``.ts`` files bundled inside the ``sktime`` wheel, read
@@ -134,7 +132,7 @@ def load_ucr(
     return X, y
 
 
-def _read_ts(name: str, part: str) -> Tuple[List[np.ndarray], np.ndarray]:
+def _read_ts(name: str, part: str) -> tuple[list[np.ndarray], np.ndarray]:
     """Series (T_i, F) and labels of ``<name>_<part>.ts`` bundled with sktime."""
     try:
         import sktime.datasets

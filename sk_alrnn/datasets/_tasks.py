@@ -5,10 +5,11 @@ task-relevant information on the final step: the AL-RNN adds its input
 linearly, ``z_T = ... + C s_T``, so a sequence-to-one readout of ``z_T`` could
 not pass information that arrives at the last step through a ReLU unit.
 """
+
 from __future__ import annotations
 
 from numbers import Real
-from typing import List, Optional, Tuple, Union
+from typing import Union
 
 import numpy as np
 from sklearn.utils import check_random_state
@@ -25,7 +26,7 @@ def _balanced_labels(rng: np.random.RandomState, n_samples: int, n_classes: int)
 
 def make_addition(
     n_samples: int = 1000, n_steps: int = 50, *, random_state: RandomStateLike = None
-) -> Tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Generate the addition problem: add the two marked numbers of a sequence.
 
     Parameters
@@ -100,7 +101,7 @@ def make_copy_memory(
     n_symbols: int = 4,
     noise: float = 0.0,
     random_state: RandomStateLike = None,
-) -> Tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Generate a one-symbol copy-memory (delayed recall) classification task.
 
     A cue symbol is shown at the first step, followed by a delay, then a query
@@ -174,7 +175,7 @@ def make_contextual_integration(
     max_coherence: float = 0.3,
     noise: float = 1.0,
     random_state: RandomStateLike = None,
-) -> Tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Generate a context-dependent evidence integration task.
 
     Two noisy evidence streams are shown together with a context cue that
@@ -253,7 +254,7 @@ def make_contextual_integration(
     return X, y
 
 
-def _vocabulary(vocab_size: int, n_features: int, seed: int) -> Tuple[np.ndarray, np.ndarray]:
+def _vocabulary(vocab_size: int, n_features: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Token embeddings (V, F) ~ N(0, 1) and signed valences (V,) with mean 0."""
     rs = np.random.RandomState(seed)
     embeddings = rs.standard_normal((vocab_size, n_features))
@@ -269,10 +270,10 @@ def make_evidence_integration(
     n_features: int = 8,
     vocab_size: int = 50,
     variable_length: bool = False,
-    min_steps: Optional[int] = None,
+    min_steps: int | None = None,
     vocab_seed: int = 0,
     random_state: RandomStateLike = None,
-) -> Tuple[Union[np.ndarray, List[np.ndarray]], np.ndarray]:
+) -> tuple[np.ndarray | list[np.ndarray], np.ndarray]:
     """Generate a sentiment-like task: the sign of the summed token valences.
 
     A fixed vocabulary of ``vocab_size`` tokens has random embeddings and a
@@ -355,7 +356,7 @@ def make_evidence_integration(
 
 
 def _draw_lengths(
-    rng: np.random.RandomState, n: int, n_steps: int, min_steps: Optional[int], func: str
+    rng: np.random.RandomState, n: int, n_steps: int, min_steps: int | None, func: str
 ) -> np.ndarray:
     """Lengths drawn uniformly from [min_steps, n_steps]."""
     if min_steps is None:

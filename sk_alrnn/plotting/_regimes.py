@@ -1,17 +1,28 @@
 """Plots of regime analyses; matplotlib is imported inside each function (optional dependency)."""
+
 from __future__ import annotations
 
-from typing import Optional, Sequence, Union
+from collections.abc import Sequence
 
 import numpy as np
 
-from ..analysis import RegimeSpectrum, RegimeSummary, pca_project, transition_probabilities
-from ..analysis._regimes import dense_block
+from ..analysis import (
+    RegimeSpectrum,
+    RegimeSummary,
+    format_code,
+    pca_project,
+    transition_probabilities,
+)
 
-__all__ = ["plot_eigenvalues", "plot_latent_trajectory", "plot_regime_occupancy", "plot_transitions"]
+__all__ = [
+    "plot_eigenvalues",
+    "plot_latent_trajectory",
+    "plot_regime_occupancy",
+    "plot_transitions",
+]
 
 
-def _axes(ax, projection: Optional[str] = None):
+def _axes(ax, projection: str | None = None):
     """The given Axes, or a new figure's (3-D when asked)."""
     if ax is not None:
         return ax
@@ -21,10 +32,10 @@ def _axes(ax, projection: Optional[str] = None):
 
 
 def _code_labels(codes: np.ndarray) -> list:
-    return [f"R{i} [" + "".join("1" if c else "0" for c in code) + "]" for i, code in enumerate(codes)]
+    return [f"R{i} [{format_code(code)}]" for i, code in enumerate(codes)]
 
 
-def plot_regime_occupancy(summary: RegimeSummary, n_regimes: Optional[int] = None, ax=None):
+def plot_regime_occupancy(summary: RegimeSummary, n_regimes: int | None = None, ax=None):
     """Bar chart of the fraction of steps spent in each regime.
 
     Parameters
@@ -55,8 +66,8 @@ def plot_regime_occupancy(summary: RegimeSummary, n_regimes: Optional[int] = Non
 
 
 def plot_latent_trajectory(
-    states: Union[np.ndarray, Sequence[np.ndarray]],
-    regimes: Optional[Sequence[np.ndarray]] = None,
+    states: np.ndarray | Sequence[np.ndarray],
+    regimes: Sequence[np.ndarray] | None = None,
     n_components: int = 2,
     max_sequences: int = 50,
     ax=None,
@@ -107,7 +118,7 @@ def plot_latent_trajectory(
     return ax
 
 
-def plot_eigenvalues(spectra: Sequence[Union[RegimeSpectrum, np.ndarray]], ax=None):
+def plot_eigenvalues(spectra: Sequence[RegimeSpectrum | np.ndarray], ax=None):
     """Eigenvalues of each regime in the complex plane with the unit circle.
 
     Parameters
@@ -142,7 +153,9 @@ def plot_eigenvalues(spectra: Sequence[Union[RegimeSpectrum, np.ndarray]], ax=No
     return ax
 
 
-def plot_transitions(summary: RegimeSummary, n_regimes: Optional[int] = None, normalize: bool = True, ax=None):
+def plot_transitions(
+    summary: RegimeSummary, n_regimes: int | None = None, normalize: bool = True, ax=None
+):
     """Heat-map of regime-to-regime transitions (row-normalised probabilities by default).
 
     Parameters
@@ -168,8 +181,9 @@ def plot_transitions(summary: RegimeSummary, n_regimes: Optional[int] = None, no
     ax = _axes(ax)
     n = summary.n_regimes if n_regimes is None else min(n_regimes, summary.n_regimes)
     # normalise over all successors, then crop: shown rows need not sum to 1
-    values = dense_block(transition_probabilities(summary.transitions) if normalize
-                         else summary.transitions, n)
+    counts = summary.transitions_sparse
+    matrix = transition_probabilities(counts) if normalize else counts
+    values = matrix[:n, :n].toarray()
     image = ax.imshow(values, cmap="viridis")
     ax.figure.colorbar(image, ax=ax, label="Pr(next | current)" if normalize else "count")
     labels = _code_labels(summary.codes[:n])

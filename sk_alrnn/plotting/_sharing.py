@@ -47,9 +47,7 @@ def plot_task_regime_sharing(
     rows = result.cluster_order() if cluster else np.arange(len(result.tasks))
     used = np.flatnonzero(result.used.any(axis=0))
     # Most widely shared first, then the most occupied overall.
-    key = np.lexsort(
-        (-result.occupancy[:, used].sum(axis=0), -result.n_tasks_per_regime[used])
-    )
+    key = np.lexsort((-result.occupancy[:, used].sum(axis=0), -result.n_tasks_per_regime[used]))
     columns = used[key][:n_regimes]
     image = ax.imshow(
         result.occupancy[np.ix_(rows, columns)], aspect="auto", cmap="viridis", vmin=0
