@@ -44,7 +44,7 @@ $(NG_STAMP): pyproject.toml
 venv-neurogym: $(NG_STAMP)
 
 test-neurogym: venv-neurogym
-	$(NG_VENV)/bin/python -m pytest -p no:cacheprovider tests/test_neurogym.py -m "slow or not slow"
+	$(NG_VENV)/bin/python -m pytest -p no:cacheprovider tests/test_neurogym.py tests/test_cli.py -k neurogym -m "slow or not slow"
 
 clean:
 	rm -rf $(VENV) $(NG_VENV) build *.egg-info .pytest_cache
