@@ -253,6 +253,12 @@ def summary_figure(path, out):
             color="C0",
             label="AL-RNN",
         )
+        if key == "mean_sharing":  # the same trials with task labels shuffled
+            null = [
+                np.mean([r["sharing"]["null_sharing"] for r in alrnn if r["P"] == P]) for P in Ps
+            ]
+            ax.plot(range(len(Ps)), null, color="0.5", ls=":", label="tasks shuffled")
+            ax.legend(fontsize="small")
         if nested is None:
             for i, model in enumerate(sorted({r["model"] for r in records if "P" not in r})):
                 mean = np.mean([r[key] for r in records if r["model"] == model])
