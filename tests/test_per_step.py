@@ -238,3 +238,13 @@ def test_internal_validation_split_scores_valid_steps(ragged_step_task):
     # on its valid steps only
     n_valid = len(X) // 5
     assert accuracies[-1] == pytest.approx(clf.score(X[:n_valid], y[:n_valid]))
+
+
+def test_describe_accepts_per_step_labels_and_task_labels(ragged_step_task):
+    from sk_alrnn.analysis import describe
+
+    X, y = ragged_step_task
+    clf = ALRNNClassifier(**{**FAST, "max_epochs": 2}).fit(X, y)
+    assert "usage by label" not in describe(clf, X, y)  # no single label per sequence
+    groups = np.where(np.arange(len(X)) % 2 == 0, "even", "odd")
+    assert "usage by label" in describe(clf, X, groups)
