@@ -104,8 +104,6 @@ def _loss_weights(sample_weight, batch: SequenceBatch, sequence: bool) -> np.nda
         weights = check_step_weights(sample_weight, batch)
         return (weights / weights[batch.valid_mask()].mean()).astype(np.float32)
     weights = check_sample_weight(sample_weight, len(batch))
-    if (weights < 0).any():
-        raise ValueError("Negative values in data passed to sample_weight: weights must be >= 0.")
     return (weights / weights.mean()).astype(np.float32)
 
 

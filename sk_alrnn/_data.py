@@ -389,9 +389,25 @@ def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
     >>> check_sample_weight(None, 3).tolist()
     [1.0, 1.0, 1.0]
     """
-    weights = _check_sample_weight(sample_weight, np.empty((n_samples, 0)), dtype=np.float64)
-    check_finite(weights, "sample_weight")
+    try:
+        weights = _check_sample_weight(sample_weight, np.empty((n_samples, 0)), dtype=np.float64)
+    except (TypeError, ValueError) as error:  # sklearn's message does not name the parameter
+        raise input_error(
+            "sample_weight",
+            f"be None, a number or a 1-D array of {n_samples} weights (one per sequence)",
+            f"{error}".rstrip("."),
+        ) from None
+    _check_weight_values(weights)
     return weights
+
+
+def _check_weight_values(weights: np.ndarray) -> None:
+    """Finite, non-negative and not all zero: what a weighted loss can divide by."""
+    check_finite(weights, "sample_weight")
+    if (weights < 0).any():
+        raise ValueError("Negative values in data passed to sample_weight: weights must be >= 0.")
+    if not (weights > 0).any():
+        raise ValueError("sample_weight must contain at least one non-zero weight.")
 
 
 # ---- sequences -------------------------------------------------------------------
@@ -725,11 +741,7 @@ def check_step_weights(sample_weight: Any, batch: SequenceBatch) -> np.ndarray:
     weights = np.zeros(batch.values.shape[:2])
     for i, item in enumerate(items):
         weights[i, : len(item)] = _numeric_array(item, "sample_weight")
-    check_finite(weights, "sample_weight")
-    if (weights < 0).any():
-        raise ValueError("Negative values in data passed to sample_weight: weights must be >= 0.")
-    if not (weights > 0).any():
-        raise ValueError("Sample weights must contain at least one non-zero number.")
+    _check_weight_values(weights)
     return weights
 
 

@@ -115,10 +115,6 @@ def _device_missing(device):
     return device == "mps" and not torch.backends.mps.is_available()
 
 
-_SAMPLE_WEIGHT = pytest.mark.xfail(
-    strict=True, reason="sample_weight support comes with issue 13 (multitask helper)"
-)
-
 _X_CASES = [
     # NaN / inf anywhere in X
     Case(
@@ -631,7 +627,6 @@ _SAMPLE_WEIGHT_CASES = [
         "both",
         "fit",
         lambda X, y: _with(X, y, fit_params={"sample_weight": np.ones(len(y))}),
-        marks=[_SAMPLE_WEIGHT],
     ),
     Case(
         "sample_weight_short",
@@ -640,7 +635,6 @@ _SAMPLE_WEIGHT_CASES = [
         lambda X, y: _with(X, y, fit_params={"sample_weight": np.ones(len(y) - 1)}),
         ValueError,
         "sample_weight",
-        marks=[_SAMPLE_WEIGHT],
     ),
     Case(
         "sample_weight_negative",
@@ -649,7 +643,6 @@ _SAMPLE_WEIGHT_CASES = [
         lambda X, y: _with(X, y, fit_params={"sample_weight": -np.ones(len(y))}),
         ValueError,
         "sample_weight",
-        marks=[_SAMPLE_WEIGHT],
     ),
     Case(
         "sample_weight_nan",
@@ -658,7 +651,6 @@ _SAMPLE_WEIGHT_CASES = [
         lambda X, y: _with(X, y, fit_params={"sample_weight": _set(np.ones(len(y)), 0, np.nan)}),
         ValueError,
         "sample_weight|NaN",
-        marks=[_SAMPLE_WEIGHT],
     ),
     Case(
         "sample_weight_2d",
@@ -667,7 +659,6 @@ _SAMPLE_WEIGHT_CASES = [
         lambda X, y: _with(X, y, fit_params={"sample_weight": np.ones((len(y), 2))}),
         ValueError,
         "sample_weight",
-        marks=[_SAMPLE_WEIGHT],
     ),
 ]
 
