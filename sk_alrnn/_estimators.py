@@ -159,8 +159,14 @@ class _ALRNNMixin(PersistenceMixin):
 class ALRNNClassifier(_ALRNNMixin, SequenceClassifier):
     """Almost-Linear RNN sequence classifier (skorch ``NeuralNetClassifier``).
 
-    Reads the latent state at each sequence's last valid step and maps it
-    linearly to class logits (cross-entropy loss).
+    Sequence-to-one for y of shape (n,): reads the latent state at each
+    sequence's last valid step and maps it linearly to class logits.
+    Per-step for y of shape (n, T) (the T of X) or a list of (T_i,) label
+    arrays beside a list X: classifies every step, with cross-entropy over
+    the valid steps; ``predict`` returns labels per step in the same form,
+    ``predict_proba`` (n, T, n_classes) or a list of (T_i, n_classes), and
+    ``score`` the accuracy over valid steps. ``fit(X, y, sample_weight=...)``
+    weighs the loss per sequence, or per step (the form of y).
 
     Parameters
     ----------
@@ -225,7 +231,10 @@ class ALRNNClassifier(_ALRNNMixin, SequenceClassifier):
 
     Notes
     -----
-    z_t = a * z_{t-1} + W phi_P(z_{t-1}) + C s_t + h, z_0 = 0, logits = B z_T + b.
+    z_t = a * z_{t-1} + W phi_P(z_{t-1}) + C s_t + h, z_0 = 0, logits = B z_T + b
+    (per step: logits_t = B z_t + b). A 2-D y whose second dimension differs
+    from T raises ValueError (multi-output classification is not supported);
+    an (n, 1) column is read as one label per sequence, as in scikit-learn.
 
     References
     ----------
@@ -244,6 +253,15 @@ class ALRNNClassifier(_ALRNNMixin, SequenceClassifier):
     >>> set(clf.predict(X)) <= {"up", "down"}
     True
     >>> clf.regimes_.n_regimes <= 2 ** 2
+    True
+
+    Per-step labels: the sign of the running sum, at every step.
+
+    >>> y_steps = np.where(X[:, :, 0].cumsum(axis=1) > 0, "up", "down")
+    >>> clf = ALRNNClassifier(M=8, P=2, max_epochs=5, random_state=0).fit(X, y_steps)
+    >>> clf.predict(X).shape, clf.predict_proba(X).shape
+    ((60, 12), (60, 12, 2))
+    >>> 0 <= clf.score(X, y_steps) <= 1
     True
     """
 

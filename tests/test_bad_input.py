@@ -125,10 +125,6 @@ def _device_missing(device):
     return device == "mps" and not torch.backends.mps.is_available()
 
 
-_SAMPLE_WEIGHT = pytest.mark.xfail(
-    strict=True, reason="sample_weight support comes with issue 13 (multitask helper)"
-)
-
 _X_CASES = [
     # NaN / inf anywhere in X
     Case(
@@ -641,7 +637,6 @@ _SAMPLE_WEIGHT_CASES = [
         "both",
         "fit",
         lambda X, y: _with(X, y, fit_params={"sample_weight": np.ones(len(y))}),
-        marks=[_SAMPLE_WEIGHT],
     ),
     Case(
         "sample_weight_short",
@@ -650,7 +645,6 @@ _SAMPLE_WEIGHT_CASES = [
         lambda X, y: _with(X, y, fit_params={"sample_weight": np.ones(len(y) - 1)}),
         ValueError,
         "sample_weight",
-        marks=[_SAMPLE_WEIGHT],
     ),
     Case(
         "sample_weight_negative",
@@ -659,7 +653,6 @@ _SAMPLE_WEIGHT_CASES = [
         lambda X, y: _with(X, y, fit_params={"sample_weight": -np.ones(len(y))}),
         ValueError,
         "sample_weight",
-        marks=[_SAMPLE_WEIGHT],
     ),
     Case(
         "sample_weight_nan",
@@ -668,7 +661,6 @@ _SAMPLE_WEIGHT_CASES = [
         lambda X, y: _with(X, y, fit_params={"sample_weight": _set(np.ones(len(y)), 0, np.nan)}),
         ValueError,
         "sample_weight|NaN",
-        marks=[_SAMPLE_WEIGHT],
     ),
     Case(
         "sample_weight_2d",
@@ -677,7 +669,6 @@ _SAMPLE_WEIGHT_CASES = [
         lambda X, y: _with(X, y, fit_params={"sample_weight": np.ones((len(y), 2))}),
         ValueError,
         "sample_weight",
-        marks=[_SAMPLE_WEIGHT],
     ),
 ]
 
