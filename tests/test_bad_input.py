@@ -631,12 +631,27 @@ _PARAM_CASES = [
     ),
 ]
 
+
+def _assert_same_as_unweighted(est, X, y):
+    """Equal weights are a weighted mean of the same losses: the very same model."""
+    unweighted = type(est)(**est.get_params(deep=False)).fit(X, y)
+    np.testing.assert_array_equal(est.predict(X), unweighted.predict(X))
+
+
 _SAMPLE_WEIGHT_CASES = [
     Case(
         "sample_weight_ones",
         "both",
         "fit",
         lambda X, y: _with(X, y, fit_params={"sample_weight": np.ones(len(y))}),
+        check=lambda est, X, y: _assert_same_as_unweighted(est, X, y),
+    ),
+    Case(
+        "sample_weight_constant",
+        "both",
+        "fit",
+        lambda X, y: _with(X, y, fit_params={"sample_weight": np.full(len(y), 3.0)}),
+        check=lambda est, X, y: _assert_same_as_unweighted(est, X, y),
     ),
     Case(
         "sample_weight_short",
@@ -731,7 +746,7 @@ def test_bad_input_matrix(fitted, kind, case):
 
 def test_case_count():
     # Reported in the closing note of issue 12; update both together.
-    assert len(CASES) == 91 and len(_PARAMS) == 263
+    assert len(CASES) == 92 and len(_PARAMS) == 265
 
 
 # ---- property tests ---------------------------------------------------------------------
