@@ -9,7 +9,7 @@ The estimators are imported lazily, so the numpy-only subpackages
 """
 __version__ = "0.1.0"
 
-__all__ = ["ALRNNClassifier", "ALRNNRegressor", "__version__"]
+__all__ = ["ALRNNClassifier", "ALRNNForecaster", "ALRNNRegressor", "__version__"]
 
 _ESTIMATORS = ("ALRNNClassifier", "ALRNNRegressor")
 
@@ -19,6 +19,10 @@ def __getattr__(name):
         from . import _estimators
 
         return getattr(_estimators, name)
+    if name == "ALRNNForecaster":
+        from ._forecaster import ALRNNForecaster
+
+        return ALRNNForecaster
     raise AttributeError(f"module 'sk_alrnn' has no attribute {name!r}")
 
 

@@ -1,0 +1,563 @@
+"""ALRNNForecaster: dynamical-systems reconstruction with sparse teacher forcing (skorch).
+
+skorch drives training: the data enter as a dataset of window starts; the
+training iterator (:meth:`get_iterator`) samples starts with replacement and
+cuts noisy windows; the net's own hooks set the learning rate each epoch,
+stop on divergence and keep the checkpoint whose free runs best match the
+data's geometry (D_stsp).  After fit everything runs in float64 numpy-facing
+code (:mod:`._dsr_module`).
+"""
+from __future__ import annotations
+
+import numbers
+import warnings
+from typing import Any, Optional
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+from sklearn.utils._available_if import available_if
+from skorch import NeuralNet
+from skorch.callbacks import GradientNormClipping, PrintLog
+from torch import nn
+from torch.utils.data import DataLoader, Dataset, RandomSampler
+
+from ._dsr_module import DSRModule, diverged_to_nan, lift64, run, run_last
+from ._estimators import _seeded_torch
+from ._trajectories import Trajectories, check_trajectories
+from .analysis import PiecewiseLinearSystem, RegimeSummary, codes_from_states, regime_summary
+from .metrics import prediction_error, state_space_divergence
+
+__all__ = ["ALRNNForecaster"]
+
+# Checkpoint free runs: this many steps are dropped, then min(_EVAL_MAX, T_tot) scored
+# (reference code: 1000 transient steps, at most 10 000 scored).
+_EVAL_TRANSIENT, _EVAL_MAX = 1000, 10_000
+# A free run counts as diverged once max|z| exceeds this times max(1, max|x_fit|).
+_DIVERGENCE_FACTOR = 1e4
+
+
+class _Diverged(FloatingPointError):
+    """Training produced a non-finite loss or parameter."""
+
+
+class _Windows(Dataset):
+    """Window starts into the concatenated training data; a window is L + 1 rows."""
+
+    def __init__(self, data: torch.Tensor, starts: torch.Tensor, length: int):
+        self.data, self.starts, self.length = data, starts, length
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, k):
+        return self.starts[k]
+
+
+class _NoisyWindows:
+    """collate_fn: windows x[s : s+L+1] for a batch of starts, plus sigma * N(0, I) noise."""
+
+    def __init__(self, windows: _Windows, noise: float, generator: torch.Generator):
+        self.windows, self.noise, self.generator = windows, noise, generator
+
+    def __call__(self, starts):
+        w = self.windows
+        rows = torch.stack(starts)[:, None] + torch.arange(w.length + 1)
+        batch = w.data[rows]
+        if self.noise > 0:
+            batch = batch + self.noise * torch.randn(batch.shape, generator=self.generator)
+        return batch, torch.zeros(len(batch))
+
+
+class _PrintLog(PrintLog):
+    """skorch's epoch table, with an empty dstsp cell between checkpoints."""
+
+    def table(self, row):
+        return super().table({"dstsp": None, **row})
+
+
+def _check_int(value: Any, name: str, low: int, estimator: str, allow_none=False) -> None:
+    if allow_none and value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError(
+            f"The '{name}' parameter of {estimator} must be an int >= {low}"
+            f"{' or None' if allow_none else ''}. Got {value!r} instead."
+        )
+
+
+def _check_real(value: Any, name: str, estimator: str, ok, expected: str) -> None:
+    good = isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
+    if not good or not ok(value):
+        raise ValueError(
+            f"The '{name}' parameter of {estimator} must be {expected}. Got {value!r} instead."
+        )
+
+
+class ALRNNForecaster(NeuralNet):
+    """Almost-Linear RNN for dynamical-systems reconstruction (skorch ``NeuralNet``).
+
+    Trained on observed trajectories with sparse (or generalized) teacher
+    forcing, the network becomes a generative model of the system: free runs
+    reproduce the attractor, and its linear regimes are a symbolic code of it.
+
+    Parameters
+    ----------
+    M : int, default=20
+        Latent units (M >= N, the observed dimension).
+    P : int, default=2
+        ReLU units; the last P of the M.  P = 0 is fully linear.
+    tf_interval : int, default=16
+        tau >= 1: windows are forced at steps t = tau, 2 tau, ... < L; 1 forces
+        every step, tau >= L never.
+    tf_alpha : float, default=1.0
+        Forcing strength in (0, 1]: 1 is hard sparse forcing, < 1 generalized
+        teacher forcing with a constant alpha.
+    sequence_length : int, default=200
+        L, the predicted steps per window (a window holds L + 1 observations).
+    noise : float, default=0.05
+        Standard deviation of the Gaussian noise added to each sampled window.
+    lr : float, default=1e-3
+        Learning rate of the first epoch.
+    lr_end : float or None, default=1e-5
+        Learning rate the exponential decay reaches after ``max_epochs``
+        epochs; None keeps lr constant.
+    max_epochs : int, default=1000
+    batch_size : int, default=16
+        Windows per batch.
+    batches_per_epoch : int, default=50
+        An epoch is this many batches (not a pass over the data).
+    max_grad_norm : float or None, default=10.0
+        Gradient-norm clipping; None turns it off.
+    checkpoint_interval : int or None, default=25
+        Evaluate D_stsp of free runs every k epochs and after the last one,
+        and keep the best; None keeps the last epoch.
+    checkpoint_starts : int, default=3
+        Free runs per evaluation; their median is scored.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, window sampling and noise (own generator; the
+        global torch RNG is left as it was).
+    optimizer : torch optimizer class, default=torch.optim.RAdam
+    verbose : int, default=0
+        1 prints skorch's epoch table (train_loss, and dstsp at checkpoints).
+    **skorch_kwargs
+        Other skorch parameters (``device``, ``callbacks``, ``warm_start``, ...).
+        ``train_split`` is fixed to None.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        N.
+    x0_ : ndarray of shape (N,)
+        The first training observation (default start of :meth:`simulate`).
+    best_epoch_ : int or None
+        The epoch whose parameters were kept: the best checkpoint, the last
+        epoch when ``checkpoint_interval`` is None, and None when no
+        checkpoint had a finite D_stsp (the last epoch is kept then).
+    regimes_ : RegimeSummary
+        Regimes visited by ``regime_codes(X_fit)`` (assimilated paths).
+    history : skorch History
+        ``train_loss`` every epoch, ``dstsp`` at checkpoint epochs.
+    module_ : DSRModule
+
+    See Also
+    --------
+    sk_alrnn.metrics.state_space_divergence, sk_alrnn.metrics.make_dsr_scorer,
+    sk_alrnn.analysis.PiecewiseLinearSystem
+
+    Notes
+    -----
+    z_0 = [x_0; L x_0], z_t = a * u_{t-1} + W phi_P(u_{t-1}) + h, x_hat_t = z_t[:N],
+    with u_t = [alpha x_t + (1 - alpha) z_t[:N]; z_t[N:]] at forced steps and
+    u_t = z_t otherwise.  Loss: MSE of z_t[:N] (before forcing) against the
+    noisy window, t = 1..L.  Learning rate of epoch e: lr (lr_end/lr)^(e/max_epochs).
+
+    References
+    ----------
+    Brenner et al., "Almost-Linear RNNs Yield Highly Interpretable Symbolic
+    Codes in Dynamical Systems Reconstruction", NeurIPS 2024.
+    Hess et al., "Generalized Teacher Forcing for Learning Chaotic Dynamics",
+    ICML 2023.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_alrnn.datasets import make_roessler
+    >>> X = make_roessler(n_steps=400, random_state=0)
+    >>> X = (X - X.mean(0)) / X.std(0)
+    >>> est = ALRNNForecaster(M=6, P=1, sequence_length=50, max_epochs=2,
+    ...                       batches_per_epoch=5, random_state=0).fit(X)
+    >>> est.simulate(100).shape
+    (100, 3)
+    >>> est.predict(X, n_steps=5).shape == X.shape
+    True
+    >>> est.regimes_.n_regimes <= 2
+    True
+    """
+
+    def __init__(
+        self,
+        M=20,
+        P=2,
+        *,
+        tf_interval=16,
+        tf_alpha=1.0,
+        sequence_length=200,
+        noise=0.05,
+        lr=1e-3,
+        lr_end=1e-5,
+        max_epochs=1000,
+        batch_size=16,
+        batches_per_epoch=50,
+        max_grad_norm=10.0,
+        checkpoint_interval=25,
+        checkpoint_starts=3,
+        random_state=None,
+        optimizer=torch.optim.RAdam,
+        verbose=0,
+        module=DSRModule,
+        criterion=nn.MSELoss,
+        train_split=None,
+        **skorch_kwargs,
+    ):
+        # Store only: validation happens at fit (scikit-learn convention).
+        super().__init__(
+            module, criterion=criterion, optimizer=optimizer, lr=lr, max_epochs=max_epochs,
+            batch_size=batch_size, train_split=train_split, verbose=verbose, **skorch_kwargs,
+        )
+        self.M, self.P, self.random_state = M, P, random_state
+        self.tf_interval, self.tf_alpha = tf_interval, tf_alpha
+        self.sequence_length, self.noise, self.lr_end = sequence_length, noise, lr_end
+        self.batches_per_epoch, self.max_grad_norm = batches_per_epoch, max_grad_norm
+        self.checkpoint_interval, self.checkpoint_starts = checkpoint_interval, checkpoint_starts
+
+    # ---- validation -------------------------------------------------------------
+    def _check_params(self, n_features: int) -> None:
+        name = type(self).__name__
+        _check_int(self.M, "M", max(1, n_features), name)
+        if not 0 <= self.P <= self.M or isinstance(self.P, bool) or not isinstance(
+                self.P, numbers.Integral):
+            raise ValueError(
+                f"The 'P' parameter of {name} must be an int in [0, M={self.M}]. "
+                f"Got {self.P!r} instead.")
+        _check_int(self.tf_interval, "tf_interval", 1, name)
+        _check_real(self.tf_alpha, "tf_alpha", name, lambda v: 0 < v <= 1, "a float in (0, 1]")
+        _check_int(self.sequence_length, "sequence_length", 1, name)
+        _check_real(self.noise, "noise", name, lambda v: v >= 0, "a float >= 0")
+        _check_real(self.lr, "lr", name, lambda v: v > 0, "a float > 0")
+        if self.lr_end is not None:
+            _check_real(self.lr_end, "lr_end", name, lambda v: 0 < v <= self.lr,
+                        f"None or a float in (0, lr={self.lr}]")
+        for param in ("max_epochs", "batch_size", "batches_per_epoch", "checkpoint_starts"):
+            _check_int(getattr(self, param), param, 1, name)
+        _check_int(self.checkpoint_interval, "checkpoint_interval", 1, name, allow_none=True)
+        if self.max_grad_norm is not None:
+            _check_real(self.max_grad_norm, "max_grad_norm", name, lambda v: v > 0,
+                        "None or a float > 0")
+        if self.train_split is not None:
+            raise ValueError(f"{name} trains on every window: train_split must be None.")
+
+    def _check_fit_data(self, X, y, reset: bool) -> Trajectories:
+        name = type(self).__name__
+        if y is not None:
+            raise ValueError(f"{name} learns from X alone: y must be None, got {type(y).__name__}.")
+        data = check_trajectories(X, n_features=None if reset else self.n_features_in_,
+                                  estimator_name=name)
+        self._check_params(data.n_features)
+        if self.M < data.n_features:
+            raise ValueError(f"M={self.M} must be >= N={data.n_features}, the observed features.")
+        shortest = int(data.lengths.min())
+        if shortest < self.sequence_length + 1:
+            raise ValueError(
+                f"Every trajectory needs at least sequence_length + 1 = "
+                f"{self.sequence_length + 1} steps; the shortest has {shortest}.")
+        return data
+
+    # ---- fitting ----------------------------------------------------------------
+    def fit(self, X, y=None, **fit_params):
+        """Train on trajectories X (``y`` must be None); re-initialise unless ``warm_start``.
+
+        Parameters
+        ----------
+        X : array of shape (T, N), (T,) or (n, T, N), or list of (T_i, N) / (T_i,) arrays
+
+        Returns
+        -------
+        self
+        """
+        reset = not (self.warm_start and getattr(self, "initialized_", False))
+        return self._fit(X, y, reset, fit_params)
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        """Train ``max_epochs`` more epochs without re-initialising (after the first call)."""
+        return self._fit(X, y, not getattr(self, "initialized_", False), fit_params)
+
+    def _fit(self, X, y, reset: bool, fit_params: dict):
+        data = self._check_fit_data(X, y, reset)     # a refused fit changes nothing
+        rng = check_random_state(self.random_state)
+        init_seed, sample_seed = (int(s) for s in rng.randint(np.iinfo(np.int32).max, size=2))
+        with _seeded_torch(init_seed if self.random_state is not None else None):
+            if reset:
+                self.n_features_in_ = data.n_features
+                self.initialize()
+        self._generator = torch.Generator().manual_seed(sample_seed)
+        self._x_ref = np.concatenate(data.items)
+        self._x_scale_ = float(np.abs(self._x_ref).max())
+        self.module_.tf_interval, self.module_.tf_alpha = self.tf_interval, self.tf_alpha
+        try:
+            super().partial_fit(self._windows(data), None, **fit_params)
+        except _Diverged as exc:
+            self._recover(exc)
+        finally:
+            del self._x_ref
+        self.x0_ = data.items[0][0].copy()
+        self.regimes_ = regime_summary(self._codes(data))
+        return self
+
+    def _windows(self, data: Trajectories) -> _Windows:
+        flat = torch.as_tensor(np.concatenate(data.items), dtype=torch.float32)
+        offsets = np.concatenate([[0], np.cumsum(data.lengths)[:-1]])
+        starts = np.concatenate([off + np.arange(T - self.sequence_length)
+                                 for off, T in zip(offsets, data.lengths)])
+        return _Windows(flat, torch.as_tensor(starts), self.sequence_length)
+
+    def _recover(self, exc: _Diverged) -> None:
+        if self._best is None:
+            raise FloatingPointError(
+                f"{type(self).__name__} diverged ({exc}) before any finite checkpoint. Lower "
+                f"lr (now {self.lr}), keep max_grad_norm on and standardise the data.") from exc
+        self._restore_best()
+        warnings.warn(
+            f"{type(self).__name__} diverged in epoch {len(self.history)} ({exc}); restored "
+            f"the checkpoint of epoch {self.best_epoch_}.", RuntimeWarning, stacklevel=3)
+
+    # ---- skorch hooks -------------------------------------------------------------
+    def initialize_module(self):
+        self.module_ = self.module(n_features=self.n_features_in_, M=self.M, P=self.P,
+                                   **self.get_params_for("module"))
+        return self
+
+    def get_default_callbacks(self):
+        callbacks = [(name, _PrintLog() if name == "print_log" else cb)
+                     for name, cb in super().get_default_callbacks()]
+        if self.max_grad_norm is not None:
+            callbacks.append(("gradient_clipping",
+                              GradientNormClipping(gradient_clip_value=self.max_grad_norm)))
+        return callbacks
+
+    def get_iterator(self, dataset, training=False):
+        if not (training and isinstance(dataset, _Windows)):
+            return super().get_iterator(dataset, training=training)
+        n_windows = self.batch_size * self.batches_per_epoch
+        sampler = RandomSampler(dataset, replacement=True, num_samples=n_windows,
+                                generator=self._generator)
+        return DataLoader(dataset, batch_size=self.batch_size, sampler=sampler,
+                          collate_fn=_NoisyWindows(dataset, self.noise, self._generator))
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        # The targets are the (noisy) window itself: MSE of z_t[:N] against x_t, t = 1..L.
+        N = self.n_features_in_
+        target = X[:, 1:].to(y_pred.device)
+        loss = self.criterion_(y_pred[..., :N], target)
+        if training and not torch.isfinite(loss):
+            raise _Diverged(f"the training loss became {loss.item()}")
+        return loss
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        super().on_train_begin(net, X=X, y=y, **kwargs)
+        self._epoch_in_fit, self._best, self.best_epoch_ = 0, None, None
+
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        super().on_epoch_begin(net, dataset_train, dataset_valid, **kwargs)
+        lr = self.lr
+        if self.lr_end is not None:
+            lr = self.lr * (self.lr_end / self.lr) ** (self._epoch_in_fit / self.max_epochs)
+        for group in self.optimizer_.param_groups:
+            group["lr"] = lr
+
+    def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        super().on_epoch_end(net, dataset_train, dataset_valid, **kwargs)
+        self._epoch_in_fit += 1
+        if not all(torch.isfinite(p).all() for p in self.module_.parameters()):
+            raise _Diverged("a parameter became non-finite")
+        last = self._epoch_in_fit == self.max_epochs
+        if self.checkpoint_interval is None or not (
+                last or self._epoch_in_fit % self.checkpoint_interval == 0):
+            return
+        score = self._checkpoint_score()
+        self.history.record("dstsp", score)
+        if np.isfinite(score) and (self._best is None or score < self._best[0]):
+            state = {k: v.detach().clone() for k, v in self.module_.state_dict().items()}
+            self._best = (score, len(self.history), state)
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        super().on_train_end(net, X=X, y=y, **kwargs)
+        if self.checkpoint_interval is None:
+            self.best_epoch_ = len(self.history)     # the last epoch is the one kept
+            return
+        if self._best is None:
+            warnings.warn(
+                f"No checkpoint of {type(self).__name__} had a finite D_stsp (every free run "
+                "diverged); kept the last epoch.", RuntimeWarning, stacklevel=2)
+            return
+        self._restore_best()
+
+    def _restore_best(self) -> None:
+        _, self.best_epoch_, state = self._best
+        self.module_.load_state_dict(state)
+
+    def _checkpoint_score(self) -> float:
+        """Median D_stsp of ``checkpoint_starts`` free runs against all training data."""
+        X_ref, K = self._x_ref, self.checkpoint_starts
+        n_eval = min(_EVAL_MAX, len(X_ref))
+        x0 = X_ref[[k * len(X_ref) // K for k in range(K)]]
+        Z = run(self.module_, lift64(self.module_, x0), _EVAL_TRANSIENT + n_eval)
+        runs = diverged_to_nan(Z, self._x_limit_fit)[:, _EVAL_TRANSIENT:, :self.n_features_in_]
+        # A fixed seed for the GMM version's Monte-Carlo samples keeps fits deterministic.
+        return float(np.median([state_space_divergence(X_ref, r, random_state=0)
+                                for r in runs]))
+
+    # ---- inference ----------------------------------------------------------------
+    def _check_n_steps(self, n_steps: Any) -> int:
+        _check_int(n_steps, "n_steps", 1, type(self).__name__)
+        return int(n_steps)
+
+    def _check_X(self, X) -> Trajectories:
+        self.check_is_fitted()
+        return check_trajectories(X, n_features=self.n_features_in_,
+                                  estimator_name=type(self).__name__)
+
+    def _check_points(self, x, what: str) -> np.ndarray:
+        """Observations x of shape (N,) or (n, N), finite, as float64."""
+        self.check_is_fitted()
+        x = np.asarray(x, dtype=np.float64)
+        if x.ndim not in (1, 2) or x.shape[-1] != self.n_features_in_:
+            raise ValueError(
+                f"{what} must have shape (N,) or (n, N) with N = {self.n_features_in_} "
+                f"features; got shape {x.shape}.")
+        if not np.isfinite(x).all():
+            raise ValueError(f"{what} contains NaN or infinity.")
+        return x
+
+    def initial_state(self, x) -> np.ndarray:
+        """The lift [x; L x] of observations x (N,) or (n, N): (M,) or (n, M)."""
+        return lift64(self.module_, self._check_points(x, "x"))
+
+    def simulate(self, n_steps: int, x0=None, *, return_latent: bool = False):
+        """Free run x_hat_1..x_hat_n from z_0 = lift(x0) (``x0_`` when None).
+
+        Returns
+        -------
+        X_hat : ndarray of shape (n_steps, N), or (n, n_steps, N) for x0 (n, N)
+        Z : ndarray of shape (..., n_steps, M), only with ``return_latent``
+            From the first step at which z is non-finite or max|z| exceeds
+            1e4 * max(1, max|x_fit|), a run's rows are NaN.
+        """
+        self.check_is_fitted()
+        n_steps = self._check_n_steps(n_steps)
+        x0 = self.x0_ if x0 is None else self._check_points(x0, "x0")
+        z0 = lift64(self.module_, np.atleast_2d(x0))
+        Z = diverged_to_nan(run(self.module_, z0, n_steps), self._x_limit_fit)
+        Z = Z[0] if x0.ndim == 1 else Z
+        X_hat = Z[..., :self.n_features_in_].copy()
+        return (X_hat, Z) if return_latent else X_hat
+
+    @property
+    def _x_limit_fit(self) -> float:
+        return _DIVERGENCE_FACTOR * max(1.0, self._x_scale_)
+
+    def _paths(self, data: Trajectories, tf_interval: int) -> list:
+        """Pre-forcing paths z_0..z_{T-1} per trajectory, hard-forced every tf_interval steps."""
+        paths = []
+        for x in data.items:
+            z0 = lift64(self.module_, x[:1])
+            Z = run(self.module_, z0, len(x) - 1, x[None, 1:], tf_interval)[0]
+            paths.append(np.concatenate([z0, Z]))
+        return paths
+
+    def latent_states(self, X, tf_interval: int = 1):
+        """Pre-forcing latent path z_0..z_{T-1}, with z[:N] <- x_t before the step from t % k == 0.
+
+        k = 1 (default) is the assimilated path :meth:`forecast` uses; k >= T
+        is a free run from lift(x_0).
+
+        Returns
+        -------
+        Z : ndarray of shape (T, M) or (n, T, M), or list of (T_i, M) arrays
+        """
+        data = self._check_X(X)
+        _check_int(tf_interval, "tf_interval", 1, type(self).__name__)
+        return data.restore(self._paths(data, tf_interval), squeeze=False)
+
+    def regime_codes(self, X, tf_interval: int = 1):
+        """``latent_states(X, tf_interval)[..., M-P:] > 0``: bool (T, P) / (n, T, P) / list."""
+        data = self._check_X(X)
+        _check_int(tf_interval, "tf_interval", 1, type(self).__name__)
+        return data.restore(self._codes(data, tf_interval), squeeze=False)
+
+    def _codes(self, data: Trajectories, tf_interval: int = 1) -> list:
+        return [codes_from_states(Z, self.P) for Z in self._paths(data, tf_interval)]
+
+    def forecast(self, context, n_steps: int):
+        """Assimilate a context (hard forcing every step), then run free for ``n_steps``.
+
+        Returns
+        -------
+        X_hat : ndarray of shape (n_steps, N) for one (T_c, N) context, else (n, n_steps, N)
+        """
+        data = self._check_X(context)
+        n_steps = self._check_n_steps(n_steps)
+        starts = []
+        for c, Z in zip(data.items, self._paths(data, 1)):
+            u = Z[-1].copy()
+            u[:self.n_features_in_] = c[-1]
+            starts.append(u)
+        Z = diverged_to_nan(run(self.module_, np.stack(starts), n_steps), self._x_limit_fit)
+        X_hat = Z[..., :self.n_features_in_]
+        return X_hat[0] if data.form in ("1d", "2d") else X_hat
+
+    def predict(self, X, n_steps: int = 1):
+        """n-step forecast from each single observation: Y[t] = F^n(lift(x_t))[:N].
+
+        Returns
+        -------
+        Y : same structure and shape as X; rows t >= T - n forecast past the data.
+        """
+        data = self._check_X(X)
+        n_steps = self._check_n_steps(n_steps)
+        outputs = [run_last(self.module_, lift64(self.module_, x), n_steps)[:, :x.shape[1]]
+                   for x in data.items]
+        return data.restore(outputs)
+
+    def score(self, X, y=None) -> float:
+        """``-prediction_error(self, X, n_steps=20)`` (greater is better)."""
+        return -prediction_error(self, X, n_steps=20)
+
+    def linearize(self) -> PiecewiseLinearSystem:
+        """The fitted network as a piecewise-affine map (numpy, float64).
+
+        a, W, h; C of shape (M, 0) (no inputs); B = [I_N 0]; b = 0; ``regimes``
+        for the rows of ``regimes_.codes``.  z_{t+1} = J(code_t) z_t + h holds
+        along :meth:`simulate`.
+        """
+        self.check_is_fitted(["module_", "regimes_"])
+        w = {k: v.detach().cpu().double().numpy() for k, v in self.module_.named_parameters()}
+        M, N = self.M, self.n_features_in_
+        return PiecewiseLinearSystem(
+            a=w["a"], W=w["W"], C=np.zeros((M, 0)), h=w["h"], B=np.eye(N, M), b=np.zeros(N),
+            P=self.P, regime_codes=self.regimes_.codes)
+
+    # A forecaster has no class probabilities (skorch's NeuralNet defines one).
+    predict_proba = available_if(lambda self: False)(NeuralNet.predict_proba)
+
+    def _get_param_names(self):
+        # skorch lists private bookkeeping too; parameters are the public names.
+        return [name for name in super()._get_param_names() if not name.startswith("_")]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.input_tags.sparse = False
+        tags.target_tags.required = False
+        tags.non_deterministic = self.random_state is None
+        return tags
