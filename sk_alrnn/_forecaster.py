@@ -232,9 +232,9 @@ class ALRNNForecaster(NeuralNet):
         self.checkpoint_interval, self.checkpoint_starts = checkpoint_interval, checkpoint_starts
 
     # ---- validation -------------------------------------------------------------
-    def _check_params(self, n_features: int) -> None:
+    def _check_params(self) -> None:
         name = type(self).__name__
-        _check_int(self.M, "M", max(1, n_features), name)
+        _check_int(self.M, "M", 1, name)
         if not 0 <= self.P <= self.M or isinstance(self.P, bool) or not isinstance(
                 self.P, numbers.Integral):
             raise ValueError(
@@ -263,7 +263,7 @@ class ALRNNForecaster(NeuralNet):
             raise ValueError(f"{name} learns from X alone: y must be None, got {type(y).__name__}.")
         data = check_trajectories(X, n_features=None if reset else self.n_features_in_,
                                   estimator_name=name)
-        self._check_params(data.n_features)
+        self._check_params()
         if self.M < data.n_features:
             raise ValueError(f"M={self.M} must be >= N={data.n_features}, the observed features.")
         shortest = int(data.lengths.min())
@@ -351,8 +351,10 @@ class ALRNNForecaster(NeuralNet):
         n_windows = self.batch_size * self.batches_per_epoch
         sampler = RandomSampler(dataset, replacement=True, num_samples=n_windows,
                                 generator=self._generator)
+        # The loader's own generator too: it draws a base seed per epoch, which
+        # would otherwise come from (and advance) the global torch RNG.
         return DataLoader(dataset, batch_size=self.batch_size, sampler=sampler,
-                          collate_fn=_NoisyWindows(dataset, self.noise, self._generator))
+                          generator=self._generator, collate_fn=_NoisyWindows(dataset, self.noise, self._generator))
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         # The targets are the (noisy) window itself: MSE of z_t[:N] against x_t, t = 1..L.
@@ -441,7 +443,8 @@ class ALRNNForecaster(NeuralNet):
 
     def initial_state(self, x) -> np.ndarray:
         """The lift [x; L x] of observations x (N,) or (n, N): (M,) or (n, M)."""
-        return lift64(self.module_, self._check_points(x, "x"))
+        x = self._check_points(x, "x")
+        return lift64(self.module_, x)
 
     def simulate(self, n_steps: int, x0=None, *, return_latent: bool = False):
         """Free run x_hat_1..x_hat_n from z_0 = lift(x0) (``x0_`` when None).
