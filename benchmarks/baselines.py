@@ -1,11 +1,13 @@
 """Recurrent baselines for the nonlinearity study: LSTM, GRU and ReLU-RNN as skorch estimators.
 
-Not part of the package. Each baseline takes the same inputs as the AL-RNN
-estimators ((n, T, F), (n, T) or a list of (T_i, F) arrays; padded with
-``sk_alrnn._data.as_padded``), reads the hidden state at each sequence's last
-valid step through a linear layer, and is trained the same way: Adam, the
-same ``lr``, ``max_epochs`` and ``batch_size``, gradient-norm clipping 1.0,
-no internal validation split, torch seeded from ``random_state``.
+Not part of the package. Each baseline is a subclass of the package's
+sequence-net base (``sk_alrnn._base.SequenceClassifier`` /
+``SequenceRegressor``), so it takes the same inputs as the AL-RNN estimators
+((n, T, F), (n, T) or a list of (T_i, F) arrays), validates, pads, seeds
+(one ``torch.Generator`` per fit), clips gradients and trains exactly as they
+do: Adam, the same ``lr``, ``max_epochs`` and ``batch_size``, gradient-norm
+clipping 1.0, no internal validation split. The module reads the hidden state
+at each sequence's last valid step through a linear layer.
 
 Parameter matching: unless ``hidden_size`` is given, the hidden size H is the
 one whose total parameter count (recurrent layer + linear readout) is closest
@@ -13,18 +15,14 @@ to that of an AL-RNN with ``match_M`` latent units on the same data
 (``alrnn_n_params``). For M=16, F=2 and one output this gives LSTM H=7,
 GRU H=9 and ReLU-RNN H=16 (see ``python benchmarks/baselines.py``).
 """
-from __future__ import annotations
 
+from __future__ import annotations
 
 import numpy as np
 import torch
-from skorch import NeuralNetClassifier, NeuralNetRegressor
-from skorch.callbacks import GradientNormClipping
-from sklearn.preprocessing import LabelEncoder
 from torch import nn
 
-from sk_alrnn._data import as_padded
-from sk_alrnn._estimators import _seeded_torch  # the same seeding as the AL-RNN
+from sk_alrnn._base import SequenceClassifier, SequenceRegressor
 
 __all__ = [
     "RNNBaselineClassifier",
@@ -58,115 +56,81 @@ def matched_hidden_size(cell: str, M: int, n_features: int, n_outputs: int) -> i
 
 
 class RecurrentReadout(nn.Module):
-    """A torch recurrent layer, read at each sequence's last valid step by a linear layer."""
+    """A torch recurrent layer read by a linear layer (at the last valid step, or every step).
 
-    def __init__(self, cell="lstm", n_features=1, n_outputs=1, hidden_size=16):
+    The layers are built without drawing from torch's global RNG and then
+    initialised from ``generator`` with torch's own default for both,
+    U(-1/sqrt(H), 1/sqrt(H)) for every weight and bias.
+    """
+
+    def __init__(self, cell="lstm", n_features=1, n_outputs=1, hidden_size=16,
+                 sequence_output=False, generator=None):
         super().__init__()
         kwargs = {"nonlinearity": "relu"} if cell == "relu_rnn" else {}
-        self.rnn = _CELLS[cell](n_features, hidden_size, batch_first=True, **kwargs)
-        self.readout = nn.Linear(hidden_size, n_outputs)
+        self.sequence_output = sequence_output
+        # Built on the meta device, so torch's default initialisation draws nothing.
+        rnn = _CELLS[cell](n_features, hidden_size, batch_first=True, device="meta", **kwargs)
+        self.rnn = rnn.to_empty(device="cpu")
+        self.readout = nn.Linear(hidden_size, n_outputs, device="meta").to_empty(device="cpu")
+        bound = hidden_size**-0.5
+        with torch.no_grad():
+            for parameter in self.parameters():
+                parameter.uniform_(-bound, bound, generator=generator)
 
     def forward(self, X, lengths):
         out, _ = self.rnn(X)
-        last = (lengths.to(out.device) - 1).clamp(min=0)
-        return self.readout(out[torch.arange(out.shape[0], device=out.device), last])
+        if not self.sequence_output:
+            last = (lengths.to(out.device) - 1).clamp(min=0)
+            out = out[torch.arange(out.shape[0], device=out.device), last]
+        return self.readout(out)
 
 
 class _BaselineMixin:
-    """Pads the input, sizes the module from the data, seeds torch, clips gradients."""
+    """Cell type and hidden size (matched to an AL-RNN unless given) on the sequence-net base.
 
-    def get_default_callbacks(self):
-        return list(super().get_default_callbacks()) + [
-            ("gradient_clipping", GradientNormClipping(gradient_clip_value=self.max_grad_norm))
-        ]
-
-    def initialize_module(self):
-        H = self.hidden_size
-        if H is None:
-            H = matched_hidden_size(self.cell, self.match_M, self.n_features_in_, self._n_outputs_)
-        self.hidden_size_ = H
-        self.module_ = RecurrentReadout(self.cell, self.n_features_in_, self._n_outputs_, H)
-        return self
-
-    @property
-    def n_params_(self) -> int:
-        return sum(p.numel() for p in self.module_.parameters())
-
-    def _net_input(self, X, n_features=None):
-        batch = as_padded(X, n_features=n_features, estimator_name=type(self).__name__)
-        return {"X": batch.values, "lengths": batch.lengths}, batch.n_features
-
-    def _fit_padded(self, X, target):
-        net_X, self.n_features_in_ = self._net_input(X)
-        with _seeded_torch(self.random_state):
-            super().fit(net_X, target)
-        return self
-
-    def _outputs(self, X):
-        net_X, _ = self._net_input(X, self.n_features_in_)
-        return super().predict_proba(net_X)
-
-
-_DOC_PARAMS = """
     Parameters
     ----------
     cell : {"lstm", "gru", "relu_rnn"}, default="lstm"
     hidden_size : int or None, default=None
         None: matched to an AL-RNN with ``match_M`` units (parameter count).
     match_M : int, default=16
-    random_state, lr, max_epochs, batch_size, max_grad_norm, verbose :
+    random_state, lr, max_epochs, batch_size, max_grad_norm, verbose, **kwargs :
         As for the AL-RNN estimators (Adam, clipping 1.0, no validation split).
-"""
+    """
 
-
-class RNNBaselineClassifier(_BaselineMixin, NeuralNetClassifier):
-    __doc__ = "LSTM / GRU / ReLU-RNN sequence classifier (last valid step, cross-entropy).\n" + _DOC_PARAMS
-
-    def __init__(self, cell="lstm", hidden_size=None, match_M=16, *, random_state=None,
-                 lr=3e-3, max_epochs=100, batch_size=64, max_grad_norm=1.0, verbose=0, **kwargs):
-        super().__init__(RecurrentReadout, criterion=nn.CrossEntropyLoss, optimizer=torch.optim.Adam,
-                         lr=lr, max_epochs=max_epochs, batch_size=batch_size, train_split=None,
-                         verbose=verbose, **kwargs)
+    def __init__(self, cell="lstm", hidden_size=None, match_M=16, *, criterion, **kwargs):
+        super().__init__(RecurrentReadout, criterion=criterion, **kwargs)
         self.cell, self.hidden_size, self.match_M = cell, hidden_size, match_M
-        self.random_state, self.max_grad_norm = random_state, max_grad_norm
 
-    def fit(self, X, y, **fit_params):
-        self._encoder_ = LabelEncoder().fit(y)
-        self._n_outputs_ = len(self._encoder_.classes_)
-        return self._fit_padded(X, self._encoder_.transform(y).astype(np.int64))
+    def initialize_module(self):
+        H = self.hidden_size
+        if H is None:
+            H = matched_hidden_size(self.cell, self.match_M, self.n_features_in_, self._n_outputs_)
+        self.hidden_size_ = H
+        return super().initialize_module()
+
+    def _module_kwargs(self):
+        return {"cell": self.cell, "hidden_size": self.hidden_size_}
 
     @property
-    def classes_(self):
-        return self._encoder_.classes_
-
-    def predict_proba(self, X):
-        return self._outputs(X)
-
-    def predict(self, X):
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+    def n_params_(self) -> int:
+        return sum(p.numel() for p in self.module_.parameters())
 
 
-class RNNBaselineRegressor(_BaselineMixin, NeuralNetRegressor):
-    __doc__ = "LSTM / GRU / ReLU-RNN sequence-to-one regressor (last valid step, MSE).\n" + _DOC_PARAMS
+class RNNBaselineClassifier(_BaselineMixin, SequenceClassifier):
+    __doc__ = "LSTM / GRU / ReLU-RNN sequence classifier (cross-entropy).\n" + _BaselineMixin.__doc__
 
-    def __init__(self, cell="lstm", hidden_size=None, match_M=16, *, random_state=None,
-                 lr=3e-3, max_epochs=100, batch_size=64, max_grad_norm=1.0, verbose=0, **kwargs):
-        super().__init__(RecurrentReadout, criterion=nn.MSELoss, optimizer=torch.optim.Adam,
-                         lr=lr, max_epochs=max_epochs, batch_size=batch_size, train_split=None,
-                         verbose=verbose, **kwargs)
-        self.cell, self.hidden_size, self.match_M = cell, hidden_size, match_M
-        self.random_state, self.max_grad_norm = random_state, max_grad_norm
+    def __init__(self, cell="lstm", hidden_size=None, match_M=16, *,
+                 criterion=nn.CrossEntropyLoss, **kwargs):
+        super().__init__(cell, hidden_size, match_M, criterion=criterion, **kwargs)
 
-    def fit(self, X, y, **fit_params):
-        y = np.asarray(y, dtype=np.float32)
-        self._y_ndim_ = y.ndim
-        target = y.reshape(len(y), -1)
-        self._n_outputs_ = target.shape[1]
-        return self._fit_padded(X, target)
 
-    def predict(self, X):
-        out = self._outputs(X).astype(np.float64)
-        return out.ravel() if self._y_ndim_ == 1 else out
+class RNNBaselineRegressor(_BaselineMixin, SequenceRegressor):
+    __doc__ = "LSTM / GRU / ReLU-RNN sequence regressor (MSE).\n" + _BaselineMixin.__doc__
+
+    def __init__(self, cell="lstm", hidden_size=None, match_M=16, *,
+                 criterion=nn.MSELoss, **kwargs):
+        super().__init__(cell, hidden_size, match_M, criterion=criterion, **kwargs)
 
 
 if __name__ == "__main__":  # print the matched sizes for the study's configurations

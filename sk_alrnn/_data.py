@@ -1,25 +1,268 @@
-"""Input conventions: every accepted form of X (and sequence targets) -> padded float32.
+"""The validation layer: every input check of the package, in one place.
 
-Accepted X (see API.md):
+Built on scikit-learn's public helpers (``check_array`` with ``allow_nd``,
+``check_consistent_length``, ``check_scalar``, ``column_or_1d``); every error
+is a ValueError that says what was wrong, what was expected and what was got
+(:func:`input_error`), raised before any estimator state is touched.
+
+Accepted sequence input X (see API.md):
 
 * ``(n, T, F)`` array -- n sequences of T steps with F features;
 * ``(n, T)`` array -- univariate sequences (F = 1);
 * a list of ``(T_i, F)`` arrays -- variable-length sequences (a list of 1-D
   arrays of unequal lengths is read as univariate sequences).
 
-Every input error is raised here, as a ValueError that says what was expected
-and what was got, before any estimator state is touched.
+Everything here is numpy and scikit-learn only, so the numpy-only
+subpackages (``datasets``) use the same checks.
 """
+
 from __future__ import annotations
 
+import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence
+from typing import Any
 
 import numpy as np
+from sklearn.utils import check_array, check_consistent_length, check_scalar
+from sklearn.utils.validation import _check_sample_weight
 
-__all__ = ["SequenceBatch", "as_padded", "check_n_samples", "check_sequence_targets", "unpad"]
+__all__ = [
+    "SequenceBatch",
+    "as_padded",
+    "check_finite",
+    "check_n_samples",
+    "check_option",
+    "check_param",
+    "check_regression_targets",
+    "check_sample_weight",
+    "check_sequence_targets",
+    "check_sizes",
+    "check_y_present",
+    "input_error",
+    "unpad",
+]
 
 
+def input_error(what: str, expected: str, got: Any) -> ValueError:
+    """The package's one error template: what, what was expected, what was got.
+
+    Parameters
+    ----------
+    what : str
+        The thing that was checked, e.g. ``"The 'P' parameter of ALRNNRegressor"``.
+    expected : str
+        What it must be, starting with a verb phrase, e.g. ``"be an int >= 1"``.
+    got : object
+        What was passed (already formatted).
+
+    Returns
+    -------
+    error : ValueError
+
+    Examples
+    --------
+    >>> str(input_error("The 'M' parameter of Est", "be an int >= 1", 0))
+    "The 'M' parameter of Est must be an int >= 1. Got 0 instead."
+    """
+    return ValueError(f"{what} must {expected}. Got {got} instead.")
+
+
+# ---- scalar parameters ---------------------------------------------------------------
+def _bounds_text(min_val, max_val, include_boundaries: str) -> str:
+    low = "[" if include_boundaries in ("left", "both") else "("
+    high = "]" if include_boundaries in ("right", "both") else ")"
+    if max_val is None:
+        return f">= {min_val}" if low == "[" else f"> {min_val}"
+    if min_val is None:
+        return f"<= {max_val}" if high == "]" else f"< {max_val}"
+    return f"in {low}{min_val}, {max_val}{high}"
+
+
+def check_param(
+    value: Any,
+    name: str,
+    owner: str,
+    *,
+    target_type: type = numbers.Integral,
+    min_val: float | None = None,
+    max_val: float | None = None,
+    include_boundaries: str = "both",
+    bounds: str | None = None,
+) -> Any:
+    """Check a scalar parameter with ``sklearn.utils.check_scalar``; raise our message.
+
+    Parameters
+    ----------
+    value : object
+        The value to check. Booleans and NaN are refused.
+    name : str
+        Parameter name, used in the message.
+    owner : str
+        The estimator or function the parameter belongs to.
+    target_type : type, default=numbers.Integral
+        ``numbers.Integral`` (an int) or ``numbers.Real`` (a real number).
+    min_val, max_val : float or None, default=None
+        Bounds, as for ``check_scalar``.
+    include_boundaries : {"both", "left", "right", "neither"}, default="both"
+        Whether the bounds are allowed values.
+    bounds : str or None, default=None
+        Text for the bounds in the message (default: built from min/max).
+
+    Returns
+    -------
+    value : int or float
+        The value as a Python int (``Integral``) or float (``Real``).
+
+    Raises
+    ------
+    ValueError
+        ``The '<name>' parameter of <owner> must be <kind> <bounds>. Got <value!r> instead.``
+
+    Examples
+    --------
+    >>> check_param(3, "n_steps", "make_addition", min_val=3)
+    3
+    >>> check_param(0.5, "dt", "make_lorenz63", target_type=numbers.Real, min_val=0,
+    ...             include_boundaries="neither")
+    0.5
+    """
+    integral = target_type is numbers.Integral
+    kind = "an int" if integral else "a real number"
+    try:
+        if isinstance(value, bool) or (isinstance(value, numbers.Real) and value != value):
+            raise TypeError("booleans and NaN are not numbers here")
+        check_scalar(
+            value,
+            name,
+            target_type,
+            min_val=min_val,
+            max_val=max_val,
+            include_boundaries=include_boundaries,
+        )
+    except (TypeError, ValueError):
+        text = bounds if bounds is not None else _bounds_text(min_val, max_val, include_boundaries)
+        raise input_error(
+            f"The {name!r} parameter of {owner}", f"be {kind} {text}", repr(value)
+        ) from None
+    return int(value) if integral else float(value)
+
+
+def check_option(value: Any, name: str, owner: str, options: Sequence) -> Any:
+    """Check that a parameter is one of ``options``.
+
+    Parameters
+    ----------
+    value : object
+        The value to check.
+    name, owner : str
+        Parameter name and the estimator or function it belongs to.
+    options : sequence
+        The allowed values.
+
+    Returns
+    -------
+    value : object
+        ``value`` unchanged.
+
+    Examples
+    --------
+    >>> check_option("train", "split", "load_ucr", ["train", "test", None])
+    'train'
+    """
+    if value not in list(options):
+        raise input_error(f"The {name!r} parameter of {owner}", f"be one of {list(options)}", repr(value))
+    return value
+
+
+def check_sizes(M: Any, P: Any, owner: str) -> None:
+    """Check the AL-RNN sizes: M an int >= 1, P an int in [0, M].
+
+    Parameters
+    ----------
+    M, P : object
+        Number of latent units and of ReLU units.
+    owner : str
+        Estimator name for the message.
+
+    Examples
+    --------
+    >>> check_sizes(8, 2, "ALRNNRegressor")
+    """
+    check_param(M, "M", owner, min_val=1)
+    check_param(P, "P", owner, min_val=0, max_val=M, bounds=f"in [0, M={M}]")
+
+
+# ---- arrays ----------------------------------------------------------------------
+def check_finite(array: np.ndarray, what: str) -> None:
+    """Raise ``Input <what> contains NaN or infinity.`` for a non-finite array.
+
+    Examples
+    --------
+    >>> check_finite(np.ones(3), "X")
+    """
+    if array.dtype.kind in "fc" and not np.isfinite(array).all():
+        raise ValueError(f"Input {what} contains NaN or infinity.")
+
+
+def _numeric_array(values: Any, what: str) -> np.ndarray:
+    """Any-ndim numeric array through ``check_array`` (finiteness is checked by callers)."""
+    array = values if isinstance(values, np.ndarray) else np.asarray(values)
+    if array.dtype.kind in "USV":
+        raise input_error(what, "hold numbers", f"dtype {array.dtype}")
+    return check_array(
+        array,
+        accept_sparse=False,
+        ensure_2d=False,
+        allow_nd=True,
+        dtype="numeric",
+        ensure_all_finite=False,
+        ensure_min_samples=0,
+        input_name=what,
+    )
+
+
+def check_n_samples(y: Any, batch: SequenceBatch) -> None:
+    """Raise if y and X hold different numbers of samples (``check_consistent_length``).
+
+    Examples
+    --------
+    >>> check_n_samples(np.zeros(2), as_padded(np.zeros((2, 3))))
+    """
+    try:
+        check_consistent_length(batch.lengths, y)
+    except ValueError:
+        raise ValueError(
+            f"X and y have inconsistent numbers of samples: X has {len(batch)} "
+            f"sequences, y has {len(y)}."
+        ) from None
+
+
+def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
+    """One weight per sequence, ``(n_samples,)`` float64 (None means all ones).
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,), float or None
+        Weights; a scalar weighs every sequence alike.
+    n_samples : int
+        Number of sequences.
+
+    Returns
+    -------
+    sample_weight : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> check_sample_weight(None, 3).tolist()
+    [1.0, 1.0, 1.0]
+    """
+    weights = _check_sample_weight(sample_weight, np.empty((n_samples, 0)), dtype=np.float64)
+    check_finite(weights, "sample_weight")
+    return weights
+
+
+# ---- sequences -------------------------------------------------------------------
 @dataclass
 class SequenceBatch:
     """Padded sequences and the information needed to undo the padding.
@@ -40,7 +283,12 @@ class SequenceBatch:
 
     @property
     def n_features(self) -> int:
+        """Number of features F per step."""
         return self.values.shape[2]
+
+    def valid_mask(self) -> np.ndarray:
+        """Boolean mask ``(n_samples, n_steps)``, True on valid (unpadded) steps."""
+        return np.arange(self.values.shape[1]) < self.lengths[:, None]
 
     def __len__(self) -> int:
         return self.values.shape[0]
@@ -54,60 +302,75 @@ def _reject_sparse(X: Any, name: str) -> None:
         )
 
 
-def _as_float_array(values: Any, what: str) -> np.ndarray:
-    array = np.asarray(values)
-    if array.dtype.kind == "c":
-        raise ValueError(f"Complex data not supported: {what} has dtype {array.dtype}.")
-    if array.dtype.kind not in "biuf":
-        # Object arrays of numbers are fine; anything else fails like np.asarray
-        # would (TypeError for non-numbers such as dicts).
-        try:
-            array = array.astype(np.float64)
-        except ValueError as exc:
-            raise ValueError(f"{what} must hold numbers; got dtype {array.dtype} ({exc}).") from exc
-    return array
-
-
-def _check_finite(array: np.ndarray, what: str) -> None:
-    if not np.isfinite(array).all():
-        raise ValueError(f"Input {what} contains NaN or infinity.")
-
-
-def _split_list(X: Sequence) -> list:
+def _split_list(X: Sequence) -> list | None:
     """Turn a list input into a list of (T_i, F) arrays, or None for (n, T) rows."""
-    items = [_as_float_array(item, "X[i]") for item in X]
+    items = [_numeric_array(item, "X[i]") for item in X]
     ndims = {item.ndim for item in items}
     if ndims == {1} and len({len(item) for item in items}) == 1:
         return None  # equal-length rows: the (n, T) univariate convention
     if ndims == {1}:
         return [item[:, None] for item in items]
     if ndims != {2}:
-        raise ValueError(
-            "A list X must hold 2-D arrays of shape (T_i, n_features) "
-            f"(or 1-D univariate sequences); got arrays with ndim {sorted(ndims)}."
+        raise input_error(
+            "A list X",
+            "hold 2-D arrays of shape (T_i, n_features) (or 1-D univariate sequences)",
+            f"arrays with ndim {sorted(ndims)}",
         )
     n_features = {item.shape[1] for item in items}
     if len(n_features) > 1:
-        raise ValueError(
-            f"All sequences in X must have the same number of features; got {sorted(n_features)}."
+        raise input_error(
+            "All sequences in X", "have the same number of features", sorted(n_features)
         )
     return items
 
 
-def _pad(items: list) -> SequenceBatch:
-    lengths = np.array([len(item) for item in items], dtype=np.int64)
-    if (lengths == 0).any():
-        raise ValueError(
-            f"Every sequence needs at least one step; sequence {int(np.argmin(lengths))} is empty."
-        )
-    values = np.zeros((len(items), lengths.max(), items[0].shape[1]), dtype=np.float32)
+def _pad(items: list, n_steps: int | None = None) -> np.ndarray:
+    """Zero-pad a list of (T_i, k) arrays into one (n, T_max, k) float32 array."""
+    n_steps = max(len(item) for item in items) if n_steps is None else n_steps
+    values = np.zeros((len(items), n_steps, items[0].shape[1]), dtype=np.float32)
     for i, item in enumerate(items):
         values[i, : len(item)] = item
-    return SequenceBatch(values, lengths, ragged=True)
+    return values
+
+
+def _pad_list(items: list) -> SequenceBatch:
+    lengths = np.array([len(item) for item in items], dtype=np.int64)
+    if (lengths == 0).any():
+        raise input_error(
+            "Every sequence", "have at least one step", f"sequence {int(np.argmin(lengths))} is empty"
+        )
+    return SequenceBatch(_pad(items), lengths, ragged=True)
+
+
+def _pad_regular(array: np.ndarray) -> SequenceBatch:
+    shape = array.shape
+    if array.ndim == 2:
+        array = array[:, :, None]
+    if array.ndim != 3:
+        raise input_error(
+            "X",
+            "be a 3-D array (n_samples, n_steps, n_features), a 2-D array (n_samples, n_steps) "
+            "of univariate sequences, or a list of 2-D arrays (Reshape your data: a single "
+            "univariate sequence is X.reshape(1, -1), a single multivariate one X[None])",
+            f"an array with ndim={array.ndim} and shape {shape}",
+        )
+    n, T, F = array.shape
+    if n == 0:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={shape}) while a minimum of 1 is required: "
+            "X is empty."
+        )
+    if T == 0 or F == 0:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={shape}) while a minimum of 1 is required: "
+            "every sequence needs at least 1 step and 1 feature."
+        )
+    values = np.ascontiguousarray(array, dtype=np.float32)
+    return SequenceBatch(values, np.full(n, T, dtype=np.int64), ragged=False)
 
 
 def as_padded(
-    X: Any, *, n_features: Optional[int] = None, estimator_name: str = "This estimator"
+    X: Any, *, n_features: int | None = None, estimator_name: str = "This estimator"
 ) -> SequenceBatch:
     """Validate X and return it as a padded float32 batch.
 
@@ -133,14 +396,12 @@ def as_padded(
     """
     _reject_sparse(X, estimator_name)
     if isinstance(X, (list, tuple)) and len(X) == 0:
-        raise ValueError("X is empty: it holds 0 sequences; at least 1 is required.")
+        raise input_error("X", "hold at least 1 sequence", "an empty list")
     items = _split_list(X) if isinstance(X, (list, tuple)) else None
-    if items is not None:
-        batch = _pad(items)
-        _check_finite(batch.values, "X")
-    else:
-        batch = _pad_regular(_as_float_array(X, "X"))
+    batch = _pad_list(items) if items is not None else _pad_regular(_numeric_array(X, "X"))
+    check_finite(batch.values, "X")
     if n_features is not None and batch.n_features != n_features:
+        # scikit-learn's own wording, so the message reads as users know it.
         raise ValueError(
             f"X has {batch.n_features} features, but {estimator_name} is expecting "
             f"{n_features} features as input."
@@ -148,78 +409,108 @@ def as_padded(
     return batch
 
 
-def _pad_regular(array: np.ndarray) -> SequenceBatch:
-    shape = array.shape
-    if array.ndim == 2:
-        array = array[:, :, None]
-    if array.ndim != 3:
-        raise ValueError(
-            "X must be a 3-D array (n_samples, n_steps, n_features), a 2-D array "
-            "(n_samples, n_steps) of univariate sequences, or a list of 2-D arrays; "
-            f"got an array with ndim={array.ndim} and shape {array.shape}. "
-            "Reshape your data: a single univariate sequence is X.reshape(1, -1), "
-            "a single multivariate one X[None]."
-        )
-    n, T, F = array.shape
-    if n == 0:
-        raise ValueError(
-            f"Found array with 0 sample(s) (shape={shape}) while a minimum of 1 is required: "
-            "X is empty."
-        )
-    if T == 0 or F == 0:
-        raise ValueError(
-            f"Found array with 0 feature(s) (shape={shape}) while a minimum of 1 is required: "
-            "every sequence needs at least 1 step and 1 feature."
-        )
-    _check_finite(array, "X")
-    values = np.ascontiguousarray(array, dtype=np.float32)
-    return SequenceBatch(values, np.full(n, T, dtype=np.int64), ragged=False)
+def check_regression_targets(y: Any, batch: SequenceBatch) -> np.ndarray:
+    """Validate sequence-to-one regression targets: (n,) or (n, k) numbers.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        One target (vector) per sequence.
+    batch : SequenceBatch
+        The validated X.
+
+    Returns
+    -------
+    y : ndarray of shape (n_samples, n_targets), float32
+
+    Examples
+    --------
+    >>> check_regression_targets([1, 2], as_padded(np.zeros((2, 3)))).shape
+    (2, 1)
+    """
+    target = _numeric_array(y, "y")
+    if target.ndim not in (1, 2):
+        raise input_error("y", "have shape (n,), (n, k) or (n, T, k)", f"shape {target.shape}")
+    check_n_samples(target, batch)
+    check_finite(target, "y")
+    return target.reshape(len(target), -1).astype(np.float32)
+
+
+def check_y_present(y: Any, owner: str) -> None:
+    """Refuse ``y=None`` with scikit-learn's own message.
+
+    Examples
+    --------
+    >>> check_y_present([1, 2], "ALRNNRegressor")
+    """
+    if y is None:
+        raise ValueError(f"{owner} requires y to be passed, but the target y is None.")
 
 
 def check_sequence_targets(y: Any, batch: SequenceBatch) -> np.ndarray:
-    """Validate per-step targets and pad them like X: returns (n, T_max, k) float32.
+    """Validate per-step targets and pad them like X.
 
-    ``y`` is an (n, T, k) array or a list of (T_i, k) (or (T_i,)) arrays whose
-    lengths match the sequences of X.
+    Parameters
+    ----------
+    y : array of shape (n, T, k), or list of (T_i, k) or (T_i,) arrays
+        Per-step targets whose lengths match the sequences of X.
+    batch : SequenceBatch
+        The validated X.
+
+    Returns
+    -------
+    y : ndarray of shape (n, T_max, k), float32, zero-padded
+
+    Examples
+    --------
+    >>> batch = as_padded([np.ones((2, 1)), np.ones((3, 1))])
+    >>> check_sequence_targets([np.ones(2), np.ones(3)], batch).shape
+    (2, 3, 1)
     """
     if isinstance(y, (list, tuple)):
-        items = [_as_float_array(item, "y[i]") for item in y]
+        items = [_numeric_array(item, "y[i]") for item in y]
         items = [item[:, None] if item.ndim == 1 else item for item in items]
         if {item.ndim for item in items} != {2} or len({item.shape[1] for item in items}) != 1:
-            raise ValueError("A list y must hold (T_i, n_targets) arrays with one n_targets.")
+            raise input_error("A list y", "hold (T_i, n_targets) arrays with one n_targets",
+                              f"shapes {[item.shape for item in items][:5]}")
         lengths = np.array([len(item) for item in items])
         if len(items) != len(batch) or (lengths != batch.lengths).any():
-            raise ValueError(
-                "Each sequence target y[i] must have as many steps as X[i]; "
-                f"got lengths {lengths.tolist()[:5]}... for X lengths {batch.lengths.tolist()[:5]}..."
+            raise input_error(
+                "Each sequence target y[i]",
+                "have as many steps as X[i]",
+                f"lengths {lengths.tolist()[:5]}... for X lengths {batch.lengths.tolist()[:5]}...",
             )
-        padded = np.zeros((len(items), batch.values.shape[1], items[0].shape[1]), np.float32)
-        for i, item in enumerate(items):
-            padded[i, : len(item)] = item
+        padded = _pad(items, batch.values.shape[1])
     else:
-        padded = np.ascontiguousarray(_as_float_array(y, "y"), dtype=np.float32)
+        padded = np.ascontiguousarray(_numeric_array(y, "y"), dtype=np.float32)
         if padded.shape[:2] != batch.values.shape[:2]:
             raise ValueError(
                 f"Sequence targets y of shape {padded.shape} do not match X's "
                 f"(n_samples, n_steps) = {batch.values.shape[:2]}."
             )
-    _check_finite(padded, "y")
+    check_finite(padded, "y")
     return padded
-
-
-def check_n_samples(y: Any, batch: SequenceBatch) -> None:
-    """Raise if y and X hold different numbers of samples."""
-    if len(y) != len(batch):
-        raise ValueError(
-            f"X and y have inconsistent numbers of samples: X has {len(batch)} "
-            f"sequences, y has {len(y)}."
-        )
 
 
 def unpad(values: np.ndarray, batch: SequenceBatch):
     """Per-step outputs (n, T_max, ...) back in the input's convention.
 
-    A list of (T_i, ...) arrays for ragged input, else the array itself.
+    Parameters
+    ----------
+    values : ndarray of shape (n, T_max, ...)
+        Per-step values for a padded batch.
+    batch : SequenceBatch
+        The batch they were computed for.
+
+    Returns
+    -------
+    values : ndarray, or list of (T_i, ...) arrays for ragged input
+
+    Examples
+    --------
+    >>> batch = as_padded([np.ones((2, 1)), np.ones((3, 1))])
+    >>> [part.shape for part in unpad(batch.values, batch)]
+    [(2, 1), (3, 1)]
     """
     if not batch.ragged:
         return values

@@ -10,13 +10,13 @@ from ._scan import alrnn_scan
 __all__ = ["ALRNNModule"]
 
 
-def _diagonal_init(M: int) -> Tensor:
+def _diagonal_init(M: int, generator: torch.Generator | None = None) -> Tensor:
     """Self-connections a: the diagonal of K = R^T R / M + I over K's top eigenvalue.
 
     This is the reference AL-RNN initialisation: every a_i lies in (0, 1], so
     the linear part starts stable with a spread of time constants.
     """
-    R = torch.randn(M, M)
+    R = torch.randn(M, M, generator=generator)
     K = R.t() @ R / M + torch.eye(M)
     return torch.diagonal(K) / torch.linalg.eigvalsh(K)[-1]
 
@@ -37,6 +37,8 @@ class ALRNNModule(nn.Module):
     sequence_output : bool, default=False
         Read every step (sequence-to-sequence) instead of each sequence's
         last valid step (sequence-to-one).
+    generator : torch.Generator or None, default=None
+        Draws the initial weights; None uses torch's global generator.
 
     Attributes
     ----------
@@ -54,7 +56,8 @@ class ALRNNModule(nn.Module):
     y_t = B z_t + b.  Initialisation: a as in :func:`_diagonal_init`,
     W ~ N(0, 0.01^2) (the network starts almost diagonal, hence stable),
     h = 0, C ~ U(-1/sqrt(F), 1/sqrt(F)) so each unit's drive has unit scale for
-    standardised inputs, and B, b like ``nn.Linear``.
+    standardised inputs, and B, b ~ U(-1/sqrt(M), 1/sqrt(M)) (``nn.Linear``'s
+    default).
 
     Examples
     --------
@@ -64,25 +67,76 @@ class ALRNNModule(nn.Module):
     torch.Size([4, 2])
     """
 
-    def __init__(self, n_features=1, n_outputs=1, M=16, P=2, sequence_output=False):
+    def __init__(
+        self, n_features=1, n_outputs=1, M=16, P=2, sequence_output=False, generator=None
+    ):
         super().__init__()
         self.M, self.P, self.sequence_output = M, P, sequence_output
-        input_bound = n_features ** -0.5
-        readout = nn.Linear(M, n_outputs)
-        self.a = nn.Parameter(_diagonal_init(M))
-        self.W = nn.Parameter(0.01 * torch.randn(M, M))
-        self.C = nn.Parameter(torch.empty(M, n_features).uniform_(-input_bound, input_bound))
+
+        def uniform(bound, *shape):
+            return nn.Parameter(torch.empty(*shape).uniform_(-bound, bound, generator=generator))
+
+        self.a = nn.Parameter(_diagonal_init(M, generator))
+        self.W = nn.Parameter(0.01 * torch.randn(M, M, generator=generator))
+        self.C = uniform(n_features**-0.5, M, n_features)
         self.h = nn.Parameter(torch.zeros(M))
-        self.B = nn.Parameter(readout.weight.detach().clone())
-        self.b = nn.Parameter(readout.bias.detach().clone())
+        self.B = uniform(M**-0.5, n_outputs, M)
+        self.b = uniform(M**-0.5, n_outputs)
+
+    def system_matrices(self) -> dict[str, Tensor]:
+        """The named parameters of the piecewise-affine system, detached.
+
+        Returns
+        -------
+        matrices : dict
+            ``a`` (M,), ``W`` (M, M), ``C`` (M, F), ``h`` (M,), ``B`` (K, M)
+            and ``b`` (K,) as tensors; the estimators' ``linearize()`` reads
+            these names, never the module's parameter names.
+
+        Examples
+        --------
+        >>> module = ALRNNModule(n_features=3, n_outputs=2, M=8, P=2)
+        >>> {name: tuple(value.shape) for name, value in module.system_matrices().items()}
+        {'a': (8,), 'W': (8, 8), 'C': (8, 3), 'h': (8,), 'B': (2, 8), 'b': (2,)}
+        """
+        names = ("a", "W", "C", "h", "B", "b")
+        return {name: getattr(self, name).detach() for name in names}
 
     def latent_states(self, X: Tensor) -> Tensor:
-        """z_1..z_T for inputs X (n, T, F): a tensor (n, T, M)."""
+        """Latent states z_1..z_T.
+
+        Parameters
+        ----------
+        X : Tensor of shape (n, T, F)
+            Input sequences (padded steps are computed too; callers drop them).
+
+        Returns
+        -------
+        Z : Tensor of shape (n, T, M)
+
+        Examples
+        --------
+        >>> module = ALRNNModule(n_features=3, M=8, P=2)
+        >>> module.latent_states(torch.randn(4, 10, 3)).shape
+        torch.Size([4, 10, 8])
+        """
         drive = F.linear(X, self.C, self.h)  # all steps in one matmul
         return alrnn_scan(drive, self.a, self.W, self.P)
 
     def forward(self, X: Tensor, lengths: Tensor) -> Tensor:
-        """Outputs: (n, n_outputs), or (n, T, n_outputs) if ``sequence_output``."""
+        """Readout of each sequence's last valid step, or of every step.
+
+        Parameters
+        ----------
+        X : Tensor of shape (n, T, F)
+            Zero-padded input sequences.
+        lengths : Tensor of shape (n,)
+            Number of valid steps of each sequence.
+
+        Returns
+        -------
+        outputs : Tensor of shape (n, n_outputs), or (n, T, n_outputs) if ``sequence_output``
+        """
         Z = self.latent_states(X)
         if not self.sequence_output:
             last = (lengths.to(Z.device) - 1).clamp(min=0)

@@ -1,9 +1,19 @@
 """Input conventions and their errors (sk_alrnn._data)."""
+import numbers
+
 import numpy as np
 import pytest
 import scipy.sparse
 
-from sk_alrnn._data import as_padded, check_sequence_targets, unpad
+from sk_alrnn._data import (
+    as_padded,
+    check_option,
+    check_param,
+    check_regression_targets,
+    check_sample_weight,
+    check_sequence_targets,
+    unpad,
+)
 
 
 def test_three_d_array_passes_through_as_float32():
@@ -69,3 +79,35 @@ def test_sequence_targets_are_padded_like_X():
     regular = as_padded(np.ones((2, 3, 1)))
     with pytest.raises(ValueError, match="do not match"):
         check_sequence_targets(np.ones((2, 4, 1)), regular)
+
+
+# ---- scalar parameters and targets: one message template ---------------------------
+@pytest.mark.parametrize("value, kwargs, match", [
+    (True, {}, r"The 'k' parameter of f must be an int >= 1. Got True instead."),
+    (1.5, {}, r"must be an int >= 1. Got 1.5 instead."),
+    (float("nan"), {"target_type": numbers.Real}, r"must be a real number >= 1. Got nan"),
+    (5, {"max_val": 4}, r"must be an int in \[1, 4\]. Got 5 instead."),
+    (1, {"include_boundaries": "neither"}, r"must be an int > 1. Got 1 instead."),
+])
+def test_check_param_says_what_expected_and_got(value, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        check_param(value, "k", "f", **{"min_val": 1, **kwargs})
+
+
+def test_check_option_lists_the_options():
+    with pytest.raises(ValueError, match=r"must be one of \['a', 'b'\]. Got 'c' instead."):
+        check_option("c", "mode", "f", ["a", "b"])
+
+
+def test_regression_targets_and_sample_weights():
+    batch = as_padded(np.zeros((3, 4)))
+    assert check_regression_targets(np.arange(3), batch).shape == (3, 1)
+    with pytest.raises(ValueError, match=r"have shape \(n,\), \(n, k\) or \(n, T, k\)"):
+        check_regression_targets(np.float64(1.0), batch)
+    with pytest.raises(ValueError, match="hold numbers"):
+        check_regression_targets(np.array(["a", "b", "c"]), batch)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        check_regression_targets(np.zeros(2), batch)
+    assert check_sample_weight(2.0, 3).tolist() == [2.0, 2.0, 2.0]
+    with pytest.raises(ValueError):
+        check_sample_weight(np.ones(2), 3)

@@ -1,13 +1,14 @@
 """Chaotic flows (Lorenz-63, Roessler) and forecasting windows (numpy + scipy)."""
 from __future__ import annotations
 
+from numbers import Real
 from typing import Callable, Tuple, Union
 
 import numpy as np
 from scipy.integrate import solve_ivp
 from sklearn.utils import check_random_state
 
-from ._validation import check_int, check_nonnegative, check_positive
+from .._data import check_param
 
 RandomStateLike = Union[int, np.random.RandomState, None]
 
@@ -31,9 +32,9 @@ def _integrate(
 
 def _check_flow_args(n_steps: object, dt: object, t_transient: object, func: str) -> Tuple:
     return (
-        check_int(n_steps, "n_steps", 1, func),
-        check_positive(dt, "dt", func),
-        check_nonnegative(t_transient, "t_transient", func),
+        check_param(n_steps, "n_steps", func, min_val=1),
+        check_param(dt, "dt", func, target_type=Real, min_val=0, include_boundaries="neither"),
+        check_param(t_transient, "t_transient", func, target_type=Real, min_val=0),
     )
 
 
@@ -216,8 +217,8 @@ def make_forecasting_windows(
     """
     series = _as_2d_series(series)
     T = series.shape[0]
-    window = check_int(window, "window", 1, "make_forecasting_windows")
-    stride = check_int(stride, "stride", 1, "make_forecasting_windows")
+    window = check_param(window, "window", "make_forecasting_windows", min_val=1)
+    stride = check_param(stride, "stride", "make_forecasting_windows", min_val=1)
     if window + 1 > T:
         raise ValueError(
             f"make_forecasting_windows needs window + 1 <= T steps; got window={window} "

@@ -8,6 +8,8 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.utils import Bunch
 
+from .._data import check_option
+
 UCR_DATASETS = ("GunPoint", "ItalyPowerDemand", "ArrowHead", "BasicMotions", "JapaneseVowels")
 _SPLITS = {"train": ("TRAIN",), "test": ("TEST",), None: ("TRAIN", "TEST")}
 
@@ -51,11 +53,7 @@ def load_digits_sequences(
     (1797, 64, 1)
     """
     shapes = {"rows": (8, 8), "pixels": (64, 1)}
-    if mode not in shapes:
-        raise ValueError(
-            f"The 'mode' parameter of load_digits_sequences must be one of "
-            f"{sorted(shapes)}. Got {mode!r} instead."
-        )
+    check_option(mode, "mode", "load_digits_sequences", sorted(shapes))
     digits = load_digits()
     X = digits.images.reshape(-1, *shapes[mode]) / 16.0
     y = digits.target
@@ -126,16 +124,8 @@ def load_ucr(
     >>> X.shape, y.shape  # doctest: +SKIP
     ((50, 150, 1), (50,))
     """
-    if name not in UCR_DATASETS:
-        raise ValueError(
-            f"The 'name' parameter of load_ucr must be one of {list(UCR_DATASETS)}. "
-            f"Got {name!r} instead."
-        )
-    if split not in _SPLITS:
-        raise ValueError(
-            f"The 'split' parameter of load_ucr must be 'train', 'test' or None. "
-            f"Got {split!r} instead."
-        )
+    check_option(name, "name", "load_ucr", list(UCR_DATASETS))
+    check_option(split, "split", "load_ucr", list(_SPLITS))
     parts = [_read_ts(name, part) for part in _SPLITS[split]]
     X = [x for X_part, _ in parts for x in X_part]
     y = np.concatenate([y_part for _, y_part in parts])

@@ -7,12 +7,13 @@ not pass information that arrives at the last step through a ReLU unit.
 """
 from __future__ import annotations
 
+from numbers import Real
 from typing import List, Optional, Tuple, Union
 
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._validation import check_int, check_nonnegative
+from .._data import check_param, input_error
 
 RandomStateLike = Union[int, np.random.RandomState, None]
 
@@ -80,8 +81,8 @@ def make_addition(
     >>> bool(np.allclose(y, (X[:, :, 0] * X[:, :, 1]).sum(axis=1)))
     True
     """
-    n = check_int(n_samples, "n_samples", 1, "make_addition")
-    T = check_int(n_steps, "n_steps", 3, "make_addition")
+    n = check_param(n_samples, "n_samples", "make_addition", min_val=1)
+    T = check_param(n_steps, "n_steps", "make_addition", min_val=3)
     rng = check_random_state(random_state)
     X = np.zeros((n, T, 2))
     X[:, :, 0] = rng.uniform(size=(n, T))
@@ -153,10 +154,10 @@ def make_copy_memory(
     (True, [30, 30, 30])
     """
     name = "make_copy_memory"
-    n = check_int(n_samples, "n_samples", 1, name)
-    T = check_int(n_steps, "n_steps", 2, name)
-    K = check_int(n_symbols, "n_symbols", 2, name)
-    noise = check_nonnegative(noise, "noise", name)
+    n = check_param(n_samples, "n_samples", name, min_val=1)
+    T = check_param(n_steps, "n_steps", name, min_val=2)
+    K = check_param(n_symbols, "n_symbols", name, min_val=2)
+    noise = check_param(noise, "noise", name, target_type=Real, min_val=0)
     rng = check_random_state(random_state)
     y = _balanced_labels(rng, n, K)
     X = np.zeros((n, T, K + 1))
@@ -237,10 +238,10 @@ def make_contextual_integration(
     (True, True)
     """
     name = "make_contextual_integration"
-    n = check_int(n_samples, "n_samples", 1, name)
-    T = check_int(n_steps, "n_steps", 2, name)
-    max_coherence = check_nonnegative(max_coherence, "max_coherence", name)
-    noise = check_nonnegative(noise, "noise", name)
+    n = check_param(n_samples, "n_samples", name, min_val=1)
+    T = check_param(n_steps, "n_steps", name, min_val=2)
+    max_coherence = check_param(max_coherence, "max_coherence", name, target_type=Real, min_val=0)
+    noise = check_param(noise, "noise", name, target_type=Real, min_val=0)
     rng = check_random_state(random_state)
     context = _balanced_labels(rng, n, 2)
     drift = rng.uniform(-max_coherence, max_coherence, size=(n, 1, 2))
@@ -336,10 +337,10 @@ def make_evidence_integration(
     (50, True)
     """
     name = "make_evidence_integration"
-    n = check_int(n_samples, "n_samples", 1, name)
-    T = check_int(n_steps, "n_steps", 2, name)
-    F = check_int(n_features, "n_features", 1, name)
-    V = check_int(vocab_size, "vocab_size", 2, name)
+    n = check_param(n_samples, "n_samples", name, min_val=1)
+    T = check_param(n_steps, "n_steps", name, min_val=2)
+    F = check_param(n_features, "n_features", name, min_val=1)
+    V = check_param(vocab_size, "vocab_size", name, min_val=2)
     rng = check_random_state(random_state)
     embeddings, valence = _vocabulary(V, F, vocab_seed)
     tokens = rng.randint(V, size=(n, T - 1))
@@ -357,10 +358,10 @@ def _draw_lengths(
     rng: np.random.RandomState, n: int, n_steps: int, min_steps: Optional[int], func: str
 ) -> np.ndarray:
     """Lengths drawn uniformly from [min_steps, n_steps]."""
-    low = max(2, n_steps // 2) if min_steps is None else check_int(min_steps, "min_steps", 2, func)
+    if min_steps is None:
+        low = max(2, n_steps // 2)
+    else:
+        low = check_param(min_steps, "min_steps", func, min_val=2)
     if low > n_steps:
-        raise ValueError(
-            f"The 'min_steps' parameter of {func} must be <= n_steps={n_steps}. "
-            f"Got {low} instead."
-        )
+        raise input_error(f"The 'min_steps' parameter of {func}", f"be <= n_steps={n_steps}", low)
     return rng.randint(low, n_steps + 1, size=n)

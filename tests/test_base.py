@@ -1,0 +1,115 @@
+"""The sequence-net base (sk_alrnn._base): seeding, the module contract, skorch's hooks."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from sk_alrnn import ALRNNClassifier, ALRNNRegressor
+
+FAST = dict(M=8, P=2, max_epochs=6, lr=1e-2, batch_size=16, iterator_train__shuffle=True)
+
+
+def _fit_predict(random_state, X, y):
+    reg = ALRNNRegressor(**FAST, random_state=random_state).fit(X, y)
+    return reg.predict(X)
+
+
+def test_seeded_fits_in_threads_match_sequential_fits(sum_task):
+    X, y = sum_task
+    seeds = [0, 1, 0]
+    sequential = [_fit_predict(seed, X, y) for seed in seeds]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        concurrent = list(pool.map(lambda seed: _fit_predict(seed, X, y), seeds))
+    for expected, got in zip(sequential, concurrent):
+        np.testing.assert_array_equal(expected, got)
+    np.testing.assert_array_equal(sequential[0], sequential[2])
+    assert not np.allclose(sequential[0], sequential[1])
+
+
+def test_shuffling_follows_random_state_not_the_global_rng(sum_task):
+    X, y = sum_task
+    torch.manual_seed(0)
+    first = _fit_predict(3, X, y)
+    torch.manual_seed(1)  # a different global state must not matter
+    np.testing.assert_array_equal(first, _fit_predict(3, X, y))
+
+
+def test_fit_and_predict_leave_the_global_torch_rng_alone(sign_task):
+    X, y = sign_task
+    state = torch.random.get_rng_state()
+    clf = ALRNNClassifier(**FAST, random_state=0).fit(X, y)
+    clf.predict_proba(X)
+    clf.latent_states(X[:4])
+    assert torch.equal(torch.random.get_rng_state(), state)
+
+
+def test_random_state_none_follows_torch_manual_seed(sum_task):
+    X, y = sum_task
+    torch.manual_seed(7)
+    first = _fit_predict(None, X, y)
+    torch.manual_seed(7)
+    np.testing.assert_array_equal(first, _fit_predict(None, X, y))
+
+
+class _GRUReadout(nn.Module):
+    """A module outside the AL-RNN: no ``generator`` parameter, no ``system_matrices``."""
+
+    def __init__(self, n_features=1, n_outputs=1, sequence_output=False, M=4, P=0):
+        super().__init__()
+        self.M, self.P = M, P
+        self.rnn = nn.GRU(n_features, M, batch_first=True)
+        self.readout = nn.Linear(M, n_outputs)
+
+    def latent_states(self, X):
+        return self.rnn(X)[0]
+
+    def forward(self, X, lengths):
+        Z = self.latent_states(X)
+        return self.readout(Z[torch.arange(len(Z)), lengths - 1])
+
+
+def test_custom_module_is_seeded_and_linearize_says_what_is_missing(sum_task):
+    X, y = sum_task
+    params = dict(M=4, P=0, max_epochs=3, module=_GRUReadout)
+    state = torch.random.get_rng_state()
+    first = ALRNNRegressor(**params, random_state=0).fit(X, y)
+    second = ALRNNRegressor(**params, random_state=0).fit(X, y)
+    assert torch.equal(torch.random.get_rng_state(), state)
+    np.testing.assert_array_equal(first.predict(X), second.predict(X))
+    assert first.regimes_.n_regimes == 1
+    with pytest.raises(TypeError, match="system_matrices"):
+        first.linearize()
+
+
+def test_module_receives_the_documented_arguments(sum_task):
+    X, y = sum_task
+    seen = {}
+
+    class Recording(_GRUReadout):
+        def __init__(self, generator=None, **kwargs):
+            seen.update(kwargs, generator=generator)
+            super().__init__(**kwargs)
+
+    ALRNNRegressor(M=4, P=0, max_epochs=1, module=Recording, random_state=0).fit(X, y)
+    assert seen["n_features"] == 2 and seen["n_outputs"] == 1
+    assert seen["sequence_output"] is False and (seen["M"], seen["P"]) == (4, 0)
+    assert isinstance(seen["generator"], torch.Generator)
+
+
+def test_sample_weights_in_a_batch_never_reach_the_module(sum_task):
+    X, y = sum_task
+    reg = ALRNNRegressor(**{**FAST, "max_epochs": 1}, random_state=0).fit(X, y)
+    batch = {"X": torch.as_tensor(X[:5], dtype=torch.float32), "lengths": torch.full((5,), 10)}
+    weighted = reg.infer({**batch, "sample_weight": torch.ones(5)})
+    torch.testing.assert_close(weighted, reg.infer(batch))
+
+
+def test_predict_on_a_dataset_goes_through_skorch_unchanged(sign_task):
+    X, y = sign_task
+    clf = ALRNNClassifier(**FAST, random_state=0).fit(X, y)
+    dataset = clf.get_dataset(X)
+    np.testing.assert_array_equal(clf.predict_proba(dataset), clf.predict_proba(X))
+    np.testing.assert_array_equal(clf.predict(dataset), clf.predict(X))
