@@ -9,6 +9,7 @@ hard forcing of the first N units every ``tau`` steps, MSE on z_t[:N], backward.
 Both contenders are timed round-robin in one process; each number is the median
 over ``--repeats`` rounds, so the ratio compares runs under the same load.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,10 +33,16 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    print("| B, L, M, P, N, tau | hand-written BPTT (ms) | autograd loop (ms) | ratio |")
+    print(
+        "| B, L, M, P, N, tau | hand-written BPTT (ms) | autograd loop (ms) | ratio |"
+    )
     print("|---|---|---|---|")
-    for B, L, M, P, N, tau in [(16, 200, 20, 2, 3, 16), (16, 200, 20, 2, 3, 1),
-                               (16, 50, 100, 2, 5, 10), (16, 200, 20, 20, 3, 16)]:
+    for B, L, M, P, N, tau in [
+        (16, 200, 20, 2, 3, 16),
+        (16, 200, 20, 2, 3, 1),
+        (16, 50, 100, 2, 5, 10),
+        (16, 200, 20, 20, 3, 16),
+    ]:
         g = torch.Generator().manual_seed(0)
         a = torch.full((M,), 0.9).requires_grad_()
         W = (0.1 * torch.randn(M, M, generator=g)).requires_grad_()
@@ -50,7 +57,9 @@ def main() -> None:
                 _step(scan, drive, a, W, z0, forcing, P)
                 times[name].append(time.perf_counter() - start)
         ours, ref = (1e3 * statistics.median(times[k]) for k in ("ours", "ref"))
-        print(f"| {B}, {L}, {M}, {P}, {N}, {tau} | {ours:.2f} | {ref:.2f} | {ref / ours:.1f}x |")
+        print(
+            f"| {B}, {L}, {M}, {P}, {N}, {tau} | {ours:.2f} | {ref:.2f} | {ref / ours:.1f}x |"
+        )
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ fMRI); ``prediction_error(est, X_test, 20)``; ``regions``: distinct regime codes
 free run; ``regimes_train``: those of the assimilated training path (``regimes_``).
 ``fit_time`` is wall time (CPU time in ``cpu_time``; the machine was shared).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,12 +32,18 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _results import add_run_arguments, append_record, completed, load_records, run_or_report  # noqa: E402,I001
+from _results import (
+    add_run_arguments,
+    append_record,
+    completed,
+    load_records,
+    run_or_report,
+)
 
-from sk_alrnn import ALRNNForecaster  # noqa: E402
-from sk_alrnn.analysis import codes_from_states, regime_summary  # noqa: E402
-from sk_alrnn.datasets import make_lorenz63, make_roessler  # noqa: E402
-from sk_alrnn.metrics import (  # noqa: E402
+from sk_alrnn import ALRNNForecaster
+from sk_alrnn.analysis import codes_from_states, regime_summary
+from sk_alrnn.datasets import make_lorenz63, make_roessler
+from sk_alrnn.metrics import (
     power_spectrum_distance,
     prediction_error,
     state_space_divergence,
@@ -50,19 +57,51 @@ TRANSIENT = 1000
 # Training settings per dataset (reference code settings/*.json and data README; M reduced
 # for the recordings to fit the CPU budget) and the metric options for its scores.
 DATASETS = {
-    "roessler": dict(M=20, lr=5e-3, sequence_length=300, tf_interval=8,
-                     stsp={}, smoothing=20.0, desc="Roessler, dt 0.05, 10 000 steps per trajectory"),
-    "lorenz63": dict(M=20, lr=1e-3, sequence_length=200, tf_interval=16,
-                     stsp={}, smoothing=20.0, desc="Lorenz-63, dt 0.01, 10 000 steps per trajectory"),
-    "ecg": dict(M=50, lr=1e-3, sequence_length=50, tf_interval=10,
-                stsp={"method": "bins", "n_bins": 8}, smoothing=20.0,
-                desc="ECG (shared data), 10 000 x 5 delay-embedded; M=50 (reference 100)"),
-    "fmri": dict(M=50, lr=1e-3, sequence_length=72, tf_interval=7,
-                 stsp={"method": "gmm"}, smoothing=1.0,
-                 desc="fMRI (shared data), 360 x 20; M=50 as the reference"),
-    "eeg": dict(M=80, lr=1e-3, sequence_length=100, tf_interval=10,
-                stsp={"method": "gmm"}, smoothing=20.0,
-                desc="EEG (shared data), 9640 x 64; M=80 (reference 133)"),
+    "roessler": {
+        "M": 20,
+        "lr": 5e-3,
+        "sequence_length": 300,
+        "tf_interval": 8,
+        "stsp": {},
+        "smoothing": 20.0,
+        "desc": "Roessler, dt 0.05, 10 000 steps per trajectory",
+    },
+    "lorenz63": {
+        "M": 20,
+        "lr": 1e-3,
+        "sequence_length": 200,
+        "tf_interval": 16,
+        "stsp": {},
+        "smoothing": 20.0,
+        "desc": "Lorenz-63, dt 0.01, 10 000 steps per trajectory",
+    },
+    "ecg": {
+        "M": 50,
+        "lr": 1e-3,
+        "sequence_length": 50,
+        "tf_interval": 10,
+        "stsp": {"method": "bins", "n_bins": 8},
+        "smoothing": 20.0,
+        "desc": "ECG (shared data), 10 000 x 5 delay-embedded; M=50 (reference 100)",
+    },
+    "fmri": {
+        "M": 50,
+        "lr": 1e-3,
+        "sequence_length": 72,
+        "tf_interval": 7,
+        "stsp": {"method": "gmm"},
+        "smoothing": 1.0,
+        "desc": "fMRI (shared data), 360 x 20; M=50 as the reference",
+    },
+    "eeg": {
+        "M": 80,
+        "lr": 1e-3,
+        "sequence_length": 100,
+        "tf_interval": 10,
+        "stsp": {"method": "gmm"},
+        "smoothing": 20.0,
+        "desc": "EEG (shared data), 9640 x 64; M=80 (reference 133)",
+    },
 }
 
 
@@ -77,14 +116,15 @@ def load(name: str, n_steps: int):
     if name in ("roessler", "lorenz63"):
         make = make_roessler if name == "roessler" else make_lorenz63
         dt = 0.05 if name == "roessler" else 0.01
-        return _standardise(make(n_steps, dt=dt, random_state=0),
-                            make(n_steps, dt=dt, random_state=1))
+        return _standardise(
+            make(n_steps, dt=dt, random_state=0), make(n_steps, dt=dt, random_state=1)
+        )
     path = SHARED_DATA / f"{name}.npy"
     if not path.exists():
         print(f"note: {path} is missing; skipping {name}", flush=True)
         return None
     series = np.load(path).astype(np.float64)
-    cut = int(round(0.8 * len(series)))
+    cut = round(0.8 * len(series))
     return _standardise(series[:cut], series[cut:])
 
 
@@ -92,7 +132,11 @@ def evaluate(est, test, settings) -> dict:
     run, Z = est.simulate(TRANSIENT + len(test), x0=test[0], return_latent=True)
     run, Z = run[TRANSIENT:], Z[TRANSIENT:]
     finite = np.isfinite(Z).all(axis=1)
-    regions = regime_summary([codes_from_states(Z[finite], est.P)]).n_regimes if finite.any() else 0
+    regions = (
+        regime_summary([codes_from_states(Z[finite], est.P)]).n_regimes
+        if finite.any()
+        else 0
+    )
     return {
         "dstsp": state_space_divergence(test, run, random_state=0, **settings["stsp"]),
         "dh": power_spectrum_distance(test, run, smoothing=settings["smoothing"]),
@@ -103,11 +147,18 @@ def evaluate(est, test, settings) -> dict:
 
 
 def fit_one(train, settings, P, seed, args):
-    params = dict(M=args.M or settings["M"], P=P, lr=args.lr or settings["lr"],
-                  sequence_length=args.L or settings["sequence_length"],
-                  tf_interval=args.tau or settings["tf_interval"], tf_alpha=args.tf_alpha,
-                  noise=args.noise, max_epochs=args.epochs, random_state=seed,
-                  checkpoint_interval=args.checkpoint_interval)
+    params = {
+        "M": args.M or settings["M"],
+        "P": P,
+        "lr": args.lr or settings["lr"],
+        "sequence_length": args.L or settings["sequence_length"],
+        "tf_interval": args.tau or settings["tf_interval"],
+        "tf_alpha": args.tf_alpha,
+        "noise": args.noise,
+        "max_epochs": args.epochs,
+        "random_state": seed,
+        "checkpoint_interval": args.checkpoint_interval,
+    }
     t0, c0 = time.perf_counter(), time.process_time()
     est = ALRNNForecaster(**params).fit(train)
     return est, params, time.perf_counter() - t0, time.process_time() - c0
@@ -127,12 +178,25 @@ def run(args):
                     continue
                 est, params, wall, cpu = fit_one(train, settings, P, seed, args)
                 dstsp = est.history[:, "dstsp"] if args.checkpoint_interval else []
-                rec = {"dataset": name, "P": P, "seed": seed, "variant": args.variant,
-                       **{k: v for k, v in params.items() if k not in ("P", "random_state")},
-                       "n_train": len(train), "n_test": len(test),
-                       "best_epoch": est.best_epoch_, "checkpoint_dstsp": dstsp,
-                       "regimes_train": int(est.regimes_.n_regimes),
-                       "fit_time": wall, "cpu_time": cpu, **evaluate(est, test, settings)}
+                rec = {
+                    "dataset": name,
+                    "P": P,
+                    "seed": seed,
+                    "variant": args.variant,
+                    **{
+                        k: v
+                        for k, v in params.items()
+                        if k not in ("P", "random_state")
+                    },
+                    "n_train": len(train),
+                    "n_test": len(test),
+                    "best_epoch": est.best_epoch_,
+                    "checkpoint_dstsp": dstsp,
+                    "regimes_train": int(est.regimes_.n_regimes),
+                    "fit_time": wall,
+                    "cpu_time": cpu,
+                    **evaluate(est, test, settings),
+                }
                 append_record(args.out, rec)
 
 
@@ -150,13 +214,21 @@ def report(path):
             continue
         lines.append(f"#### {name}: {settings['desc']}\n")
         lines.append("Per seed (seeds in order), separated by '/'.\n")
-        lines.append("| variant | P | seeds | epochs | D_stsp | D_H | PE(20) | regions (free run) "
-                     "| regimes (train) | best epoch | fit time (s) |")
+        lines.append(
+            "| variant | P | seeds | epochs | D_stsp | D_H | PE(20) | regions (free run) "
+            "| regimes (train) | best epoch | fit time (s) |"
+        )
         lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
         groups = sorted({(r["variant"], r["P"], r["max_epochs"]) for r in rows})
         for variant, P, epochs in groups:
-            cell = sorted((r for r in rows if (r["variant"], r["P"], r["max_epochs"]) ==
-                           (variant, P, epochs)), key=lambda r: r["seed"])
+            cell = sorted(
+                (
+                    r
+                    for r in rows
+                    if (r["variant"], r["P"], r["max_epochs"]) == (variant, P, epochs)
+                ),
+                key=lambda r: r["seed"],
+            )
             lines.append(
                 f"| {variant} | {P} | {','.join(str(r['seed']) for r in cell)} | {epochs} "
                 f"| {_cell([r['dstsp'] for r in cell])} | {_cell([r['dh'] for r in cell], '{:.3f}')} "
@@ -164,29 +236,45 @@ def report(path):
                 f"| {' / '.join(str(r['regions']) for r in cell)} "
                 f"| {' / '.join(str(r['regimes_train']) for r in cell)} "
                 f"| {' / '.join(str(r['best_epoch']) for r in cell)} "
-                f"| {_cell([r['fit_time'] for r in cell], '{:.0f}')} |")
+                f"| {_cell([r['fit_time'] for r in cell], '{:.0f}')} |"
+            )
         lines.append("")
     return "\n".join(lines)
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--datasets", nargs="+", default=["roessler", "lorenz63"],
-                   choices=list(DATASETS))
+    p.add_argument(
+        "--datasets",
+        nargs="+",
+        default=["roessler", "lorenz63"],
+        choices=list(DATASETS),
+    )
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--P", nargs="+", type=int, default=[0, 1, 2, 4])
-    p.add_argument("--n-steps", type=int, default=10_000,
-                   help="steps per generated trajectory (train and test each)")
+    p.add_argument(
+        "--n-steps",
+        type=int,
+        default=10_000,
+        help="steps per generated trajectory (train and test each)",
+    )
     p.add_argument("--epochs", type=int, default=200)
     p.add_argument("--M", type=int, default=None, help="default: per dataset")
     p.add_argument("--lr", type=float, default=None, help="default: per dataset")
-    p.add_argument("--L", type=int, default=None, help="sequence_length; default per dataset")
-    p.add_argument("--tau", type=int, default=None, help="tf_interval; default per dataset")
+    p.add_argument(
+        "--L", type=int, default=None, help="sequence_length; default per dataset"
+    )
+    p.add_argument(
+        "--tau", type=int, default=None, help="tf_interval; default per dataset"
+    )
     p.add_argument("--tf-alpha", type=float, default=1.0)
     p.add_argument("--noise", type=float, default=0.05)
     p.add_argument("--checkpoint-interval", type=int, default=25)
-    p.add_argument("--variant", default="default",
-                   help="label of this setting in the result file and tables")
+    p.add_argument(
+        "--variant",
+        default="default",
+        help="label of this setting in the result file and tables",
+    )
     add_run_arguments(p, DEFAULT_OUT)
     run_or_report(p.parse_args(argv), run, report)
 

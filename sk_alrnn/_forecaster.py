@@ -7,25 +7,30 @@ stop on divergence and keep the checkpoint whose free runs best match the
 data's geometry (D_stsp).  After fit everything runs in float64 numpy-facing
 code (:mod:`._dsr_module`).
 """
+
 from __future__ import annotations
 
 import numbers
 import warnings
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 import torch
-from sklearn.utils import check_random_state
 from sklearn.utils._available_if import available_if
 from skorch import NeuralNet
-from skorch.callbacks import GradientNormClipping, PrintLog
+from skorch.callbacks import PrintLog
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, RandomSampler
 
+from ._base import SequenceNet, _accepts, _global_rng_from
+from ._data import check_finite, check_option, check_param, check_sizes, input_error
 from ._dsr_module import DSRModule, diverged_to_nan, lift64, run, run_last
-from ._estimators import _seeded_torch
 from ._trajectories import Trajectories, check_trajectories
-from .analysis import PiecewiseLinearSystem, RegimeSummary, codes_from_states, regime_summary
+from .analysis import (
+    PiecewiseLinearSystem,
+    codes_from_states,
+    regime_summary,
+)
 from .metrics import prediction_error, state_space_divergence
 
 __all__ = ["ALRNNForecaster"]
@@ -65,7 +70,9 @@ class _NoisyWindows:
         rows = torch.stack(starts)[:, None] + torch.arange(w.length + 1)
         batch = w.data[rows]
         if self.noise > 0:
-            batch = batch + self.noise * torch.randn(batch.shape, generator=self.generator)
+            batch = batch + self.noise * torch.randn(
+                batch.shape, generator=self.generator
+            )
         return batch, torch.zeros(len(batch))
 
 
@@ -76,25 +83,7 @@ class _PrintLog(PrintLog):
         return super().table({"dstsp": None, **row})
 
 
-def _check_int(value: Any, name: str, low: int, estimator: str, allow_none=False) -> None:
-    if allow_none and value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(
-            f"The '{name}' parameter of {estimator} must be an int >= {low}"
-            f"{' or None' if allow_none else ''}. Got {value!r} instead."
-        )
-
-
-def _check_real(value: Any, name: str, estimator: str, ok, expected: str) -> None:
-    good = isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
-    if not good or not ok(value):
-        raise ValueError(
-            f"The '{name}' parameter of {estimator} must be {expected}. Got {value!r} instead."
-        )
-
-
-class ALRNNForecaster(NeuralNet):
+class ALRNNForecaster(SequenceNet, NeuralNet):
     """Almost-Linear RNN for dynamical-systems reconstruction (skorch ``NeuralNet``).
 
     Trained on observed trajectories with sparse (or generalized) teacher
@@ -222,55 +211,108 @@ class ALRNNForecaster(NeuralNet):
     ):
         # Store only: validation happens at fit (scikit-learn convention).
         super().__init__(
-            module, criterion=criterion, optimizer=optimizer, lr=lr, max_epochs=max_epochs,
-            batch_size=batch_size, train_split=train_split, verbose=verbose, **skorch_kwargs,
+            module,
+            criterion=criterion,
+            random_state=random_state,
+            max_grad_norm=max_grad_norm,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            train_split=train_split,
+            verbose=verbose,
+            **skorch_kwargs,
         )
-        self.M, self.P, self.random_state = M, P, random_state
+        self.M, self.P = M, P
         self.tf_interval, self.tf_alpha = tf_interval, tf_alpha
         self.sequence_length, self.noise, self.lr_end = sequence_length, noise, lr_end
-        self.batches_per_epoch, self.max_grad_norm = batches_per_epoch, max_grad_norm
-        self.checkpoint_interval, self.checkpoint_starts = checkpoint_interval, checkpoint_starts
+        self.batches_per_epoch = batches_per_epoch
+        self.checkpoint_interval, self.checkpoint_starts = (
+            checkpoint_interval,
+            checkpoint_starts,
+        )
 
     # ---- validation -------------------------------------------------------------
     def _check_params(self) -> None:
         name = type(self).__name__
-        _check_int(self.M, "M", 1, name)
-        if not 0 <= self.P <= self.M or isinstance(self.P, bool) or not isinstance(
-                self.P, numbers.Integral):
-            raise ValueError(
-                f"The 'P' parameter of {name} must be an int in [0, M={self.M}]. "
-                f"Got {self.P!r} instead.")
-        _check_int(self.tf_interval, "tf_interval", 1, name)
-        _check_real(self.tf_alpha, "tf_alpha", name, lambda v: 0 < v <= 1, "a float in (0, 1]")
-        _check_int(self.sequence_length, "sequence_length", 1, name)
-        _check_real(self.noise, "noise", name, lambda v: v >= 0, "a float >= 0")
-        _check_real(self.lr, "lr", name, lambda v: v > 0, "a float > 0")
+        real = {"target_type": numbers.Real}
+        check_sizes(self.M, self.P, name)
+        check_param(self.tf_interval, "tf_interval", name, min_val=1)
+        check_param(
+            self.tf_alpha,
+            "tf_alpha",
+            name,
+            **real,
+            min_val=0,
+            max_val=1,
+            include_boundaries="right",
+        )
+        check_param(self.sequence_length, "sequence_length", name, min_val=1)
+        check_param(self.noise, "noise", name, **real, min_val=0)
+        check_param(
+            self.lr, "lr", name, **real, min_val=0, include_boundaries="neither"
+        )
         if self.lr_end is not None:
-            _check_real(self.lr_end, "lr_end", name, lambda v: 0 < v <= self.lr,
-                        f"None or a float in (0, lr={self.lr}]")
-        for param in ("max_epochs", "batch_size", "batches_per_epoch", "checkpoint_starts"):
-            _check_int(getattr(self, param), param, 1, name)
-        _check_int(self.checkpoint_interval, "checkpoint_interval", 1, name, allow_none=True)
+            check_param(
+                self.lr_end,
+                "lr_end",
+                name,
+                **real,
+                min_val=0,
+                max_val=self.lr,
+                include_boundaries="right",
+                bounds=f"in (0, lr={self.lr}] or None",
+            )
+        for param in (
+            "max_epochs",
+            "batch_size",
+            "batches_per_epoch",
+            "checkpoint_starts",
+        ):
+            check_param(getattr(self, param), param, name, min_val=1)
+        if self.checkpoint_interval is not None:
+            check_param(
+                self.checkpoint_interval,
+                "checkpoint_interval",
+                name,
+                min_val=1,
+                bounds=">= 1 or None",
+            )
         if self.max_grad_norm is not None:
-            _check_real(self.max_grad_norm, "max_grad_norm", name, lambda v: v > 0,
-                        "None or a float > 0")
-        if self.train_split is not None:
-            raise ValueError(f"{name} trains on every window: train_split must be None.")
+            check_param(
+                self.max_grad_norm,
+                "max_grad_norm",
+                name,
+                **real,
+                min_val=0,
+                include_boundaries="neither",
+                bounds="> 0 or None",
+            )
+        check_option(self.train_split, "train_split", name, [None])
 
     def _check_fit_data(self, X, y, reset: bool) -> Trajectories:
         name = type(self).__name__
         if y is not None:
-            raise ValueError(f"{name} learns from X alone: y must be None, got {type(y).__name__}.")
-        data = check_trajectories(X, n_features=None if reset else self.n_features_in_,
-                                  estimator_name=name)
+            raise input_error(
+                f"y of {name}", "be None (it learns from X alone)", type(y).__name__
+            )
+        data = check_trajectories(
+            X, n_features=None if reset else self.n_features_in_, estimator_name=name
+        )
         self._check_params()
         if self.M < data.n_features:
-            raise ValueError(f"M={self.M} must be >= N={data.n_features}, the observed features.")
+            raise input_error(
+                f"The 'M' parameter of {name}",
+                f"be >= N={data.n_features}, the observed features",
+                self.M,
+            )
         shortest = int(data.lengths.min())
         if shortest < self.sequence_length + 1:
-            raise ValueError(
-                f"Every trajectory needs at least sequence_length + 1 = "
-                f"{self.sequence_length + 1} steps; the shortest has {shortest}.")
+            raise input_error(
+                "Every trajectory",
+                f"have at least sequence_length + 1 = {self.sequence_length + 1} steps",
+                f"a shortest one of {shortest} steps",
+            )
         return data
 
     # ---- fitting ----------------------------------------------------------------
@@ -280,36 +322,36 @@ class ALRNNForecaster(NeuralNet):
         Parameters
         ----------
         X : array of shape (T, N), (T,) or (n, T, N), or list of (T_i, N) / (T_i,) arrays
+        y : None
+        **fit_params : dict
+            Passed on to skorch.
 
         Returns
         -------
-        self
+        self : object
+            The fitted estimator.
         """
-        reset = not (self.warm_start and getattr(self, "initialized_", False))
-        return self._fit(X, y, reset, fit_params)
+        return super().fit(X, y, **fit_params)
 
-    def partial_fit(self, X, y=None, classes=None, **fit_params):
-        """Train ``max_epochs`` more epochs without re-initialising (after the first call)."""
-        return self._fit(X, y, not getattr(self, "initialized_", False), fit_params)
-
-    def _fit(self, X, y, reset: bool, fit_params: dict):
-        data = self._check_fit_data(X, y, reset)     # a refused fit changes nothing
-        rng = check_random_state(self.random_state)
-        init_seed, sample_seed = (int(s) for s in rng.randint(np.iinfo(np.int32).max, size=2))
-        with _seeded_torch(init_seed if self.random_state is not None else None):
+    def _fit(self, X, y, *, reset: bool, fit_params: dict, classes=None):
+        # Replaces the base's _fit: trajectories, not padded sequences, and no targets.
+        data = self._check_fit_data(X, y, reset)  # a refused fit changes nothing
+        self._generator = self._fit_generator()
+        try:
             if reset:
                 self.n_features_in_ = data.n_features
                 self.initialize()
-        self._generator = torch.Generator().manual_seed(sample_seed)
-        self._x_ref = np.concatenate(data.items)
-        self._x_scale_ = float(np.abs(self._x_ref).max())
-        self.module_.tf_interval, self.module_.tf_alpha = self.tf_interval, self.tf_alpha
-        try:
-            super().partial_fit(self._windows(data), None, **fit_params)
+            self._x_ref = np.concatenate(data.items)
+            self._x_scale_ = float(np.abs(self._x_ref).max())
+            self.module_.tf_interval, self.module_.tf_alpha = (
+                self.tf_interval,
+                self.tf_alpha,
+            )
+            NeuralNet.partial_fit(self, self._windows(data), None, **fit_params)
         except _Diverged as exc:
             self._recover(exc)
         finally:
-            del self._x_ref
+            del self._generator, self._x_ref
         self.x0_ = data.items[0][0].copy()
         self.regimes_ = regime_summary(self._codes(data))
         return self
@@ -317,44 +359,66 @@ class ALRNNForecaster(NeuralNet):
     def _windows(self, data: Trajectories) -> _Windows:
         flat = torch.as_tensor(np.concatenate(data.items), dtype=torch.float32)
         offsets = np.concatenate([[0], np.cumsum(data.lengths)[:-1]])
-        starts = np.concatenate([off + np.arange(T - self.sequence_length)
-                                 for off, T in zip(offsets, data.lengths)])
+        starts = np.concatenate(
+            [
+                off + np.arange(T - self.sequence_length)
+                for off, T in zip(offsets, data.lengths)
+            ]
+        )
         return _Windows(flat, torch.as_tensor(starts), self.sequence_length)
 
     def _recover(self, exc: _Diverged) -> None:
         if self._best is None:
             raise FloatingPointError(
                 f"{type(self).__name__} diverged ({exc}) before any finite checkpoint. Lower "
-                f"lr (now {self.lr}), keep max_grad_norm on and standardise the data.") from exc
+                f"lr (now {self.lr}), keep max_grad_norm on and standardise the data."
+            ) from exc
         self._restore_best()
         warnings.warn(
             f"{type(self).__name__} diverged in epoch {len(self.history)} ({exc}); restored "
-            f"the checkpoint of epoch {self.best_epoch_}.", RuntimeWarning, stacklevel=3)
+            f"the checkpoint of epoch {self.best_epoch_}.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
     # ---- skorch hooks -------------------------------------------------------------
     def initialize_module(self):
-        self.module_ = self.module(n_features=self.n_features_in_, M=self.M, P=self.P,
-                                   **self.get_params_for("module"))
+        kwargs = {
+            "n_features": self.n_features_in_,
+            "M": self.M,
+            "P": self.P,
+            **self.get_params_for("module"),
+        }
+        if _accepts(self.module, "generator"):
+            self.module_ = self.module(generator=self._generator, **kwargs)
+        else:
+            with _global_rng_from(self._generator):
+                self.module_ = self.module(**kwargs)
         return self
 
     def get_default_callbacks(self):
-        callbacks = [(name, _PrintLog() if name == "print_log" else cb)
-                     for name, cb in super().get_default_callbacks()]
-        if self.max_grad_norm is not None:
-            callbacks.append(("gradient_clipping",
-                              GradientNormClipping(gradient_clip_value=self.max_grad_norm)))
-        return callbacks
+        # The base's callbacks (clipping included), with a print_log that keeps dstsp.
+        return [
+            (name, _PrintLog() if name == "print_log" else cb)
+            for name, cb in super().get_default_callbacks()
+        ]
 
     def get_iterator(self, dataset, training=False):
         if not (training and isinstance(dataset, _Windows)):
             return super().get_iterator(dataset, training=training)
         n_windows = self.batch_size * self.batches_per_epoch
-        sampler = RandomSampler(dataset, replacement=True, num_samples=n_windows,
-                                generator=self._generator)
-        # The loader's own generator too: it draws a base seed per epoch, which
-        # would otherwise come from (and advance) the global torch RNG.
-        return DataLoader(dataset, batch_size=self.batch_size, sampler=sampler,
-                          generator=self._generator, collate_fn=_NoisyWindows(dataset, self.noise, self._generator))
+        sampler = RandomSampler(
+            dataset, replacement=True, num_samples=n_windows, generator=self._generator
+        )
+        # The loader's own generator too (as the base's loaders): it draws a base
+        # seed per epoch, which would otherwise advance the global torch RNG.
+        return DataLoader(
+            dataset,
+            batch_size=self.batch_size,
+            sampler=sampler,
+            generator=self._generator,
+            collate_fn=_NoisyWindows(dataset, self.noise, self._generator),
+        )
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         # The targets are the (noisy) window itself: MSE of z_t[:N] against x_t, t = 1..L.
@@ -373,7 +437,9 @@ class ALRNNForecaster(NeuralNet):
         super().on_epoch_begin(net, dataset_train, dataset_valid, **kwargs)
         lr = self.lr
         if self.lr_end is not None:
-            lr = self.lr * (self.lr_end / self.lr) ** (self._epoch_in_fit / self.max_epochs)
+            lr = self.lr * (self.lr_end / self.lr) ** (
+                self._epoch_in_fit / self.max_epochs
+            )
         for group in self.optimizer_.param_groups:
             group["lr"] = lr
 
@@ -384,23 +450,29 @@ class ALRNNForecaster(NeuralNet):
             raise _Diverged("a parameter became non-finite")
         last = self._epoch_in_fit == self.max_epochs
         if self.checkpoint_interval is None or not (
-                last or self._epoch_in_fit % self.checkpoint_interval == 0):
+            last or self._epoch_in_fit % self.checkpoint_interval == 0
+        ):
             return
         score = self._checkpoint_score()
         self.history.record("dstsp", score)
         if np.isfinite(score) and (self._best is None or score < self._best[0]):
-            state = {k: v.detach().clone() for k, v in self.module_.state_dict().items()}
+            state = {
+                k: v.detach().clone() for k, v in self.module_.state_dict().items()
+            }
             self._best = (score, len(self.history), state)
 
     def on_train_end(self, net, X=None, y=None, **kwargs):
         super().on_train_end(net, X=X, y=y, **kwargs)
         if self.checkpoint_interval is None:
-            self.best_epoch_ = len(self.history)     # the last epoch is the one kept
+            self.best_epoch_ = len(self.history)  # the last epoch is the one kept
             return
         if self._best is None:
             warnings.warn(
                 f"No checkpoint of {type(self).__name__} had a finite D_stsp (every free run "
-                "diverged); kept the last epoch.", RuntimeWarning, stacklevel=2)
+                "diverged); kept the last epoch.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
             return
         self._restore_best()
 
@@ -414,31 +486,35 @@ class ALRNNForecaster(NeuralNet):
         n_eval = min(_EVAL_MAX, len(X_ref))
         x0 = X_ref[[k * len(X_ref) // K for k in range(K)]]
         Z = run(self.module_, lift64(self.module_, x0), _EVAL_TRANSIENT + n_eval)
-        runs = diverged_to_nan(Z, self._x_limit_fit)[:, _EVAL_TRANSIENT:, :self.n_features_in_]
+        runs = diverged_to_nan(Z, self._x_limit_fit)[
+            :, _EVAL_TRANSIENT:, : self.n_features_in_
+        ]
         # A fixed seed for the GMM version's Monte-Carlo samples keeps fits deterministic.
-        return float(np.median([state_space_divergence(X_ref, r, random_state=0)
-                                for r in runs]))
+        return float(
+            np.median([state_space_divergence(X_ref, r, random_state=0) for r in runs])
+        )
 
     # ---- inference ----------------------------------------------------------------
     def _check_n_steps(self, n_steps: Any) -> int:
-        _check_int(n_steps, "n_steps", 1, type(self).__name__)
-        return int(n_steps)
+        return check_param(n_steps, "n_steps", type(self).__name__, min_val=1)
 
     def _check_X(self, X) -> Trajectories:
         self.check_is_fitted()
-        return check_trajectories(X, n_features=self.n_features_in_,
-                                  estimator_name=type(self).__name__)
+        return check_trajectories(
+            X, n_features=self.n_features_in_, estimator_name=type(self).__name__
+        )
 
     def _check_points(self, x, what: str) -> np.ndarray:
         """Observations x of shape (N,) or (n, N), finite, as float64."""
         self.check_is_fitted()
         x = np.asarray(x, dtype=np.float64)
         if x.ndim not in (1, 2) or x.shape[-1] != self.n_features_in_:
-            raise ValueError(
-                f"{what} must have shape (N,) or (n, N) with N = {self.n_features_in_} "
-                f"features; got shape {x.shape}.")
-        if not np.isfinite(x).all():
-            raise ValueError(f"{what} contains NaN or infinity.")
+            raise input_error(
+                what,
+                f"have shape (N,) or (n, N) with N = {self.n_features_in_} features",
+                f"shape {x.shape}",
+            )
+        check_finite(x, what)
         return x
 
     def initial_state(self, x) -> np.ndarray:
@@ -462,7 +538,7 @@ class ALRNNForecaster(NeuralNet):
         z0 = lift64(self.module_, np.atleast_2d(x0))
         Z = diverged_to_nan(run(self.module_, z0, n_steps), self._x_limit_fit)
         Z = Z[0] if x0.ndim == 1 else Z
-        X_hat = Z[..., :self.n_features_in_].copy()
+        X_hat = Z[..., : self.n_features_in_].copy()
         return (X_hat, Z) if return_latent else X_hat
 
     @property
@@ -489,13 +565,13 @@ class ALRNNForecaster(NeuralNet):
         Z : ndarray of shape (T, M) or (n, T, M), or list of (T_i, M) arrays
         """
         data = self._check_X(X)
-        _check_int(tf_interval, "tf_interval", 1, type(self).__name__)
+        check_param(tf_interval, "tf_interval", type(self).__name__, min_val=1)
         return data.restore(self._paths(data, tf_interval), squeeze=False)
 
     def regime_codes(self, X, tf_interval: int = 1):
         """``latent_states(X, tf_interval)[..., M-P:] > 0``: bool (T, P) / (n, T, P) / list."""
         data = self._check_X(X)
-        _check_int(tf_interval, "tf_interval", 1, type(self).__name__)
+        check_param(tf_interval, "tf_interval", type(self).__name__, min_val=1)
         return data.restore(self._codes(data, tf_interval), squeeze=False)
 
     def _codes(self, data: Trajectories, tf_interval: int = 1) -> list:
@@ -513,10 +589,12 @@ class ALRNNForecaster(NeuralNet):
         starts = []
         for c, Z in zip(data.items, self._paths(data, 1)):
             u = Z[-1].copy()
-            u[:self.n_features_in_] = c[-1]
+            u[: self.n_features_in_] = c[-1]
             starts.append(u)
-        Z = diverged_to_nan(run(self.module_, np.stack(starts), n_steps), self._x_limit_fit)
-        X_hat = Z[..., :self.n_features_in_]
+        Z = diverged_to_nan(
+            run(self.module_, np.stack(starts), n_steps), self._x_limit_fit
+        )
+        X_hat = Z[..., : self.n_features_in_]
         return X_hat[0] if data.form in ("1d", "2d") else X_hat
 
     def predict(self, X, n_steps: int = 1):
@@ -528,8 +606,10 @@ class ALRNNForecaster(NeuralNet):
         """
         data = self._check_X(X)
         n_steps = self._check_n_steps(n_steps)
-        outputs = [run_last(self.module_, lift64(self.module_, x), n_steps)[:, :x.shape[1]]
-                   for x in data.items]
+        outputs = [
+            run_last(self.module_, lift64(self.module_, x), n_steps)[:, : x.shape[1]]
+            for x in data.items
+        ]
         return data.restore(outputs)
 
     def score(self, X, y=None) -> float:
@@ -544,23 +624,26 @@ class ALRNNForecaster(NeuralNet):
         along :meth:`simulate`.
         """
         self.check_is_fitted(["module_", "regimes_"])
-        w = {k: v.detach().cpu().double().numpy() for k, v in self.module_.named_parameters()}
+        w = {
+            k: v.detach().cpu().double().numpy()
+            for k, v in self.module_.named_parameters()
+        }
         M, N = self.M, self.n_features_in_
         return PiecewiseLinearSystem(
-            a=w["a"], W=w["W"], C=np.zeros((M, 0)), h=w["h"], B=np.eye(N, M), b=np.zeros(N),
-            P=self.P, regime_codes=self.regimes_.codes)
+            a=w["a"],
+            W=w["W"],
+            C=np.zeros((M, 0)),
+            h=w["h"],
+            B=np.eye(N, M),
+            b=np.zeros(N),
+            P=self.P,
+            regime_codes=self.regimes_.codes,
+        )
 
     # A forecaster has no class probabilities (skorch's NeuralNet defines one).
     predict_proba = available_if(lambda self: False)(NeuralNet.predict_proba)
 
-    def _get_param_names(self):
-        # skorch lists private bookkeeping too; parameters are the public names.
-        return [name for name in super()._get_param_names() if not name.startswith("_")]
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.input_tags.sparse = False
         tags.target_tags.required = False
-        tags.non_deterministic = self.random_state is None
         return tags

@@ -34,10 +34,11 @@ autograd loop, 5.3x (4.5x with tau=1; benchmarks/bench_forced_scan.py).
 
 :func:`_scan_reference` is the plain autograd loop, kept as the oracle for tests.
 """
+
 from __future__ import annotations
 
 import contextlib
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 import torch
 from torch import Tensor
@@ -73,7 +74,7 @@ def _phi(z: Tensor, P: int) -> Tensor:
     if P == 0:
         return z
     M = z.shape[-1]
-    return torch.cat([z[..., : M - P], torch.relu(z[..., M - P:])], dim=-1)
+    return torch.cat([z[..., : M - P], torch.relu(z[..., M - P :])], dim=-1)
 
 
 @contextlib.contextmanager
@@ -123,9 +124,14 @@ def _split_transition_grad(grad_K: Tensor, P: int) -> tuple[Tensor, Tensor]:
     return grad_a, grad_W
 
 
-def _forward_loop(drive: Tensor, K: Tensor, a_R: Optional[Tensor], P: int,
-                  z0: Optional[Tensor] = None,
-                  forcing: Optional[Forcing] = None) -> tuple[Tensor, Tensor]:
+def _forward_loop(
+    drive: Tensor,
+    K: Tensor,
+    a_R: Tensor | None,
+    P: int,
+    z0: Tensor | None = None,
+    forcing: Forcing | None = None,
+) -> tuple[Tensor, Tensor]:
     """Extended step inputs X (T+1, B, M+P) and the overwritten states S (n_forced, B, N).
 
     X[t] = [relu(u_t,R), u_t] with u_t the (forced) input of the step from t
@@ -139,11 +145,11 @@ def _forward_loop(drive: Tensor, K: Tensor, a_R: Optional[Tensor], P: int,
         X[0] = 0
     else:
         X[0, :, P:] = z0
-        torch.clamp_min(z0[:, M - P:], 0, out=X[0, :, :P])
-    X[1:, :, P:] = drive.transpose(0, 1)        # d_t; z_t accumulates on it
+        torch.clamp_min(z0[:, M - P :], 0, out=X[0, :, :P])
+    X[1:, :, P:] = drive.transpose(0, 1)  # d_t; z_t accumulates on it
     KT = K.t()
     # All per-step views made up front: indexing in the loop costs ~1 µs each.
-    xs = X[:, :, :K.shape[1]].unbind(0)
+    xs = X[:, :, : K.shape[1]].unbind(0)
     zs = X[:, :, P:].unbind(0)
     pull, S = _pull_plan(X, P, forcing)
     z_R, r = X[:, :, M:].unbind(0), X[:, :, :P].unbind(0)
@@ -164,7 +170,7 @@ def _forward_loop(drive: Tensor, K: Tensor, a_R: Optional[Tensor], P: int,
     return X, S
 
 
-def _pull_plan(X: Tensor, P: int, forcing: Optional[Forcing]) -> tuple[dict, Tensor]:
+def _pull_plan(X: Tensor, P: int, forcing: Forcing | None) -> tuple[dict, Tensor]:
     """{t: (view z_t[:N] in X, x_t, row of S)} for the forced steps, and S itself."""
     T, B = X.shape[0] - 1, X.shape[1]
     if forcing is None:
@@ -172,12 +178,22 @@ def _pull_plan(X: Tensor, P: int, forcing: Optional[Forcing]) -> tuple[dict, Ten
     N = forcing.signal.shape[-1]
     steps = forcing.steps(T)
     S = X.new_empty(len(steps), B, N)
-    plan = {t: (X[t, :, P:P + N], forcing.signal[:, t - 1], S[k]) for k, t in enumerate(steps)}
+    plan = {
+        t: (X[t, :, P : P + N], forcing.signal[:, t - 1], S[k])
+        for k, t in enumerate(steps)
+    }
     return plan, S
 
 
-def _backward_loop(grad_Z: Tensor, X: Tensor, K: Tensor, a_R: Optional[Tensor],
-                   P: int, forcing: Optional[Forcing], to_z0: bool) -> Tensor:
+def _backward_loop(
+    grad_Z: Tensor,
+    X: Tensor,
+    K: Tensor,
+    a_R: Tensor | None,
+    P: int,
+    forcing: Forcing | None,
+    to_z0: bool,
+) -> Tensor:
     """Extended-state gradients G (T+1, B, M+P); G[t] = [dL/drelu(u_t,R), dL/dz_t].
 
     Row 0 (for z_0) is only filled when ``to_z0``.  At a forced step the
@@ -188,8 +204,8 @@ def _backward_loop(grad_Z: Tensor, X: Tensor, K: Tensor, a_R: Optional[Tensor],
     G = X.new_empty(T + 1, B, M + P)
     G[:, :, :P] = 0
     G[0, :, P:] = 0
-    G[1:, :, P:] = grad_Z.transpose(0, 1)       # direct grads; BPTT adds on them
-    gx = G[:, :, :K.shape[1]].unbind(0)
+    G[1:, :, P:] = grad_Z.transpose(0, 1)  # direct grads; BPTT adds on them
+    gx = G[:, :, : K.shape[1]].unbind(0)
     gz = G[:, :, P:].unbind(0)
     # relu'(u_t) for t = 0..T-1; z_T feeds no later step.
     slope = (X[:T, :, :P] > 0).to(X.dtype).unbind(0)
@@ -197,13 +213,13 @@ def _backward_loop(grad_Z: Tensor, X: Tensor, K: Tensor, a_R: Optional[Tensor],
     pull = {}
     if forcing is not None:
         N = forcing.signal.shape[-1]
-        pull = {t: (G[t, :, P:P + N], grad_Z[:, t - 1, :N]) for t in forcing.steps(T)}
+        pull = {t: (G[t, :, P : P + N], grad_Z[:, t - 1, :N]) for t in forcing.steps(T)}
     for t in range(T - 1, -1 if to_z0 else 0, -1):
-        gx[t].addmm_(gz[t + 1], K)               # dL/dx_t += dL/dz_{t+1} K
+        gx[t].addmm_(gz[t + 1], K)  # dL/dx_t += dL/dz_{t+1} K
         if P and a_R is not None:
             g_R[t].addcmul_(g_R[t + 1], a_R)
         if P:
-            g_R[t].addcmul_(g_r[t], slope[t])    # through the ReLU
+            g_R[t].addcmul_(g_r[t], slope[t])  # through the ReLU
         if t in pull:
             # G holds direct + dL/du; keep direct + (1 - alpha) dL/du.
             g_N, direct = pull[t]
@@ -217,13 +233,20 @@ def _plan(drive: Tensor, a: Tensor, W: Tensor, P: int) -> tuple[Tensor, Tensor |
     B, M = drive.shape[0], W.shape[0]
     if B * M * P <= _FOLD_MAX_MACS:
         return K, None
-    return K[:, :M], a[M - P:]
+    return K[:, :M], a[M - P :]
 
 
 class _ALRNNScan(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, drive: Tensor, a: Tensor, W: Tensor, P: int, z0: Optional[Tensor],
-                forcing: Optional[Forcing]) -> Tensor:
+    def forward(
+        ctx,
+        drive: Tensor,
+        a: Tensor,
+        W: Tensor,
+        P: int,
+        z0: Tensor | None,
+        forcing: Forcing | None,
+    ) -> Tensor:
         K, a_R = _plan(drive, a, W, P)
         with _flush_denormals():
             X, S = _forward_loop(drive, K, a_R, P, z0, forcing)
@@ -246,29 +269,40 @@ class _ALRNNScan(torch.autograd.Function):
             # pairs; x_0 = 0 drops out unless z_0 was given.
             first = 0 if ctx.has_z0 else 1
             grad_K = X.new_zeros(M, M + P)
-            torch.mm(Gz[first + 1:].reshape(-1, M).t(),
-                     X[first:-1, :, :n_in].reshape(-1, n_in), out=grad_K[:, :n_in])
+            torch.mm(
+                Gz[first + 1 :].reshape(-1, M).t(),
+                X[first:-1, :, :n_in].reshape(-1, n_in),
+                out=grad_K[:, :n_in],
+            )
             if a_R is not None:
-                grad_K[M - P:, M:].diagonal().copy_(
-                    (Gz[first + 1:, :, M - P:] * X[first:-1, :, M:]).sum(dim=(0, 1)))
+                grad_K[M - P :, M:].diagonal().copy_(
+                    (Gz[first + 1 :, :, M - P :] * X[first:-1, :, M:]).sum(dim=(0, 1))
+                )
             grad_a, grad_W = _split_transition_grad(grad_K, P)
         grad_z0 = Gz[0] if to_z0 else None
         return Gz[1:].transpose(0, 1), grad_a, grad_W, None, grad_z0, None
 
 
-def _outputs(X: Tensor, S: Tensor, P: int, forcing: Optional[Forcing]) -> Tensor:
+def _outputs(X: Tensor, S: Tensor, P: int, forcing: Forcing | None) -> Tensor:
     """Pre-forcing states z_1..z_T (B, T, M); a view into X when nothing was forced."""
     Z = X[1:, :, P:]
     if S.shape[0] == 0:
         return Z.transpose(0, 1)
     Z = Z.clone()
     steps = torch.tensor(list(forcing.steps(X.shape[0] - 1)), device=X.device)
-    Z[steps - 1, :, :S.shape[2]] = S
+    Z[steps - 1, :, : S.shape[2]] = S
     return Z.transpose(0, 1)
 
 
-def alrnn_scan(drive: Tensor, a: Tensor, W: Tensor, P: int, *, z0: Optional[Tensor] = None,
-               forcing: Optional[Forcing] = None) -> Tensor:
+def alrnn_scan(
+    drive: Tensor,
+    a: Tensor,
+    W: Tensor,
+    P: int,
+    *,
+    z0: Tensor | None = None,
+    forcing: Forcing | None = None,
+) -> Tensor:
     """Latent states z_1..z_T of an AL-RNN driven by ``drive``.
 
     Parameters
@@ -321,8 +355,12 @@ def alrnn_scan(drive: Tensor, a: Tensor, W: Tensor, P: int, *, z0: Optional[Tens
         forcing = forcing._replace(signal=forcing.signal.detach())
         if not list(forcing.steps(drive.shape[1])):
             forcing = None
-    needs_grad = drive.requires_grad or a.requires_grad or W.requires_grad or (
-        z0 is not None and z0.requires_grad)
+    needs_grad = (
+        drive.requires_grad
+        or a.requires_grad
+        or W.requires_grad
+        or (z0 is not None and z0.requires_grad)
+    )
     if not (needs_grad and torch.is_grad_enabled()):
         # Inference: same loop, no autograd node, nothing kept for backward.
         with torch.no_grad(), _flush_denormals():
@@ -331,9 +369,15 @@ def alrnn_scan(drive: Tensor, a: Tensor, W: Tensor, P: int, *, z0: Optional[Tens
     return _ALRNNScan.apply(drive, a, W, P, z0, forcing)
 
 
-def _scan_reference(drive: Tensor, a: Tensor, W: Tensor, P: int, *,
-                    z0: Optional[Tensor] = None,
-                    forcing: Optional[Forcing] = None) -> Tensor:
+def _scan_reference(
+    drive: Tensor,
+    a: Tensor,
+    W: Tensor,
+    P: int,
+    *,
+    z0: Tensor | None = None,
+    forcing: Forcing | None = None,
+) -> Tensor:
     """Plain autograd loop over time: the oracle for :func:`alrnn_scan`.
 
     Forcing is written as ``alpha x + (1 - alpha) z`` on the first N units,
@@ -345,7 +389,9 @@ def _scan_reference(drive: Tensor, a: Tensor, W: Tensor, P: int, *,
     for t in range(drive.shape[1]):
         if t in forced:
             N, x = forcing.signal.shape[-1], forcing.signal[:, t - 1]
-            z = torch.cat([forcing.alpha * x + (1 - forcing.alpha) * z[:, :N], z[:, N:]], dim=1)
+            z = torch.cat(
+                [forcing.alpha * x + (1 - forcing.alpha) * z[:, :N], z[:, N:]], dim=1
+            )
         z = a * z + _phi(z, P) @ W.t() + drive[:, t]
         states.append(z)
     return torch.stack(states, dim=1)

@@ -11,10 +11,11 @@ equations restate the reference implementation (DurstewitzLab/ALRNN-DSR,
 * :func:`prediction_error`: the n-step-ahead MSE of a fitted forecaster.
 * :func:`make_dsr_scorer`: any of them as a ``scoring=`` for scikit-learn.
 """
+
 from __future__ import annotations
 
 import numbers
-from typing import Any, Callable, Optional, Tuple, Union
+from typing import Any, Callable
 
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
@@ -43,13 +44,15 @@ def _check_reference(X_true: Any) -> np.ndarray:
     if X.ndim != 2:
         raise ValueError(f"X_true must have shape (T,) or (T, N); got shape {X.shape}.")
     if X.shape[0] < 2 or X.shape[1] < 1:
-        raise ValueError(f"X_true needs at least 2 steps and 1 dimension; got shape {X.shape}.")
+        raise ValueError(
+            f"X_true needs at least 2 steps and 1 dimension; got shape {X.shape}."
+        )
     if not np.isfinite(X).all():
         raise ValueError("X_true contains NaN or infinity.")
     return X
 
 
-def _check_generated(X_gen: Any, n_dims: int) -> Optional[np.ndarray]:
+def _check_generated(X_gen: Any, n_dims: int) -> np.ndarray | None:
     """X_gen as float64 (T, N); None when it is not finite (a diverged run)."""
     X = np.asarray(X_gen, dtype=np.float64)
     if X.ndim == 1:
@@ -61,16 +64,22 @@ def _check_generated(X_gen: Any, n_dims: int) -> Optional[np.ndarray]:
     return X if np.isfinite(X).all() else None
 
 
-def _check_choice(value: Any, name: str, options: Tuple[str, ...]) -> str:
+def _check_choice(value: Any, name: str, options: tuple[str, ...]) -> str:
     if value not in options:
         raise ValueError(f"{name} must be one of {list(options)}; got {value!r}.")
     return value
 
 
-def _check_number(value: Any, name: str, low: float, *, strict: bool, integer: bool = False):
+def _check_number(
+    value: Any, name: str, low: float, *, strict: bool, integer: bool = False
+):
     kind = numbers.Integral if integer else numbers.Real
     ok = isinstance(value, kind) and not isinstance(value, bool)
-    if not ok or not (value > low if strict else value >= low) or not np.isfinite(value):
+    if (
+        not ok
+        or not (value > low if strict else value >= low)
+        or not np.isfinite(value)
+    ):
         sign = ">" if strict else ">="
         raise ValueError(
             f"{name} must be {'an int' if integer else 'a number'} {sign} {low}; got {value!r}."
@@ -170,7 +179,9 @@ def state_space_divergence(
     return _gmm_divergence(A[:max_T], G[:max_T], scaling, n_samples, random_state)
 
 
-def _bin_indices(X: np.ndarray, lo: np.ndarray, width: np.ndarray, n_bins: int) -> np.ndarray:
+def _bin_indices(
+    X: np.ndarray, lo: np.ndarray, width: np.ndarray, n_bins: int
+) -> np.ndarray:
     """Bin index of each point per dimension, (T, N) int64; -1 marks a point outside."""
     with np.errstate(divide="ignore", invalid="ignore"):
         scaled = np.floor((X - lo) / width * n_bins)
@@ -180,7 +191,9 @@ def _bin_indices(X: np.ndarray, lo: np.ndarray, width: np.ndarray, n_bins: int) 
     return scaled.astype(np.int64)
 
 
-def _binned_divergence(A: np.ndarray, G: np.ndarray, n_bins: int, alpha: float) -> float:
+def _binned_divergence(
+    A: np.ndarray, G: np.ndarray, n_bins: int, alpha: float
+) -> float:
     sd = A.std(axis=0, ddof=1)
     lo, hi = A.min(axis=0) - 0.1 * sd, A.max(axis=0) + 0.1 * sd
     idx_true, idx_gen = (_bin_indices(X, lo, hi - lo, n_bins) for X in (A, G))
@@ -188,10 +201,12 @@ def _binned_divergence(A: np.ndarray, G: np.ndarray, n_bins: int, alpha: float) 
     if len(idx_gen) == 0:
         return float("inf")
     # Occupied bins of either set, as rows; counts per row (int64, no wrap-around).
-    keys, inverse = np.unique(np.vstack([idx_true, idx_gen]), axis=0, return_inverse=True)
+    keys, inverse = np.unique(
+        np.vstack([idx_true, idx_gen]), axis=0, return_inverse=True
+    )
     inverse = inverse.reshape(-1)
     h_true = np.bincount(inverse[: len(idx_true)], minlength=len(keys))
-    h_gen = np.bincount(inverse[len(idx_true):], minlength=len(keys))
+    h_gen = np.bincount(inverse[len(idx_true) :], minlength=len(keys))
     K = float(n_bins) ** A.shape[1]
     norm_true, norm_gen = h_true.sum() + alpha * K, h_gen.sum() + alpha * K
     p, q = (h_true + alpha) / norm_true, (h_gen + alpha) / norm_gen
@@ -201,14 +216,18 @@ def _binned_divergence(A: np.ndarray, G: np.ndarray, n_bins: int, alpha: float) 
     return occupied + float(empty)
 
 
-def _log_mixture(samples: np.ndarray, centres: np.ndarray, variance: float) -> np.ndarray:
+def _log_mixture(
+    samples: np.ndarray, centres: np.ndarray, variance: float
+) -> np.ndarray:
     """log of the mean over centres of exp(-|s - c|^2 / (2 variance)), per sample."""
     sq = (
         np.sum(samples**2, axis=1)[:, None]
         + np.sum(centres**2, axis=1)[None, :]
         - 2.0 * samples @ centres.T
     )
-    return logsumexp(-np.maximum(sq, 0.0) / (2.0 * variance), axis=1) - np.log(len(centres))
+    return logsumexp(-np.maximum(sq, 0.0) / (2.0 * variance), axis=1) - np.log(
+        len(centres)
+    )
 
 
 def _gmm_divergence(A, G, scaling: float, n_samples: int, random_state) -> float:
@@ -227,7 +246,7 @@ def _gmm_divergence(A, G, scaling: float, n_samples: int, random_state) -> float
 
 def power_spectrum_distance(
     X_true, X_gen, *, smoothing: float = 20.0, multioutput: str = "uniform_average"
-) -> Union[float, np.ndarray]:
+) -> float | np.ndarray:
     """Hellinger distance D_H between the smoothed power spectra, per dimension.
 
     Parameters
@@ -269,7 +288,9 @@ def power_spectrum_distance(
     """
     A = _check_reference(X_true)
     smoothing = _check_number(smoothing, "smoothing", 0, strict=False)
-    multioutput = _check_choice(multioutput, "multioutput", ("uniform_average", "raw_values"))
+    multioutput = _check_choice(
+        multioutput, "multioutput", ("uniform_average", "raw_values")
+    )
     G = _check_generated(X_gen, A.shape[1])
     if G is None or len(G) < 2:
         distances = np.ones(A.shape[1])
@@ -281,14 +302,16 @@ def power_spectrum_distance(
     return distances if multioutput == "raw_values" else float(distances.mean())
 
 
-def _spectrum(x: np.ndarray, smoothing: float) -> Optional[np.ndarray]:
+def _spectrum(x: np.ndarray, smoothing: float) -> np.ndarray | None:
     """Normalised smoothed power spectrum of one series; None for a constant series."""
     sd = x.std()
     if sd == 0:
         return None
     S = np.abs(np.fft.rfft((x - x.mean()) / sd)) ** 2
     if smoothing > 0:
-        S = np.maximum(gaussian_filter1d(S, smoothing, mode="reflect", truncate=4.0), 0.0)
+        S = np.maximum(
+            gaussian_filter1d(S, smoothing, mode="reflect", truncate=4.0), 0.0
+        )
     return S / S.sum()
 
 
@@ -333,14 +356,17 @@ def prediction_error(estimator, X, n_steps: int = 20) -> float:
     """
     n_steps = _check_number(n_steps, "n_steps", 1, strict=False, integer=True)
     trajectories = check_trajectories(
-        X, n_features=getattr(estimator, "n_features_in_", None),
+        X,
+        n_features=getattr(estimator, "n_features_in_", None),
         estimator_name=type(estimator).__name__,
     )
     total, count = 0.0, 0
     for x in trajectories.items:
         if len(x) <= n_steps:
             continue
-        Y = np.asarray(estimator.predict(x, n_steps=n_steps), dtype=np.float64).reshape(x.shape)
+        Y = np.asarray(estimator.predict(x, n_steps=n_steps), dtype=np.float64).reshape(
+            x.shape
+        )
         residual = Y[:-n_steps] - x[n_steps:]
         if not np.isfinite(residual).all():
             return float("inf")
@@ -363,7 +389,7 @@ _METRICS = {
 def make_dsr_scorer(
     metric: str = "state_space_divergence",
     *,
-    n_steps: Optional[int] = None,
+    n_steps: int | None = None,
     transient: int = 1000,
     **metric_kwargs,
 ) -> Callable:
@@ -400,7 +426,9 @@ def make_dsr_scorer(
     transient = _check_number(transient, "transient", 0, strict=False, integer=True)
     if metric == "prediction_error":
         if metric_kwargs:
-            raise ValueError(f"prediction_error takes no options; got {sorted(metric_kwargs)}.")
+            raise ValueError(
+                f"prediction_error takes no options; got {sorted(metric_kwargs)}."
+            )
 
         def pe_scorer(estimator, X, y=None):
             return -prediction_error(estimator, X, 20 if n_steps is None else n_steps)
@@ -410,7 +438,9 @@ def make_dsr_scorer(
 
     def geometry_scorer(estimator, X, y=None):
         trajectories = check_trajectories(
-            X, n_features=estimator.n_features_in_, estimator_name=type(estimator).__name__
+            X,
+            n_features=estimator.n_features_in_,
+            estimator_name=type(estimator).__name__,
         )
         values = []
         for x in trajectories.items:

@@ -1,4 +1,5 @@
 """ALRNNForecaster through its public API: training plan, inference semantics, conventions."""
+
 import joblib
 import numpy as np
 import pytest
@@ -25,8 +26,16 @@ from sk_alrnn.metrics import (
     state_space_divergence,
 )
 
-TINY = dict(M=6, P=2, sequence_length=20, max_epochs=3, batches_per_epoch=4, batch_size=4,
-            checkpoint_interval=2, random_state=0)
+TINY = {
+    "M": 6,
+    "P": 2,
+    "sequence_length": 20,
+    "max_epochs": 3,
+    "batches_per_epoch": 4,
+    "batch_size": 4,
+    "checkpoint_interval": 2,
+    "random_state": 0,
+}
 
 
 def _standardise(X):
@@ -59,10 +68,26 @@ def test_fit_records_history_and_attributes(fitted, series):
 
 def test_defaults_follow_the_contract():
     est = ALRNNForecaster()
-    expected = dict(M=20, P=2, tf_interval=16, tf_alpha=1.0, sequence_length=200, noise=0.05,
-                    lr=1e-3, lr_end=1e-5, max_epochs=1000, batch_size=16, batches_per_epoch=50,
-                    max_grad_norm=10.0, checkpoint_interval=25, checkpoint_starts=3,
-                    random_state=None, optimizer=torch.optim.RAdam, verbose=0, train_split=None)
+    expected = {
+        "M": 20,
+        "P": 2,
+        "tf_interval": 16,
+        "tf_alpha": 1.0,
+        "sequence_length": 200,
+        "noise": 0.05,
+        "lr": 1e-3,
+        "lr_end": 1e-5,
+        "max_epochs": 1000,
+        "batch_size": 16,
+        "batches_per_epoch": 50,
+        "max_grad_norm": 10.0,
+        "checkpoint_interval": 25,
+        "checkpoint_starts": 3,
+        "random_state": None,
+        "optimizer": torch.optim.RAdam,
+        "verbose": 0,
+        "train_split": None,
+    }
     params = est.get_params()
     for name, value in expected.items():
         assert params[name] == value, name
@@ -70,7 +95,9 @@ def test_defaults_follow_the_contract():
 
 
 def test_checkpoint_restores_best_and_none_keeps_last(series):
-    est = ALRNNForecaster(**{**TINY, "max_epochs": 4, "checkpoint_interval": 1}).fit(series)
+    est = ALRNNForecaster(**{**TINY, "max_epochs": 4, "checkpoint_interval": 1}).fit(
+        series
+    )
     scores = est.history[:, "dstsp"]
     assert est.best_epoch_ == int(np.argmin(scores)) + 1
     last = ALRNNForecaster(**{**TINY, "checkpoint_interval": None}).fit(series)
@@ -84,8 +111,9 @@ def test_learning_rate_decays_per_epoch(series):
         def on_epoch_begin(self, net, **kwargs):
             seen.append(net.optimizer_.param_groups[0]["lr"])
 
-    ALRNNForecaster(**{**TINY, "max_epochs": 4}, lr=1e-2, lr_end=1e-4,
-                    callbacks=[Spy()]).fit(series)
+    ALRNNForecaster(
+        **{**TINY, "max_epochs": 4}, lr=1e-2, lr_end=1e-4, callbacks=[Spy()]
+    ).fit(series)
     np.testing.assert_allclose(seen, [1e-2 * 1e-2 ** (e / 4) for e in range(4)])
     seen.clear()
     ALRNNForecaster(**TINY, lr=1e-2, lr_end=None, callbacks=[Spy()]).fit(series)
@@ -118,7 +146,9 @@ def test_latent_states_follow_the_forcing_plan(fitted, series, k):
         want.append(z)
     np.testing.assert_allclose(Z, np.array(want), rtol=1e-9, atol=1e-9)
     if k >= len(x):
-        np.testing.assert_allclose(Z[1:], fitted.simulate(len(x) - 1, x[0], return_latent=True)[1])
+        np.testing.assert_allclose(
+            Z[1:], fitted.simulate(len(x) - 1, x[0], return_latent=True)[1]
+        )
 
 
 def test_forcing_acts_only_on_planned_steps(fitted, series):
@@ -128,7 +158,9 @@ def test_forcing_acts_only_on_planned_steps(fitted, series):
         x2 = x.copy()
         x2[t] += 0.5
         Z2 = fitted.latent_states(x2, tf_interval=4)
-        np.testing.assert_array_equal(Z2[: t + 1], Z[: t + 1])   # the pre-forcing z_t itself
+        np.testing.assert_array_equal(
+            Z2[: t + 1], Z[: t + 1]
+        )  # the pre-forcing z_t itself
         assert (not np.array_equal(Z2, Z)) == planned
 
 
@@ -137,8 +169,13 @@ def test_reported_training_loss_uses_the_forcing_plan(series, k):
     # One window only (T = L + 1), no noise and a negligible lr: every batch sees the
     # initial network, so the epoch's loss is the MSE of the forced pre-forcing path.
     x = series[:21]
-    est = ALRNNForecaster(**{**TINY, "max_epochs": 1, "checkpoint_interval": None},
-                          tf_interval=k, noise=0.0, lr=1e-12, lr_end=None).fit(x)
+    est = ALRNNForecaster(
+        **{**TINY, "max_epochs": 1, "checkpoint_interval": None},
+        tf_interval=k,
+        noise=0.0,
+        lr=1e-12,
+        lr_end=None,
+    ).fit(x)
     Z = est.latent_states(x, tf_interval=k)
     want = np.mean((Z[1:, :3] - x[1:]) ** 2)
     assert est.history[-1, "train_loss"] == pytest.approx(want, rel=1e-4)
@@ -151,13 +188,16 @@ def test_simulate_equals_hand_iteration_of_linearize(fitted, series):
     X_hat, Z = fitted.simulate(60, x0=series[5], return_latent=True)
     system = fitted.linearize()
     z0 = fitted.initial_state(series[5])
-    np.testing.assert_allclose(Z, system.simulate(n_steps=60, z0=z0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        Z, system.simulate(n_steps=60, z0=z0), rtol=1e-5, atol=1e-6
+    )
     np.testing.assert_array_equal(X_hat, Z[:, :3])
     # z_{t+1} = J(code_t) z_t + h along the run.
     codes = codes_from_states(Z, fitted.P)
     for t in range(59):
-        np.testing.assert_allclose(Z[t + 1], system.jacobian(codes[t]) @ Z[t] + system.h,
-                                   rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(
+            Z[t + 1], system.jacobian(codes[t]) @ Z[t] + system.h, rtol=1e-9, atol=1e-9
+        )
     assert system.C.shape == (6, 0)
     np.testing.assert_array_equal(system.B, np.eye(3, 6))
     assert fitted.simulate(10).shape == (10, 3)
@@ -167,11 +207,13 @@ def test_simulate_equals_hand_iteration_of_linearize(fitted, series):
 def test_simulate_divergence_gives_nan_rows_without_warning(series):
     est = ALRNNForecaster(**TINY).fit(series)
     with torch.no_grad():
-        est.module_.a.fill_(1.5)        # every direction grows by 1.5 per step
+        est.module_.a.fill_(1.5)  # every direction grows by 1.5 per step
     X_hat, Z = est.simulate(100, return_latent=True)
     limit = 1e4 * max(1.0, np.abs(series).max())
     first = int(np.argmax(~np.isfinite(Z).all(axis=1)))
-    assert 0 < first < 100 and np.isnan(Z[first:]).all() and np.isnan(X_hat[first:]).all()
+    assert (
+        0 < first < 100 and np.isnan(Z[first:]).all() and np.isnan(X_hat[first:]).all()
+    )
     assert np.abs(Z[:first]).max() <= limit
     raw = est.linearize().simulate(n_steps=first + 1, z0=est.initial_state(est.x0_))
     assert np.abs(raw[first]).max() > limit
@@ -184,7 +226,9 @@ def test_forecast_assimilates_then_runs_free(fitted, series):
     u[:3] = context[-1]
     want = fitted.linearize().simulate(n_steps=15, z0=u)[:, :3]
     np.testing.assert_allclose(fitted.forecast(context, 15), want, rtol=1e-6, atol=1e-6)
-    np.testing.assert_allclose(fitted.forecast(series[:1], 15), fitted.simulate(15, series[0]))
+    np.testing.assert_allclose(
+        fitted.forecast(series[:1], 15), fitted.simulate(15, series[0])
+    )
     assert fitted.forecast([context, series[30:40]], 5).shape == (2, 5, 3)
     assert fitted.forecast(np.stack([context, context]), 5).shape == (2, 5, 3)
 
@@ -209,11 +253,18 @@ def test_input_forms_keep_their_structure(series):
     assert est.latent_states(uni).shape == (300, 4)
     assert est.regime_codes(uni).shape == (300, 1)
     many = np.stack([series[:100], series[100:200]])
-    assert est.set_params(M=6).fit(many[..., :1]).predict(many[..., :1]).shape == (2, 100, 1)
+    assert est.set_params(M=6).fit(many[..., :1]).predict(many[..., :1]).shape == (
+        2,
+        100,
+        1,
+    )
     ragged = [series[:50, 0], series[50:130, 0]]
     out = est.predict(ragged)
     assert [o.shape for o in out] == [(50,), (80,)]
-    assert [z.shape for z in est.latent_states(ragged, tf_interval=5)] == [(50, 6), (80, 6)]
+    assert [z.shape for z in est.latent_states(ragged, tf_interval=5)] == [
+        (50, 6),
+        (80, 6),
+    ]
 
 
 def test_regimes_summarise_assimilated_codes(fitted, series):
@@ -242,7 +293,7 @@ def test_analysis_toolkit_works_on_a_forecaster(fitted, series):
 
 
 def test_grid_search_over_P_with_dsr_scorer(series):
-    X = np.stack([series[i:i + 60] for i in range(0, 240, 60)])
+    X = np.stack([series[i : i + 60] for i in range(0, 240, 60)])
     scorer = make_dsr_scorer("power_spectrum_distance", n_steps=60, transient=20)
     # No checkpoints: runs of such tiny models may leave the data's box (D_stsp = inf).
     est = ALRNNForecaster(**{**TINY, "checkpoint_interval": None})
@@ -254,7 +305,7 @@ def test_grid_search_over_P_with_dsr_scorer(series):
 
 
 def test_cross_val_score_default_and_dstsp_scorer(series):
-    X = np.stack([series[i:i + 60] for i in range(0, 240, 60)])
+    X = np.stack([series[i : i + 60] for i in range(0, 240, 60)])
     est = ALRNNForecaster(**{**TINY, "checkpoint_interval": None})
     scores = cross_val_score(est, X, cv=2)
     assert scores.shape == (2,) and np.isfinite(scores).all() and (scores <= 0).all()
@@ -287,46 +338,56 @@ def test_random_state_determinism_and_global_rng_untouched(series):
 # ---- errors -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("params, match", [
-    (dict(M=2), "M=2 must be >= N=3"),
-    (dict(P=7), "'P' parameter .* \\[0, M=6\\]"),
-    (dict(P=-1), "'P' parameter"),
-    (dict(tf_interval=0), "'tf_interval'"),
-    (dict(tf_interval=2.5), "'tf_interval'"),
-    (dict(tf_alpha=0.0), "'tf_alpha'"),
-    (dict(tf_alpha=1.5), "'tf_alpha'"),
-    (dict(sequence_length=0), "'sequence_length'"),
-    (dict(sequence_length=300), "at least sequence_length \\+ 1 = 301 steps"),
-    (dict(noise=-0.1), "'noise'"),
-    (dict(lr_end=0.0), "'lr_end'"),
-    (dict(lr_end=1.0), "'lr_end'"),
-    (dict(checkpoint_starts=0), "'checkpoint_starts'"),
-])
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"M": 2}, "'M' parameter .* >= N=3"),
+        ({"P": 7}, "'P' parameter .* \\[0, M=6\\]"),
+        ({"P": -1}, "'P' parameter"),
+        ({"tf_interval": 0}, "'tf_interval'"),
+        ({"tf_interval": 2.5}, "'tf_interval'"),
+        ({"tf_alpha": 0.0}, "'tf_alpha'"),
+        ({"tf_alpha": 1.5}, "'tf_alpha'"),
+        ({"sequence_length": 0}, "'sequence_length'"),
+        ({"sequence_length": 300}, "at least sequence_length \\+ 1 = 301 steps"),
+        ({"noise": -0.1}, "'noise'"),
+        ({"lr_end": 0.0}, "'lr_end'"),
+        ({"lr_end": 1.0}, "'lr_end'"),
+        ({"checkpoint_starts": 0}, "'checkpoint_starts'"),
+    ],
+)
 def test_invalid_parameters_raise_at_fit(series, params, match):
     with pytest.raises(ValueError, match=match):
         ALRNNForecaster(**{**TINY, **params}).fit(series)
 
 
-@pytest.mark.parametrize("X, match", [
-    (np.full((50, 3), np.nan), "NaN"),
-    (np.zeros((2, 3, 40, 3)), "ndim=4"),
-    (np.zeros((0, 3)), "empty"),
-    ([], "empty"),
-    ([np.zeros((40, 3)), np.zeros((40, 2))], "same number of features"),
-])
+@pytest.mark.parametrize(
+    "X, match",
+    [
+        (np.full((50, 3), np.nan), "NaN"),
+        (np.zeros((2, 3, 40, 3)), "ndim=4"),
+        (np.zeros((0, 3)), "empty"),
+        ([], "empty"),
+        ([np.zeros((40, 3)), np.zeros((40, 2))], "same number of features"),
+    ],
+)
 def test_invalid_X_raises(X, match):
     with pytest.raises(ValueError, match=match):
         ALRNNForecaster(**TINY).fit(X)
 
 
 def test_y_must_be_none(series):
-    with pytest.raises(ValueError, match="y must be None"):
+    with pytest.raises(ValueError, match="y of ALRNNForecaster must be None"):
         ALRNNForecaster(**TINY).fit(series, series)
 
 
 def test_inference_errors(fitted, series):
-    for call in [lambda: fitted.predict(series[:, :2]), lambda: fitted.latent_states(series[:, :2]),
-                 lambda: fitted.forecast(series[:, :2], 3), lambda: fitted.score(series[:, :2])]:
+    for call in [
+        lambda: fitted.predict(series[:, :2]),
+        lambda: fitted.latent_states(series[:, :2]),
+        lambda: fitted.forecast(series[:, :2], 3),
+        lambda: fitted.score(series[:, :2]),
+    ]:
         with pytest.raises(ValueError, match="features"):
             call()
     with pytest.raises(ValueError, match="features"):
@@ -338,9 +399,13 @@ def test_inference_errors(fitted, series):
     with pytest.raises(ValueError, match="n_steps"):
         fitted.forecast(series, 0)
     unfitted = ALRNNForecaster()
-    for call in [lambda: unfitted.simulate(5), lambda: unfitted.predict(series),
-                 lambda: unfitted.latent_states(series), lambda: unfitted.linearize(),
-                 lambda: unfitted.initial_state(series[0])]:
+    for call in [
+        lambda: unfitted.simulate(5),
+        lambda: unfitted.predict(series),
+        lambda: unfitted.latent_states(series),
+        lambda: unfitted.linearize(),
+        lambda: unfitted.initial_state(series[0]),
+    ]:
         with pytest.raises(NotFittedError):
             call()
 
@@ -374,8 +439,9 @@ class _Corrupt(Callback):
 
 
 def test_divergence_restores_best_checkpoint_with_warning(series):
-    est = ALRNNForecaster(**{**TINY, "max_epochs": 6, "checkpoint_interval": 1},
-                          callbacks=[_Corrupt(4)])
+    est = ALRNNForecaster(
+        **{**TINY, "max_epochs": 6, "checkpoint_interval": 1}, callbacks=[_Corrupt(4)]
+    )
     with pytest.warns(RuntimeWarning, match="diverged in epoch 4.*epoch [123]"):
         est.fit(series)
     assert est.best_epoch_ in (1, 2, 3)
@@ -395,8 +461,15 @@ def test_divergence_without_checkpoint_raises(series):
 @pytest.mark.slow
 def test_roessler_reconstruction_with_one_relu():
     X = _standardise(make_roessler(n_steps=6000, random_state=0))
-    est = ALRNNForecaster(M=20, P=1, lr=5e-3, sequence_length=300, tf_interval=8,
-                          max_epochs=120, random_state=0).fit(X[:5000])
+    est = ALRNNForecaster(
+        M=20,
+        P=1,
+        lr=5e-3,
+        sequence_length=300,
+        tf_interval=8,
+        max_epochs=120,
+        random_state=0,
+    ).fit(X[:5000])
     run = est.simulate(6000, x0=X[5000])[1000:]
     assert state_space_divergence(X[:5000], run) < 3.0
     assert power_spectrum_distance(X[:5000], run) < 0.15

@@ -1,4 +1,5 @@
 """The recurrence kernel against the plain autograd loop it replaces."""
+
 import pytest
 import torch
 
@@ -9,7 +10,9 @@ from sk_alrnn._scan import Forcing, _scan_reference, alrnn_scan
 @pytest.fixture(params=["folded", "split"])
 def fold_mode(request, monkeypatch):
     """Run each test with a_R folded into the step matmul and kept apart."""
-    monkeypatch.setattr(scan, "_FOLD_MAX_MACS", 2**62 if request.param == "folded" else -1)
+    monkeypatch.setattr(
+        scan, "_FOLD_MAX_MACS", 2**62 if request.param == "folded" else -1
+    )
     return request.param
 
 
@@ -40,14 +43,18 @@ def test_forward_matches_reference(fold_mode, dtype, P):
 @pytest.mark.parametrize("P", [0, 1, 3, 5])
 def test_gradcheck_float64(fold_mode, P):
     drive, a, W = _inputs(3, 6, 5)
-    assert torch.autograd.gradcheck(lambda d, a, W: alrnn_scan(d, a, W, P), (drive, a, W))
+    assert torch.autograd.gradcheck(
+        lambda d, a, W: alrnn_scan(d, a, W, P), (drive, a, W)
+    )
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_float32_gradients_match_reference(fold_mode, seed):
     g = torch.Generator().manual_seed(100 + seed)
-    B, T, M = (int(torch.randint(lo, hi, (1,), generator=g)) for lo, hi in
-               [(1, 9), (1, 40), (1, 17)])
+    B, T, M = (
+        int(torch.randint(lo, hi, (1,), generator=g))
+        for lo, hi in [(1, 9), (1, 40), (1, 17)]
+    )
     T = 1 if seed == 0 else T
     P = [0, M, int(torch.randint(0, M + 1, (1,), generator=g))][seed % 3]
     drive, a, W = _inputs(B, T, M, torch.float32, seed)
@@ -99,8 +106,16 @@ def test_flush_denormal_setting_restored(initially_on):
 
 # (P, tau, alpha, N): hard and partial forcing, every step, never (tau >= T), P = 0 and
 # P = M, forced units overlapping the ReLU units (N > M - P).
-FORCING_CASES = [(0, 3, 1.0, 2), (2, 1, 1.0, 2), (2, 2, 0.3, 2), (5, 3, 0.7, 3),
-                 (5, 1, 0.5, 5), (1, 7, 1.0, 2), (1, 50, 0.5, 2), (3, 2, 0.5, 4)]
+FORCING_CASES = [
+    (0, 3, 1.0, 2),
+    (2, 1, 1.0, 2),
+    (2, 2, 0.3, 2),
+    (5, 3, 0.7, 3),
+    (5, 1, 0.5, 5),
+    (1, 7, 1.0, 2),
+    (1, 50, 0.5, 2),
+    (3, 2, 0.5, 4),
+]
 
 
 def _forced_inputs(P, tau, alpha, N, B=3, T=7, M=5, dtype=torch.float64):
@@ -118,14 +133,17 @@ def test_forced_forward_matches_reference(fold_mode, P, tau, alpha, N):
     Z_ref = _scan_reference(drive, a, W, P, z0=z0, forcing=forcing)
     torch.testing.assert_close(Z, Z_ref, rtol=1e-12, atol=1e-12)
     with torch.no_grad():
-        torch.testing.assert_close(alrnn_scan(drive, a, W, P, z0=z0, forcing=forcing), Z_ref)
+        torch.testing.assert_close(
+            alrnn_scan(drive, a, W, P, z0=z0, forcing=forcing), Z_ref
+        )
 
 
 @pytest.mark.parametrize("P, tau, alpha, N", FORCING_CASES)
 def test_forced_gradcheck_float64(fold_mode, P, tau, alpha, N):
     inputs, forcing = _forced_inputs(P, tau, alpha, N)
     assert torch.autograd.gradcheck(
-        lambda d, a, W, z0: alrnn_scan(d, a, W, P, z0=z0, forcing=forcing), inputs)
+        lambda d, a, W, z0: alrnn_scan(d, a, W, P, z0=z0, forcing=forcing), inputs
+    )
 
 
 def test_outputs_are_pre_forcing_and_forcing_acts_on_plan_only():
@@ -136,7 +154,9 @@ def test_outputs_are_pre_forcing_and_forcing_acts_on_plan_only():
     for t, forced in [(3, True), (6, True), (4, False), (9, False)]:
         signal = forcing.signal.clone()
         signal[:, t - 1] += 1.0
-        Z2 = alrnn_scan(drive, a, W, 2, z0=z0, forcing=forcing._replace(signal=signal)).detach()
+        Z2 = alrnn_scan(
+            drive, a, W, 2, z0=z0, forcing=forcing._replace(signal=signal)
+        ).detach()
         torch.testing.assert_close(Z2[:, :t], Z[:, :t])
         assert (not torch.equal(Z2[:, t:], Z[:, t:])) == (forced and t < 9)
 
