@@ -158,6 +158,7 @@ def fit_one(train, settings, P, seed, args):
         "tf_interval": args.tau or settings["tf_interval"],
         "tf_alpha": args.tf_alpha,
         "noise": args.noise,
+        "lr_end": args.lr_end,
         "max_epochs": args.epochs,
         "random_state": seed,
         "checkpoint_interval": args.checkpoint_interval,
@@ -168,7 +169,7 @@ def fit_one(train, settings, P, seed, args):
 
 
 def run(args):
-    done = completed(args.out, ("dataset", "P", "seed", "variant"))
+    done = completed(args.out, ("dataset", "P", "seed", "variant", "max_epochs"))
     for name in args.datasets:
         settings = DATASETS[name]
         data = load(name, args.n_steps)
@@ -177,7 +178,7 @@ def run(args):
         train, test = data
         for seed in args.seeds:
             for P in args.P:
-                if (name, P, seed, args.variant) in done:
+                if (name, P, seed, args.variant, args.epochs) in done:
                     continue
                 est, params, wall, cpu = fit_one(train, settings, P, seed, args)
                 dstsp = est.history[:, "dstsp"] if args.checkpoint_interval else []
@@ -271,6 +272,12 @@ def main(argv=None):
         "--tau", type=int, default=None, help="tf_interval; default per dataset"
     )
     p.add_argument("--tf-alpha", type=float, default=1.0)
+    p.add_argument(
+        "--lr-end",
+        type=float,
+        default=1e-5,
+        help="learning rate after the last epoch (the decay is exponential per epoch)",
+    )
     p.add_argument("--noise", type=float, default=0.05)
     p.add_argument("--checkpoint-interval", type=int, default=25)
     p.add_argument(
