@@ -209,6 +209,19 @@ def _cell(values, fmt="{:.2f}"):
     return " / ".join(fmt.format(float(x)) for x in values)
 
 
+def _selected(cell) -> str:
+    """Selection over starts: the seed whose best training checkpoint D_stsp is lowest."""
+    finite = [
+        r
+        for r in cell
+        if r["checkpoint_dstsp"] and np.isfinite(min(r["checkpoint_dstsp"]))
+    ]
+    if len(cell) < 2 or not finite:
+        return "-"
+    best = min(finite, key=lambda r: min(r["checkpoint_dstsp"]))
+    return f"seed {best['seed']}: {best['dstsp']:.2f} / {best['dh']:.3f} / {best['regions']}"
+
+
 def report(path):
     records = load_records(path)
     lines = []
@@ -217,12 +230,16 @@ def report(path):
         if not rows:
             continue
         lines.append(f"#### {name}: {settings['desc']}\n")
-        lines.append("Per seed (seeds in order), separated by '/'.\n")
+        lines.append(
+            "Per seed (seeds in order), separated by '/'. *selected*: the seed whose best "
+            "training-checkpoint D_stsp is lowest (selection over starts, as a user would do), "
+            "with its held-out D_stsp / D_H / regions.\n"
+        )
         lines.append(
             "| variant | P | seeds | epochs | D_stsp | D_H | PE(20) | regions (free run) "
-            "| regimes (train) | best epoch | fit time (s) |"
+            "| regimes (train) | best epoch | fit time (s) | CPU time (s) | selected |"
         )
-        lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
+        lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         groups = sorted({(r["variant"], r["P"], r["max_epochs"]) for r in rows})
         for variant, P, epochs in groups:
             cell = sorted(
@@ -240,7 +257,8 @@ def report(path):
                 f"| {' / '.join(str(r['regions']) for r in cell)} "
                 f"| {' / '.join(str(r['regimes_train']) for r in cell)} "
                 f"| {' / '.join(str(r['best_epoch']) for r in cell)} "
-                f"| {_cell([r['fit_time'] for r in cell], '{:.0f}')} |"
+                f"| {_cell([r['fit_time'] for r in cell], '{:.0f}')} "
+                f"| {_cell([r['cpu_time'] for r in cell], '{:.0f}')} | {_selected(cell)} |"
             )
         lines.append("")
     return "\n".join(lines)
