@@ -20,12 +20,12 @@ from sklearn.utils._available_if import available_if
 from skorch import NeuralNet
 from skorch.callbacks import PrintLog
 from torch import nn
-from torch.utils.data import DataLoader, Dataset, RandomSampler
 
 from ._base import SequenceNet, _accepts, _global_rng_from
 from ._data import check_finite, check_option, check_param, check_sizes, input_error
 from ._dsr_module import DSRModule, diverged_to_nan, lift64, run, run_last
 from ._trajectories import Trajectories, check_trajectories
+from ._windows import Windows, window_loader
 from .analysis import (
     PiecewiseLinearSystem,
     codes_from_states,
@@ -44,36 +44,6 @@ _DIVERGENCE_FACTOR = 1e4
 
 class _Diverged(FloatingPointError):
     """Training produced a non-finite loss or parameter."""
-
-
-class _Windows(Dataset):
-    """Window starts into the concatenated training data; a window is L + 1 rows."""
-
-    def __init__(self, data: torch.Tensor, starts: torch.Tensor, length: int):
-        self.data, self.starts, self.length = data, starts, length
-
-    def __len__(self) -> int:
-        return len(self.starts)
-
-    def __getitem__(self, k):
-        return self.starts[k]
-
-
-class _NoisyWindows:
-    """collate_fn: windows x[s : s+L+1] for a batch of starts, plus sigma * N(0, I) noise."""
-
-    def __init__(self, windows: _Windows, noise: float, generator: torch.Generator):
-        self.windows, self.noise, self.generator = windows, noise, generator
-
-    def __call__(self, starts):
-        w = self.windows
-        rows = torch.stack(starts)[:, None] + torch.arange(w.length + 1)
-        batch = w.data[rows]
-        if self.noise > 0:
-            batch = batch + self.noise * torch.randn(
-                batch.shape, generator=self.generator
-            )
-        return batch, torch.zeros(len(batch))
 
 
 class _PrintLog(PrintLog):
@@ -347,7 +317,9 @@ class ALRNNForecaster(SequenceNet, NeuralNet):
                 self.tf_interval,
                 self.tf_alpha,
             )
-            NeuralNet.partial_fit(self, self._windows(data), None, **fit_params)
+            NeuralNet.partial_fit(
+                self, Windows(data.items, self.sequence_length), None, **fit_params
+            )
         except _Diverged as exc:
             self._recover(exc)
         finally:
@@ -355,17 +327,6 @@ class ALRNNForecaster(SequenceNet, NeuralNet):
         self.x0_ = data.items[0][0].copy()
         self.regimes_ = regime_summary(self._codes(data))
         return self
-
-    def _windows(self, data: Trajectories) -> _Windows:
-        flat = torch.as_tensor(np.concatenate(data.items), dtype=torch.float32)
-        offsets = np.concatenate([[0], np.cumsum(data.lengths)[:-1]])
-        starts = np.concatenate(
-            [
-                off + np.arange(T - self.sequence_length)
-                for off, T in zip(offsets, data.lengths)
-            ]
-        )
-        return _Windows(flat, torch.as_tensor(starts), self.sequence_length)
 
     def _recover(self, exc: _Diverged) -> None:
         if self._best is None:
@@ -404,20 +365,14 @@ class ALRNNForecaster(SequenceNet, NeuralNet):
         ]
 
     def get_iterator(self, dataset, training=False):
-        if not (training and isinstance(dataset, _Windows)):
+        if not (training and isinstance(dataset, Windows)):
             return super().get_iterator(dataset, training=training)
-        n_windows = self.batch_size * self.batches_per_epoch
-        sampler = RandomSampler(
-            dataset, replacement=True, num_samples=n_windows, generator=self._generator
-        )
-        # The loader's own generator too (as the base's loaders): it draws a base
-        # seed per epoch, which would otherwise advance the global torch RNG.
-        return DataLoader(
+        return window_loader(
             dataset,
-            batch_size=self.batch_size,
-            sampler=sampler,
-            generator=self._generator,
-            collate_fn=_NoisyWindows(dataset, self.noise, self._generator),
+            self.batch_size,
+            self.batches_per_epoch,
+            self.noise,
+            self._generator,
         )
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
