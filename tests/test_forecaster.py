@@ -460,22 +460,23 @@ def test_divergence_without_checkpoint_raises(series):
 
 @pytest.mark.slow
 def test_roessler_reconstruction_with_one_relu():
-    # The setting of benchmarks/study_dsr.py (tau = 30 at dt = 0.05), seed 1, one of the
-    # seeds that reconstructs there (held-out D_stsp 2.2, D_H 0.05, 2 regions); P = 0
-    # stays at a fixed point (D_stsp ~14). About 1 minute of one CPU core.
+    # The setting of benchmarks/study_dsr.py (tau = 30 at dt = 0.05, the reference's lr
+    # schedule truncated to 100 epochs: lr_end = 4e-3); held-out there: D_stsp 1.2-1.4,
+    # D_H 0.02-0.03, 2 regions. P = 0 stays at a fixed point (D_stsp ~14). ~1 CPU minute.
     X = _standardise(make_roessler(n_steps=10_000, dt=0.05, random_state=0))
     est = ALRNNForecaster(
         M=20,
         P=1,
         lr=5e-3,
+        lr_end=4e-3,
         sequence_length=300,
         tf_interval=30,
         max_epochs=100,
         checkpoint_interval=10,
-        random_state=1,
+        random_state=0,
     ).fit(X)
     run, Z = est.simulate(6000, x0=X[0], return_latent=True)
     run, Z = run[1000:], Z[1000:]
-    assert state_space_divergence(X, run) < 3.0
-    assert power_spectrum_distance(X, run) < 0.1
+    assert state_space_divergence(X, run) < 2.5
+    assert power_spectrum_distance(X, run) < 0.06
     assert regime_summary([codes_from_states(Z, 1)]).n_regimes == 2
