@@ -135,16 +135,18 @@ def evaluate(est, test, settings) -> dict:
     run, Z = est.simulate(TRANSIENT + len(test), x0=test[0], return_latent=True)
     run, Z = run[TRANSIENT:], Z[TRANSIENT:]
     finite = np.isfinite(Z).all(axis=1)
-    regions = (
-        regime_summary([codes_from_states(Z[finite], est.P)]).n_regimes
-        if finite.any()
-        else 0
+    summary = (
+        regime_summary([codes_from_states(Z[finite], est.P)]) if finite.any() else None
     )
+    regions = 0 if summary is None else summary.n_regimes
+    # Regions used by at least 1 % of the free run's steps (rare visits counted apart).
+    frequent = 0 if summary is None else int((summary.frequencies >= 0.01).sum())
     return {
         "dstsp": state_space_divergence(test, run, random_state=0, **settings["stsp"]),
         "dh": power_spectrum_distance(test, run, smoothing=settings["smoothing"]),
         "pe20": prediction_error(est, test, 20),
         "regions": int(regions),
+        "regions_1pct": frequent,
         "diverged": bool(not finite.all()),
     }
 
