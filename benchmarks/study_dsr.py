@@ -211,6 +211,12 @@ def _cell(values, fmt="{:.2f}"):
     return " / ".join(fmt.format(float(x)) for x in values)
 
 
+def _regions(record) -> str:
+    """Regions of the free run, with those used >= 1 % of the time in brackets when known."""
+    extra = f" ({record['regions_1pct']})" if "regions_1pct" in record else ""
+    return f"{record['regions']}{extra}"
+
+
 def _selected(cell) -> str:
     """Selection over starts: the seed whose best training checkpoint D_stsp is lowest."""
     finite = [
@@ -238,7 +244,7 @@ def report(path):
             "with its held-out D_stsp / D_H / regions.\n"
         )
         lines.append(
-            "| variant | P | seeds | epochs | D_stsp | D_H | PE(20) | regions (free run) "
+            "| variant | P | seeds | epochs | D_stsp | D_H | PE(20) | regions (free run; >= 1 %) "
             "| regimes (train) | best epoch | fit time (s) | CPU time (s) | selected |"
         )
         lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -256,7 +262,7 @@ def report(path):
                 f"| {variant} | {P} | {','.join(str(r['seed']) for r in cell)} | {epochs} "
                 f"| {_cell([r['dstsp'] for r in cell])} | {_cell([r['dh'] for r in cell], '{:.3f}')} "
                 f"| {_cell([r['pe20'] for r in cell], '{:.3g}')} "
-                f"| {' / '.join(str(r['regions']) for r in cell)} "
+                f"| {' / '.join(_regions(r) for r in cell)} "
                 f"| {' / '.join(str(r['regimes_train']) for r in cell)} "
                 f"| {' / '.join(str(r['best_epoch']) for r in cell)} "
                 f"| {_cell([r['fit_time'] for r in cell], '{:.0f}')} "
