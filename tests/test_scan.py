@@ -180,3 +180,17 @@ def test_cuda_matches_cpu(P):
     grads_gpu = torch.autograd.grad(Z_gpu.sum(), gpu)
     for got, want in zip(grads_gpu, grads_cpu):
         torch.testing.assert_close(got.cpu(), want, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_forced_matches_cpu():
+    (drive, a, W, z0), forcing = _forced_inputs(2, 3, 0.5, 2, dtype=torch.float32)
+    gpu = [x.detach().cuda().requires_grad_() for x in (drive, a, W, z0)]
+    f_gpu = forcing._replace(signal=forcing.signal.cuda())
+    Z_cpu = alrnn_scan(drive, a, W, 2, z0=z0, forcing=forcing)
+    Z_gpu = alrnn_scan(*gpu[:3], 2, z0=gpu[3], forcing=f_gpu)
+    torch.testing.assert_close(Z_gpu.cpu(), Z_cpu, rtol=1e-4, atol=1e-4)
+    grads_cpu = torch.autograd.grad(Z_cpu.sum(), (drive, a, W, z0))
+    grads_gpu = torch.autograd.grad(Z_gpu.sum(), gpu)
+    for got, want in zip(grads_gpu, grads_cpu):
+        torch.testing.assert_close(got.cpu(), want, rtol=1e-4, atol=1e-4)
