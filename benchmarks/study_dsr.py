@@ -114,7 +114,7 @@ def _standardise(train, test):
     return (train - mean) / sd, (test - mean) / sd
 
 
-def load(name: str, n_steps: int):
+def load(name: str, n_steps: int, data_dir: Path = SHARED_DATA):
     """(train, test) float64 arrays, standardised with the training statistics."""
     if name in ("roessler", "lorenz63"):
         make = make_roessler if name == "roessler" else make_lorenz63
@@ -122,7 +122,7 @@ def load(name: str, n_steps: int):
         return _standardise(
             make(n_steps, dt=dt, random_state=0), make(n_steps, dt=dt, random_state=1)
         )
-    path = SHARED_DATA / f"{name}.npy"
+    path = Path(data_dir) / f"{name}.npy"
     if not path.exists():
         print(f"note: {path} is missing; skipping {name}", flush=True)
         return None
@@ -174,7 +174,7 @@ def run(args):
     done = completed(args.out, ("dataset", "P", "seed", "variant", "max_epochs"))
     for name in args.datasets:
         settings = DATASETS[name]
-        data = load(name, args.n_steps)
+        data = load(name, args.n_steps, args.data_dir)
         if data is None:
             continue
         train, test = data
@@ -298,6 +298,12 @@ def main(argv=None):
         "--tau", type=int, default=None, help="tf_interval; default per dataset"
     )
     p.add_argument("--tf-alpha", type=float, default=1.0)
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        default=SHARED_DATA,
+        help="folder of ecg.npy, eeg.npy, fmri.npy (default: ../shared/data)",
+    )
     p.add_argument(
         "--lr-end",
         type=float,
