@@ -67,11 +67,19 @@ def main(argv=None) -> None:
     cut = int(0.8 * len(series))
     mean, sd = series[:cut].mean(0), series[:cut].std(0)
     train, test = (series[:cut] - mean) / sd, (series[cut:] - mean) / sd
-    est = ALRNNForecaster(M=args.M, P=2, sequence_length=50, tf_interval=10,
-                          max_epochs=args.epochs, random_state=args.seed)
+    est = ALRNNForecaster(
+        M=args.M,
+        P=2,
+        sequence_length=50,
+        tf_interval=10,
+        max_epochs=args.epochs,
+        random_state=args.seed,
+    )
     start = time.perf_counter()
     est.fit(train)
-    print(f"fit: {time.perf_counter() - start:.0f} s, best checkpoint epoch {est.best_epoch_}")
+    print(
+        f"fit: {time.perf_counter() - start:.0f} s, best checkpoint epoch {est.best_epoch_}"
+    )
     print(describe(est))
 
     run, Z = est.simulate(1000 + len(test), x0=test[0], return_latent=True)
@@ -81,9 +89,13 @@ def main(argv=None) -> None:
         return
     codes = codes_from_states(Z, est.P)
     free = regime_summary([codes])
-    print(f"free run: {free.n_regimes} regions used, frequencies {np.round(free.frequencies, 3)}")
+    print(
+        f"free run: {free.n_regimes} regions used, frequencies {np.round(free.frequencies, 3)}"
+    )
     dstsp = state_space_divergence(test, run, method="bins", n_bins=8)
-    print(f"held-out D_stsp (8 bins) = {dstsp:.2f}, D_H = {power_spectrum_distance(test, run):.3f}")
+    print(
+        f"held-out D_stsp (8 bins) = {dstsp:.2f}, D_H = {power_spectrum_distance(test, run):.3f}"
+    )
     labels = np.array([free.index(c) for c in codes])
     save_figure(out / "ecg_reconstruction.png", test, run, labels)
     print(f"saved {out / 'ecg_reconstruction.png'}")

@@ -77,7 +77,9 @@ def main(argv=None) -> None:
     est = ALRNNForecaster(M=20, P=2, max_epochs=args.epochs, random_state=args.seed)
     start = time.perf_counter()
     est.fit(X_train)
-    print(f"fit: {time.perf_counter() - start:.0f} s, best checkpoint epoch {est.best_epoch_}")
+    print(
+        f"fit: {time.perf_counter() - start:.0f} s, best checkpoint epoch {est.best_epoch_}"
+    )
 
     print(describe(est))
     run, Z = est.simulate(1000 + len(X_test), x0=X_test[0], return_latent=True)
@@ -86,9 +88,13 @@ def main(argv=None) -> None:
         print("the free run diverged; no figure")
         return
     free = regime_summary([codes_from_states(Z, est.P)])
-    print(f"free run: {free.n_regimes} regions used, frequencies {np.round(free.frequencies, 3)}")
-    print(f"held-out D_stsp = {state_space_divergence(X_test, run):.2f}, "
-          f"D_H = {power_spectrum_distance(X_test, run):.3f}")
+    print(
+        f"free run: {free.n_regimes} regions used, frequencies {np.round(free.frequencies, 3)}"
+    )
+    print(
+        f"held-out D_stsp = {state_space_divergence(X_test, run):.2f}, "
+        f"D_H = {power_spectrum_distance(X_test, run):.3f}"
+    )
     codes = codes_from_states(Z, est.P)
     labels = np.array([free.index(c) for c in codes])
     save_figure(out / "lorenz_reconstruction.png", X_test, run, labels)
