@@ -80,18 +80,20 @@ DATASETS = {
     },
     "ecg": {
         "M": 50,
-        "lr": 1e-3,
+        "lr": 2e-3,
         "sequence_length": 50,
         "tf_interval": 10,
+        "noise": 0.01,
         "stsp": {"method": "bins", "n_bins": 8},
         "smoothing": 20.0,
         "desc": "ECG (shared data), 10 000 x 5 delay-embedded; M=50 (reference 100)",
     },
     "fmri": {
         "M": 50,
-        "lr": 1e-3,
+        "lr": 5e-3,
         "sequence_length": 72,
         "tf_interval": 7,
+        "noise": 0.0,
         "stsp": {"method": "gmm"},
         "smoothing": 1.0,
         "desc": "fMRI (shared data), 360 x 20; M=50 as the reference",
@@ -159,7 +161,7 @@ def fit_one(train, settings, P, seed, args):
         "sequence_length": args.L or settings["sequence_length"],
         "tf_interval": args.tau or settings["tf_interval"],
         "tf_alpha": args.tf_alpha,
-        "noise": args.noise,
+        "noise": settings.get("noise", 0.05) if args.noise is None else args.noise,
         "lr_end": args.lr_end,
         "max_epochs": args.epochs,
         "random_state": seed,
@@ -310,7 +312,7 @@ def main(argv=None):
         default=1e-5,
         help="learning rate after the last epoch (the decay is exponential per epoch)",
     )
-    p.add_argument("--noise", type=float, default=0.05)
+    p.add_argument("--noise", type=float, default=None, help="default: per dataset")
     p.add_argument("--checkpoint-interval", type=int, default=25)
     p.add_argument(
         "--variant",
