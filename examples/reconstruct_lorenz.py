@@ -10,9 +10,10 @@ the power spectra of both.
 
     python examples/reconstruct_lorenz.py OUT_DIR [--epochs 300] [--seed 0]
 
-Training takes a few minutes of one CPU core at the default 300 epochs; the reference
-implementation trains 2000. Reconstructions of Lorenz-63 are not robust at this budget:
-see benchmarks/RESULTS.md ("Dynamical systems reconstruction") for how often they succeed.
+Training takes about 2 minutes of one CPU core at the default 300 epochs (the reference
+implementation trains 2000), with the reference learning-rate decay stopped early. How often
+this budget reconstructs the attractor, per seed: benchmarks/RESULTS.md ("Dynamical systems
+reconstruction").
 """
 
 from __future__ import annotations
@@ -74,7 +75,13 @@ def main(argv=None) -> None:
 
     X_train, stats = standardised_lorenz(10_000, seed=0)
     X_test, _ = standardised_lorenz(10_000, seed=1, stats=stats)
-    est = ALRNNForecaster(M=20, P=2, max_epochs=args.epochs, random_state=args.seed)
+    # The reference code's per-epoch lr decay (1e-3 -> 1e-5 over 2000 epochs), stopped
+    # after args.epochs: lr_end = 1e-3 * 0.01 ** (epochs / 2000). Decaying all the way to
+    # 1e-5 within 300-500 epochs gave worse free runs (benchmarks/RESULTS.md).
+    lr_end = 1e-3 * 0.01 ** (args.epochs / 2000)
+    est = ALRNNForecaster(
+        M=20, P=2, lr_end=lr_end, max_epochs=args.epochs, random_state=args.seed
+    )
     start = time.perf_counter()
     est.fit(X_train)
     print(
