@@ -299,8 +299,13 @@ class ALRNNForecaster(SequenceNet, NeuralNet):
         """
         return super().fit(X, y, **fit_params)
 
-    def _fit(self, X, y, *, reset: bool, fit_params: dict, classes=None):
+    def _fit(self, X, y, *, reset: bool, fit_params: dict, classes=None, sample_weight=None):
         # Replaces the base's _fit: trajectories, not padded sequences, and no targets.
+        if sample_weight is not None:
+            raise ValueError(
+                f"{type(self).__name__} does not take sample_weight: every window of the "
+                "trajectories is weighted alike. Got an array instead of None."
+            )
         data = self._check_fit_data(X, y, reset)  # a refused fit changes nothing
         self._generator = self._fit_generator()
         try:
