@@ -493,3 +493,26 @@ def test_cv_estimators_round_trip(sign_task, sum_task, tmp_path, kind):
     # A splitter object is a hyper-parameter that cannot be stored: refused, by name.
     with pytest.raises(ValueError, match="Cannot save 'cv' safely"):
         search.set_params(cv=KFold(2)).save(tmp_path / "other.safetensors")
+
+
+def test_forecaster_round_trip(tmp_path):
+    from sk_alrnn import ALRNNForecaster
+    from sk_alrnn.datasets import make_roessler
+
+    series = make_roessler(n_steps=300, random_state=0)
+    series = (series - series.mean(0)) / series.std(0)
+    tiny = {"M": 6, "P": 2, "sequence_length": 20, "max_epochs": 3, "batches_per_epoch": 4,
+            "batch_size": 4, "checkpoint_interval": 2, "random_state": 0}  # fmt: skip
+    est = ALRNNForecaster(**tiny).fit(series)
+    loaded = _round_trip(est, tmp_path)
+    assert type(loaded) is ALRNNForecaster
+    assert loaded.get_params(deep=False) == est.get_params(deep=False)
+    np.testing.assert_array_equal(loaded.simulate(50), est.simulate(50))
+    np.testing.assert_array_equal(loaded.simulate(20, x0=series[7]), est.simulate(20, x0=series[7]))
+    np.testing.assert_array_equal(loaded.predict(series, n_steps=5), est.predict(series, n_steps=5))
+    np.testing.assert_array_equal(loaded.regimes_.codes, est.regimes_.codes)
+    np.testing.assert_array_equal(loaded.regimes_.counts, est.regimes_.counts)
+    lin_a, lin_b = est.linearize(), loaded.linearize()
+    for name in ("a", "W", "C", "h", "B", "b"):
+        np.testing.assert_array_equal(getattr(lin_a, name), getattr(lin_b, name))
+    assert loaded.best_epoch_ == est.best_epoch_ and len(loaded.history) == len(est.history)
