@@ -315,3 +315,20 @@ def test_predicting_100000_short_sequences_stays_within_memory_bound():
     assert result["codes_shape"] == [100_000, 20, 4]
     assert result["peak"] - result["base"] < _PREDICT_LIMIT_MB, result
     assert result["codes_peak"] - result["codes_base"] < _CODES_LIMIT_MB, result
+
+
+@pytest.mark.parametrize("kind", ["clf", "reg"])
+def test_cv_inference_never_changes_the_refit_model(kind, sign_task, sum_task):
+    from sk_alrnn import ALRNNClassifierCV, ALRNNRegressorCV
+
+    cls, (X, y) = (ALRNNClassifierCV, sign_task) if kind == "clf" else (ALRNNRegressorCV, sum_task)
+    search = cls(Ps=(0, 2), M=4, cv=2, max_epochs=2, random_state=0).fit(X, y)
+    net = search.best_estimator_
+    before, history, results = _state(net), copy.deepcopy(net.history), search.cv_results_
+    for training in (True, False):
+        net.module_.train(training)
+        for call in _inference_calls(search, X, y):
+            call(X)
+            _assert_same_state(before, _state(net))
+            assert net.module_.training is training and net.history == history
+            assert search.cv_results_ is results and search.best_estimator_ is net
