@@ -24,6 +24,7 @@ from torch import nn
 from ._base import SequenceNet, _accepts, _global_rng_from
 from ._data import check_finite, check_option, check_param, check_sizes, input_error
 from ._dsr_module import DSRModule, diverged_to_nan, lift64, run, run_last
+from ._persistence import PersistenceMixin
 from ._trajectories import Trajectories, check_trajectories
 from ._windows import Windows, window_loader
 from .analysis import (
@@ -53,7 +54,7 @@ class _PrintLog(PrintLog):
         return super().table({"dstsp": None, **row})
 
 
-class ALRNNForecaster(SequenceNet, NeuralNet):
+class ALRNNForecaster(PersistenceMixin, SequenceNet, NeuralNet):
     """Almost-Linear RNN for dynamical-systems reconstruction (skorch ``NeuralNet``).
 
     Trained on observed trajectories with sparse (or generalized) teacher
@@ -153,6 +154,9 @@ class ALRNNForecaster(SequenceNet, NeuralNet):
     >>> est.regimes_.n_regimes <= 2
     True
     """
+
+    # What save() writes besides the base's fitted state and the module weights.
+    _persisted_attributes = ("x0_", "best_epoch_", "regimes_", "_x_scale_")
 
     def __init__(
         self,
