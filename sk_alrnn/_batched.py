@@ -109,12 +109,12 @@ def _outputs(
     """Outputs (K, B, O) or (T, K, B, O) of K models on their minibatches X (T, K, B, F)."""
     _T, K, B, _ = X.shape
     S = step_matrix(params["a"], params["W"], mask, P_max)
-    Z = batched_scan(X, params["C"], params["h"], S, P_max)
     readout = params["B"].transpose(1, 2)
     if sequence_output:
+        Z = batched_scan(X, params["C"], params["h"], S, P_max)
         return torch.matmul(Z, readout) + params["b"][:, None, :]
     last = (lengths - 1).clamp(min=0)
-    Z_last = Z[last, torch.arange(K)[:, None], torch.arange(B)[None, :]]
+    Z_last = batched_scan(X, params["C"], params["h"], S, P_max, last=last)
     return torch.baddbmm(params["b"][:, None, :], Z_last, readout)
 
 

@@ -54,6 +54,16 @@ def test_batched_scan_gradcheck_float64(Ps):
     args = (inputs, C, h, a, W)
     torch.testing.assert_close(scan(*args), _batched_scan_reference(*args, mask))
     assert torch.autograd.gradcheck(scan, args)
+    # Sequence-to-one: only each sequence's state at step last + 1.
+    last = torch.randint(0, T, (K, B), generator=g)
+
+    def scan_last(inputs, C, h, a, W):
+        S = step_matrix(a, W, mask, P_max)
+        return batched_scan(inputs, C, h, S, P_max, last=last)
+
+    expected = _batched_scan_reference(*args, mask)[last, torch.arange(K)[:, None], torch.arange(B)]
+    torch.testing.assert_close(scan_last(*args), expected)
+    assert torch.autograd.gradcheck(scan_last, args)
 
 
 # ---- the engine: model k trains as it would alone ----------------------------------
