@@ -6,13 +6,13 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.sk_alrnn-installed
 
-.PHONY: install demo lint test test-slow bench clean
+.PHONY: install demo lint test test-slow bench clean docs venv-aeon test-aeon venv-neurogym test-neurogym
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	# The CPU wheel of torch first: a bare torch requirement would pull a multi-GB CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[test,plot,ucr]"
+	$(BIN)/pip install --quiet -e ".[test,plot,ucr,dask,onnx,mnist1d]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -30,5 +30,49 @@ test: install
 test-slow: install
 	$(BIN)/python -m pytest -m slow
 
+# The documentation site (Sphinx; the gallery runs examples/ with small settings).
+# SPHINXOPTS="-W --keep-going" turns warnings into errors, as .ci/run does.
+SPHINXOPTS ?=
+DOCS_STAMP := $(VENV)/.sk_alrnn-docs-installed
+
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e ".[docs]"
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	$(BIN)/python -m sphinx -b html $(SPHINXOPTS) docs docs/_build/html
+
+# aeon downgrades numpy (through numba): it gets its own environment.
+AEON_VENV ?= .venv-aeon
+AEON_STAMP := $(AEON_VENV)/.sk_alrnn-installed
+
+$(AEON_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(AEON_VENV)
+	$(AEON_VENV)/bin/pip install --quiet torch==2.13.0
+	$(AEON_VENV)/bin/pip install --quiet aeon
+	$(AEON_VENV)/bin/pip install --quiet -e ".[test]"
+	touch $(AEON_STAMP)
+
+venv-aeon: $(AEON_STAMP)
+
+test-aeon: venv-aeon
+	$(AEON_VENV)/bin/python -m pytest tests/test_contrib_aeon.py sk_alrnn/contrib/aeon.py -p no:cacheprovider
+
+# neurogym pins numpy==2.2.* and gymnasium 0.29, so it never enters $(VENV): the tests that
+# need it (load_neurogym, the multi-task fit) run in this second environment.
+NG_VENV ?= .venv-neurogym
+NG_STAMP := $(NG_VENV)/.sk_alrnn-installed
+
+$(NG_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(NG_VENV)
+	$(NG_VENV)/bin/pip install --quiet torch==2.13.0
+	$(NG_VENV)/bin/pip install --quiet -e ".[neurogym,test]"
+	touch $(NG_STAMP)
+
+venv-neurogym: $(NG_STAMP)
+
+test-neurogym: venv-neurogym
+	$(NG_VENV)/bin/python -m pytest -p no:cacheprovider tests/test_neurogym.py tests/test_cli.py -k neurogym -m "slow or not slow"
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) $(AEON_VENV) $(NG_VENV) build *.egg-info .pytest_cache docs/_build docs/auto_examples docs/api/generated

@@ -1,9 +1,10 @@
 """Nonlinearity study on UCR data: AL-RNN vs LSTM / GRU / ReLU-RNN, and what lifts the AL-RNN.
 
 Official train/test splits via ``sk_alrnn.datasets.load_ucr``. Every model is
-an sklearn ``Pipeline``: preprocessing steps (``FunctionTransformer``) and a
-recurrent classifier as the last step. Runs go to ``--out`` as JSON lines
-(resumable); ``--report`` prints markdown tables next to published figures.
+an sklearn ``Pipeline``: preprocessing steps (``sk_alrnn.preprocessing`` or a
+``FunctionTransformer``) and a recurrent classifier as the last step. Runs go
+to ``--out`` as JSON lines (resumable); ``--report`` prints markdown tables
+next to published figures.
 
     PYTHONPATH=. python benchmarks/study_ucr.py --variants plain --models all
     PYTHONPATH=. python benchmarks/study_ucr.py --variants zscore pool window long window_long
@@ -13,9 +14,11 @@ Variants (preprocessing / training of the AL-RNN; ``plain`` is the baseline):
 
 * ``plain``: raw series, ``--epochs`` epochs, constant lr.
 * ``zscore``: each series standardised to mean 0, std 1 (stateless).
-* ``scale``: one global mean/std from the training set (StandardScaler on all values).
+* ``scale``: one mean/std from all steps of the training set (``SequenceScaler``; the
+  series are univariate, so this is one global mean and std).
 * ``pool``: downsampled by averaging non-overlapping windows of k steps (T -> T/k, F=1).
-* ``window``: non-overlapping windows of k steps as features (T -> T/k, F=k).
+* ``window``: non-overlapping windows of k steps as features (T -> T/k, F=k;
+  ``StridedWindows(width=k)``).
 * ``long``: ``--long-factor`` times the epochs, lr 1e-2 with cosine annealing to 0
   (skorch ``LRScheduler(CosineAnnealingLR)``).
 * ``window_long``: ``window`` and ``long`` together.
@@ -32,7 +35,7 @@ import time
 
 import numpy as np
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.preprocessing import FunctionTransformer
 from skorch.callbacks import LRScheduler
 from torch.optim.lr_scheduler import CosineAnnealingLR
 
@@ -49,6 +52,7 @@ from baselines import RNNBaselineClassifier  # noqa: E402
 
 from sk_alrnn import ALRNNClassifier  # noqa: E402
 from sk_alrnn.datasets import load_ucr  # noqa: E402
+from sk_alrnn.preprocessing import SequenceScaler, StridedWindows  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "results", "study_ucr.jsonl")
@@ -79,24 +83,6 @@ def pool_windows(X, k):
     return X[:, : T // k * k].reshape(n, T // k, k, F).mean(axis=2)
 
 
-def stack_windows(X, k):
-    """Non-overlapping windows of k steps as features: (n, T, F) -> (n, T // k, k * F)."""
-    X = np.asarray(X, dtype=np.float64)
-    n, T, F = X.shape
-    return X[:, : T // k * k].reshape(n, T // k, k * F)
-
-
-class GlobalScaler(StandardScaler):
-    """StandardScaler over all values of all steps (one mean, one std), keeping the 3-D shape."""
-
-    def fit(self, X, y=None):
-        return super().fit(np.asarray(X).reshape(-1, 1))
-
-    def transform(self, X, copy=None):
-        X = np.asarray(X)
-        return super().transform(X.reshape(-1, 1)).reshape(X.shape)
-
-
 def make_model(model: str, variant: str, dataset: str, seed: int, args) -> Pipeline:
     """A Pipeline for one (model, variant) cell."""
     steps = []
@@ -104,11 +90,11 @@ def make_model(model: str, variant: str, dataset: str, seed: int, args) -> Pipel
     if variant == "zscore":
         steps.append(("zscore", FunctionTransformer(zscore_series)))
     if variant == "scale":
-        steps.append(("scale", GlobalScaler()))
+        steps.append(("scale", SequenceScaler()))
     if variant == "pool":
         steps.append(("pool", FunctionTransformer(pool_windows, kw_args={"k": k})))
     if variant in ("window", "window_long"):
-        steps.append(("window", FunctionTransformer(stack_windows, kw_args={"k": k})))
+        steps.append(("window", StridedWindows(width=k)))
     epochs, lr, extra = args.epochs, args.lr, {}
     if variant in ("long", "window_long"):
         epochs, lr = args.epochs * args.long_factor, 1e-2

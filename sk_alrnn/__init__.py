@@ -8,7 +8,25 @@ The estimators are imported lazily, so the numpy-only subpackages
 (``analysis``, ``datasets``, ``model_selection``) load without torch.
 """
 
+from importlib import import_module
+from typing import TYPE_CHECKING
+
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:  # static tools (type checkers, IDEs, docs) see the names; runtime stays lazy
+    from ._cv import ALRNNClassifierCV, ALRNNRegressorCV
+    from ._estimators import ALRNNClassifier, ALRNNRegressor
+    from ._persistence import load
+
+# Public name -> the private module that defines it (imported on first access,
+# so ``import sk_alrnn.analysis`` does not pay for torch and skorch).
+_LAZY_EXPORTS = {
+    "ALRNNClassifier": "._estimators",
+    "ALRNNRegressor": "._estimators",
+    "ALRNNClassifierCV": "._cv",
+    "ALRNNRegressorCV": "._cv",
+    "load": "._persistence",
+}
 
 __all__ = [
     "ALRNNClassifier",
@@ -16,21 +34,13 @@ __all__ = [
     "ALRNNRegressor",
     "ALRNNRegressorCV",
     "__version__",
+    "load",
 ]
-
-_ESTIMATORS = ("ALRNNClassifier", "ALRNNRegressor")
-_CV_ESTIMATORS = ("ALRNNClassifierCV", "ALRNNRegressorCV")
 
 
 def __getattr__(name):
-    if name in _ESTIMATORS:
-        from . import _estimators
-
-        return getattr(_estimators, name)
-    if name in _CV_ESTIMATORS:
-        from . import _cv
-
-        return getattr(_cv, name)
+    if name in _LAZY_EXPORTS:
+        return getattr(import_module(_LAZY_EXPORTS[name], __name__), name)
     raise AttributeError(f"module 'sk_alrnn' has no attribute {name!r}")
 
 

@@ -91,6 +91,8 @@ def _switch_lines(
 
 
 def _usage_lines(codes, summary: RegimeSummary, y, shown: int) -> list[str]:
+    if any(np.ndim(label) for label in y):  # per-step labels: no one label per sequence
+        return []
     y = np.asarray(y)
     if y.ndim != 1 or len(np.unique(y)) > _MAX_LABELS:
         return []
@@ -129,7 +131,7 @@ def describe(
     n_regimes : int, default=4
         How many of the most frequent regimes to list.
     tol : float, default=1e-2
-        Band around |lambda| = 1 counted as marginal (slow): |tau| >= ~100 steps.
+        Band around ``|lambda| = 1`` counted as marginal (slow): ``|tau| >= ~100`` steps.
     print_report : bool, default=False
         Also print the report.
 
@@ -137,8 +139,8 @@ def describe(
     -------
     report : str
         One line per regime: occupancy, mean dwell time, stability, leading
-        eigenvalue lambda1 and its time constant tau = -1/log|lambda1|, number of
-        slow (|lambda| ~ 1) modes, oscillation periods, and whether the regime's
+        eigenvalue lambda1 and its time constant ``tau = -1/log|lambda1|``, number of
+        slow (``|lambda| ~ 1``) modes, oscillation periods, and whether the regime's
         fixed point is real and stable; then the main regime switches with the
         ReLU units that flip (``z7+`` turns unit 7 on). A fixed point has
         its regime's stability; with an eigenvalue near +1 it is not unique

@@ -12,11 +12,11 @@ __all__ = ["RegimeSpectrum", "linear_spectrum", "periods", "regime_spectra", "ti
 
 
 def time_constants(eigenvalues) -> np.ndarray:
-    """Decay time constants tau = -1 / log|lambda| in steps, one per eigenvalue.
+    """Decay time constants ``tau = -1 / log|lambda|`` in steps, one per eigenvalue.
 
-    A mode scales by |lambda|^t = exp(-t / tau). tau is ``inf`` for
-    |lambda| = 1 (no decay: memory), 0 for lambda = 0 (gone after one step),
-    and negative for growing modes (|tau| is then the e-folding time of growth).
+    A mode scales by ``|lambda|^t = exp(-t / tau)``. tau is ``inf`` for
+    ``|lambda| = 1`` (no decay: memory), 0 for lambda = 0 (gone after one step),
+    and negative for growing modes (``|tau|`` is then the e-folding time of growth).
 
     Parameters
     ----------
@@ -42,7 +42,7 @@ def time_constants(eigenvalues) -> np.ndarray:
 
 
 def periods(eigenvalues, tol: float = 1e-9) -> np.ndarray:
-    """Oscillation period 2 pi / |angle(lambda)| in steps (inf for positive real lambda).
+    """Oscillation period ``2 pi / |angle(lambda)|`` in steps (inf for positive real lambda).
 
     A negative real eigenvalue flips sign every step: period 2.
 
@@ -69,7 +69,7 @@ def periods(eigenvalues, tol: float = 1e-9) -> np.ndarray:
 
 @dataclass
 class RegimeSpectrum:
-    """Eigen-decomposition of one regime's matrix A = J(code), modes sorted by |lambda| descending.
+    """Eigen-decomposition of one regime's matrix A = J(code), modes by ``|lambda|``, largest first.
 
     Attributes
     ----------
@@ -78,13 +78,13 @@ class RegimeSpectrum:
     eigenvectors : ndarray of shape (M, M), complex
         Column ``i`` belongs to ``eigenvalues[i]``.
     spectral_radius : float
-        max |lambda|.
+        ``max |lambda|``.
     time_constants : ndarray of shape (M,)
         See :func:`time_constants`.
     periods : ndarray of shape (M,)
         See :func:`periods`.
     slow : ndarray of shape (M,), bool
-        Marginal modes, ||lambda| - 1| <= tol: memory (line/plane attractors) or slow drift.
+        Marginal modes, ``||lambda| - 1| <= tol``: memory (line/plane attractors) or slow drift.
     oscillatory : ndarray of shape (M,), bool
         Modes with a finite period (complex pairs and negative real eigenvalues).
     stability : {'stable', 'marginal', 'unstable'}
@@ -112,8 +112,8 @@ def linear_spectrum(A, code=None, tol: float = MARGINAL_TOL) -> RegimeSpectrum:
     code : bool array of shape (P,), optional
         Regime code stored on the result.
     tol : float, default=1e-2
-        Width of the band around |lambda| = 1 counted as marginal (|tau| >= ~100
-        steps): trained networks rarely hit |lambda| = 1 exactly.
+        Width of the band around ``|lambda| = 1`` counted as marginal (``|tau| >= ~100``
+        steps): trained networks rarely hit ``|lambda| = 1`` exactly.
 
     Returns
     -------

@@ -1,0 +1,146 @@
+"""Sequence input for the transformers: every accepted form of X -> a list of (T_i, F) arrays.
+
+The estimators pad sequences to float32 (``sk_alrnn._data.as_padded``); a
+transformer must instead keep the caller's float dtype (float64 stays float64,
+as scikit-learn's transformers do) and hand back the form it was given.  So
+the checks are those of the validation layer (``sk_alrnn._data``: the same
+accepted forms, the same messages), but the sequences stay unpadded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from .._data import (
+    _numeric_array,
+    _reject_sparse,
+    _split_list,
+    check_finite,
+    input_error,
+)
+
+__all__ = ["Sequences", "check_sequences"]
+
+
+@dataclass
+class Sequences:
+    """Validated sequences and the input form to answer in.
+
+    Attributes
+    ----------
+    items : list of ndarray of shape (T_i, F)
+        One float array per sequence (views of the input where possible).
+    form : {"3d", "2d", "list"}
+        ``(n, T, F)`` array, ``(n, T)`` array of univariate sequences, or list.
+    univariate_list : bool
+        A list of 1-D ``(T_i,)`` arrays: one-feature outputs are 1-D again.
+    """
+
+    items: list[np.ndarray]
+    form: str
+    univariate_list: bool = False
+
+    @property
+    def n_features(self) -> int:
+        """Number of features F per step."""
+        return self.items[0].shape[1]
+
+    def concatenated(self) -> np.ndarray:
+        """All valid steps of all sequences, (sum T_i, F)."""
+        return np.concatenate(self.items)
+
+    def map(self, func: Callable[[np.ndarray], np.ndarray], *, keep_2d: bool):
+        """Apply ``func`` to each (T_i, F) sequence and answer in the input's form.
+
+        ``keep_2d`` returns (n, T) for (n, T) input when ``func`` keeps one
+        feature (a scaler); otherwise 2-D input yields a 3-D array.
+        """
+        out = [func(item) for item in self.items]
+        if self.form == "list":
+            return [item[:, 0] for item in out] if self.univariate_list and keep_2d else out
+        stacked = np.stack(out)
+        return stacked[:, :, 0] if self.form == "2d" and keep_2d else stacked
+
+
+def check_sequences(
+    X: Any,
+    *,
+    n_features: int | None = None,
+    estimator_name: str = "This transformer",
+    min_steps: int = 1,
+) -> Sequences:
+    """Validate X (API.md input conventions) without padding or changing float dtype.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, T, F) or (n, T), or list of (T_i, F) arrays
+        A list of 1-D arrays of different lengths holds univariate sequences;
+        equal-length 1-D rows are the ``(n, T)`` convention.
+    n_features : int, optional
+        F seen at fit; a different F raises ValueError.
+    estimator_name : str
+        Used in error messages.
+    min_steps : int, default=1
+        Shortest sequence accepted.
+
+    Returns
+    -------
+    sequences : Sequences
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> seqs = check_sequences([np.ones((3, 2)), np.ones((5, 2))])
+    >>> seqs.form, [item.shape for item in seqs.items]
+    ('list', [(3, 2), (5, 2)])
+    >>> check_sequences(np.ones((4, 6))).items[0].shape
+    (6, 1)
+    """
+    _reject_sparse(X, estimator_name)
+    if isinstance(X, (list, tuple)) and len(X) == 0:
+        raise input_error("X", "hold at least 1 sequence", "an empty list")
+    items = _split_list(X) if isinstance(X, (list, tuple)) else None
+    if items is not None:
+        univariate = all(np.ndim(item) == 1 for item in X)
+        sequences = Sequences([_as_float(item) for item in items], "list", univariate)
+    else:
+        sequences = _regular(_numeric_array(X, "X"))
+    for item in sequences.items:
+        check_finite(item, "X")
+    if n_features is not None and sequences.n_features != n_features:
+        raise ValueError(
+            f"X has {sequences.n_features} features, but {estimator_name} is expecting "
+            f"{n_features} features as input."
+        )
+    shortest = min(len(item) for item in sequences.items)
+    if shortest < min_steps or sequences.n_features == 0:
+        raise input_error(
+            f"Every sequence given to {estimator_name}",
+            f"have at least {min_steps} step(s) and 1 feature",
+            f"a shortest sequence of {shortest} step(s) with {sequences.n_features} feature(s)",
+        )
+    return sequences
+
+
+def _as_float(array: np.ndarray) -> np.ndarray:
+    """Floats stay as they are (float32 or float64); anything else becomes float64."""
+    return array if array.dtype.kind == "f" else array.astype(np.float64)
+
+
+def _regular(array: np.ndarray) -> Sequences:
+    if array.ndim not in (2, 3):
+        raise input_error(
+            "X",
+            "be a 3-D array (n_samples, n_steps, n_features), a 2-D array (n_samples, n_steps) "
+            "of univariate sequences, or a list of 2-D arrays (Reshape your data: a single "
+            "univariate sequence is X.reshape(1, -1), a single multivariate one X[None])",
+            f"an array with ndim={array.ndim} and shape {array.shape}",
+        )
+    if len(array) == 0:
+        raise input_error("X", "hold at least 1 sequence", f"an array of shape {array.shape}")
+    form = "2d" if array.ndim == 2 else "3d"
+    array = _as_float(array[:, :, None] if form == "2d" else array)
+    return Sequences(list(array), form)
