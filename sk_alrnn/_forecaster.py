@@ -155,8 +155,8 @@ class ALRNNForecaster(PersistenceMixin, SequenceNet, NeuralNet):
     True
     """
 
-    # Fitted attributes written by save(), besides the base's and module_/optimizer_/history.
-    _persisted_attributes = ("_x_scale_", "x0_", "regimes_", "best_epoch_")
+    # What save() writes besides the base's fitted state and the module weights.
+    _persisted_attributes = ("x0_", "best_epoch_", "regimes_", "_x_scale_")
 
     def __init__(
         self,
