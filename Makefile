@@ -6,13 +6,13 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.sk_alrnn-installed
 
-.PHONY: install demo lint test test-slow bench clean docs venv-aeon test-aeon
+.PHONY: install demo lint test test-slow bench clean docs venv-aeon test-aeon venv-neurogym test-neurogym
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	# The CPU wheel of torch first: a bare torch requirement would pull a multi-GB CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[test,plot,ucr,dask,onnx]"
+	$(BIN)/pip install --quiet -e ".[test,plot,ucr,dask,onnx,mnist1d]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -58,5 +58,21 @@ venv-aeon: $(AEON_STAMP)
 test-aeon: venv-aeon
 	$(AEON_VENV)/bin/python -m pytest tests/test_contrib_aeon.py sk_alrnn/contrib/aeon.py -p no:cacheprovider
 
+# neurogym pins numpy==2.2.* and gymnasium 0.29, so it never enters $(VENV): the tests that
+# need it (load_neurogym, the multi-task fit) run in this second environment.
+NG_VENV ?= .venv-neurogym
+NG_STAMP := $(NG_VENV)/.sk_alrnn-installed
+
+$(NG_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(NG_VENV)
+	$(NG_VENV)/bin/pip install --quiet torch==2.13.0
+	$(NG_VENV)/bin/pip install --quiet -e ".[neurogym,test]"
+	touch $(NG_STAMP)
+
+venv-neurogym: $(NG_STAMP)
+
+test-neurogym: venv-neurogym
+	$(NG_VENV)/bin/python -m pytest -p no:cacheprovider tests/test_neurogym.py tests/test_cli.py -k neurogym -m "slow or not slow"
+
 clean:
-	rm -rf $(VENV) $(AEON_VENV) build *.egg-info .pytest_cache docs/_build docs/auto_examples docs/api/generated
+	rm -rf $(VENV) $(AEON_VENV) $(NG_VENV) build *.egg-info .pytest_cache docs/_build docs/auto_examples docs/api/generated

@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:  # static tools (type checkers, IDEs, docs) see the names; runtime stays lazy
     from ._cv import ALRNNClassifierCV, ALRNNRegressorCV
     from ._estimators import ALRNNClassifier, ALRNNRegressor
+    from ._persistence import load
 
 # Public name -> the private module that defines it (imported on first access,
 # so ``import sk_alrnn.analysis`` does not pay for torch and skorch).
@@ -24,6 +25,7 @@ _LAZY_EXPORTS = {
     "ALRNNRegressor": "._estimators",
     "ALRNNClassifierCV": "._cv",
     "ALRNNRegressorCV": "._cv",
+    "load": "._persistence",
 }
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "ALRNNRegressor",
     "ALRNNRegressorCV",
     "__version__",
+    "load",
 ]
 
 

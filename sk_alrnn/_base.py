@@ -13,7 +13,9 @@ sizing and their analysis methods.
 from __future__ import annotations
 
 import contextlib
+import copy
 import inspect
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
@@ -25,7 +27,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 from skorch import NeuralNet, NeuralNetClassifier, NeuralNetRegressor
-from skorch.callbacks import EpochScoring, GradientNormClipping, ProgressBar
+from skorch.callbacks import Callback, EpochScoring, GradientNormClipping, ProgressBar
 from skorch.utils import is_dataset, to_numpy, to_tensor
 from torch.utils.data import Dataset
 
@@ -38,6 +40,9 @@ from ._data import (
     check_regression_targets,
     check_sample_weight,
     check_sequence_targets,
+    check_step_labels,
+    check_step_weights,
+    check_training_params,
     check_y_present,
     unpad,
 )
@@ -54,8 +59,8 @@ class SequenceDataset(Dataset):
 
     Item ``i`` is ``({"X": values[i], "lengths": lengths[i]}, y[i])``;
     skorch's ``infer`` passes the dict to ``module(X=..., lengths=...)``.
-    Per-sequence sample weights, when given, ride along in the dict under
-    ``"sample_weight"`` for ``get_loss``; the module never sees them.
+    Sample weights (per sequence, or per step), when given, ride along in the
+    dict under ``"sample_weight"`` for ``get_loss``; the module never sees them.
 
     Parameters
     ----------
@@ -63,8 +68,8 @@ class SequenceDataset(Dataset):
         Padded sequences (from :func:`sk_alrnn._data.as_padded`).
     y : ndarray of shape (n_samples, ...) or None, default=None
         Encoded targets; None yields a placeholder 0.
-    sample_weight : ndarray of shape (n_samples,) or None, default=None
-        Weights per sequence.
+    sample_weight : ndarray of shape (n_samples,) or (n_samples, n_steps), or None
+        Loss weights per sequence, or per step (per-step targets).
 
     Examples
     --------
@@ -89,6 +94,19 @@ class SequenceDataset(Dataset):
         return Xi, (0 if self.y is None else self.y[i])
 
 
+def _loss_weights(sample_weight, batch: SequenceBatch, sequence: bool) -> np.ndarray:
+    """Validated loss weights scaled to mean 1: (n,), or (n, T_max) with 0 on padding.
+
+    The mean is over the weighted elements (the valid steps for per-step
+    targets), so all-ones weights reproduce the unweighted loss bit for bit.
+    """
+    if sequence:
+        weights = check_step_weights(sample_weight, batch)
+        return (weights / weights[batch.valid_mask()].mean()).astype(np.float32)
+    weights = check_sample_weight(sample_weight, len(batch))
+    return (weights / weights.mean()).astype(np.float32)
+
+
 def _accepts(factory: Callable, name: str) -> bool:
     try:
         return name in inspect.signature(factory).parameters
@@ -110,6 +128,30 @@ def _global_rng_from(generator: torch.Generator | None):
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         yield
+
+
+class _LastFiniteWeights(Callback):
+    """Keeps the weights and optimizer state from the end of the last finite epoch.
+
+    Used with ``on_divergence="restore"``; copying M*M floats per epoch is
+    negligible next to the epoch itself.
+    """
+
+    def on_train_begin(self, net, **kwargs):
+        self._keep(net)
+
+    def on_epoch_end(self, net, **kwargs):
+        if not all(torch.isfinite(p).all() for p in net.module_.parameters()):
+            raise FloatingPointError(
+                f"{type(net).__name__} diverged: the weights became NaN or infinite "
+                f"(epoch {len(net.history)})."
+            )
+        self._keep(net)
+
+    def _keep(self, net):
+        self.epochs_ = len(net.history)
+        self.module_state_ = copy.deepcopy(net.module_.state_dict())
+        self.optimizer_state_ = copy.deepcopy(net.optimizer_.state_dict())
 
 
 class SequenceNet:
@@ -139,6 +181,12 @@ class SequenceNet:
     progress_bar : bool, default=False
         Show a progress bar of the batches of each epoch (skorch's
         ``ProgressBar``, through tqdm) -- for long fits.
+    on_divergence : {"raise", "restore"}, default="raise"
+        What a NaN/inf training loss (or weights) does: "raise" stops with a
+        ``FloatingPointError``; "restore" puts back the weights and optimizer
+        state from the end of the last finite epoch (the initial ones if none
+        finished), drops the diverged epoch from ``history``, warns
+        (``RuntimeWarning``) and finishes the fit as an interrupted one.
     optimizer, lr, max_epochs, batch_size, train_split, verbose, **kwargs
         skorch's parameters, with these defaults: Adam, 3e-3, 100, 64, None
         (no internal validation split), 0.
@@ -168,6 +216,8 @@ class SequenceNet:
 
     _generator: torch.Generator | None = None  # set only while a fit runs
     _sequence_output_ = False
+    # Fitted attributes written by save() (besides module_, optimizer_, history).
+    _persisted_attributes = ("n_features_in_", "_n_outputs_", "_sequence_output_")
 
     def __init__(
         self,
@@ -177,6 +227,7 @@ class SequenceNet:
         random_state=None,
         max_grad_norm=1.0,
         progress_bar=False,
+        on_divergence="raise",
         optimizer=torch.optim.Adam,
         lr=3e-3,
         max_epochs=100,
@@ -199,6 +250,7 @@ class SequenceNet:
         )
         self.random_state, self.max_grad_norm = random_state, max_grad_norm
         self.progress_bar = progress_bar
+        self.on_divergence = on_divergence
 
     # ---- hooks for subclasses ----------------------------------------------------
     def _check_params(self) -> None:
@@ -212,7 +264,7 @@ class SequenceNet:
         raise NotImplementedError
 
     # ---- fitting ---------------------------------------------------------------
-    def fit(self, X, y, **fit_params):
+    def fit(self, X, y, sample_weight=None, **fit_params):
         """Initialise (unless ``warm_start``) and train on sequences X and targets y.
 
         Parameters
@@ -221,6 +273,11 @@ class SequenceNet:
             Input sequences.
         y : array-like or list
             Targets; see the estimator's docstring.
+        sample_weight : array-like of shape (n,), or of the form of per-step y, default=None
+            Weights of the training loss: one per sequence, or for per-step
+            targets one per step (an (n, T) array or a list of (T_i,) arrays;
+            (n,) weighs all steps of a sequence alike). Non-negative, not all
+            zero; only their ratios matter. None weighs everything alike.
         **fit_params : dict
             Passed on to skorch (and to the module's ``forward``).
 
@@ -239,9 +296,9 @@ class SequenceNet:
         (2, 2)
         """
         reset = not (self.warm_start and getattr(self, "initialized_", False))
-        return self._fit(X, y, reset=reset, fit_params=fit_params)
+        return self._fit(X, y, reset=reset, fit_params=fit_params, sample_weight=sample_weight)
 
-    def partial_fit(self, X, y=None, classes=None, **fit_params):
+    def partial_fit(self, X, y=None, classes=None, sample_weight=None, **fit_params):
         """Train for ``max_epochs`` more epochs; initialise only on the first call.
 
         Parameters
@@ -253,6 +310,8 @@ class SequenceNet:
         classes : array-like of shape (n_classes,) or None, default=None
             Classifiers: all labels, so later calls may bring labels this
             call lacks. Only used on the first call.
+        sample_weight : array-like or None, default=None
+            As for :meth:`fit`.
         **fit_params : dict
             Passed on to skorch (and to the module's ``forward``).
 
@@ -273,26 +332,39 @@ class SequenceNet:
         (['a', 'b', 'c'], 4)
         """
         reset = not getattr(self, "initialized_", False)
-        return self._fit(X, y, reset=reset, fit_params=fit_params, classes=classes)
+        return self._fit(
+            X, y, reset=reset, fit_params=fit_params, classes=classes, sample_weight=sample_weight
+        )
 
-    def _fit(self, X, y, *, reset: bool, fit_params: dict, classes=None):
-        with self._fitting(X, y, reset=reset, classes=classes) as (batch, target):
-            super().partial_fit(SequenceDataset(batch, target), target, **fit_params)
+    def _fit(self, X, y, *, reset: bool, fit_params: dict, classes=None, sample_weight=None):
+        fitting = self._fitting(X, y, reset=reset, classes=classes, sample_weight=sample_weight)
+        with fitting as (batch, target, weights):
+            dataset = SequenceDataset(batch, target, weights)
+            try:
+                super().partial_fit(dataset, target, **fit_params)
+            except FloatingPointError as error:
+                if self.on_divergence != "restore":
+                    raise
+                self._restore_last_finite(error)
+                self.notify("on_train_end", X=dataset, y=target)  # as after an interrupt
         return self
 
     @contextlib.contextmanager
-    def _fitting(self, X, y, *, reset: bool, classes=None):
+    def _fitting(self, X, y, *, reset: bool, classes=None, sample_weight=None):
         """Validate, seed and (if ``reset``) initialise, as a fit does before training.
 
-        Yields ``(batch, target)`` with the per-fit generator live, as the
-        training loop sees it.  The sweep engine (``_cv``) uses this to set up each (P, fold) model
-        exactly as its own fit would, then trains the models batched.
+        Yields ``(batch, target, weights)`` with the per-fit generator live, as
+        the training loop sees it.  The sweep engine (``_cv``) uses this to set up
+        each (P, fold) model exactly as its own fit would, then trains the models
+        batched.
         """
+        self._check_training_params()
         self._check_params()
-        check_device(self.device, type(self).__name__)
         n_features = None if reset else self.n_features_in_
         batch = as_padded(X, n_features=n_features, estimator_name=type(self).__name__)
         target, learned = self._validate_targets(y, batch, reset=reset, classes=classes)
+        sequence = learned.get("_sequence_output_", self._sequence_output_)
+        weights = None if sample_weight is None else _loss_weights(sample_weight, batch, sequence)
         # Every check has passed: from here on the estimator may change.
         self._generator = self._fit_generator()
         try:
@@ -301,9 +373,35 @@ class SequenceNet:
                 for name, value in learned.items():
                     setattr(self, name, value)
                 self.initialize()
-            yield batch, target
+            yield batch, target, weights
         finally:
             del self._generator
+
+    def _check_training_params(self) -> None:
+        owner = type(self).__name__
+        check_training_params(
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            max_grad_norm=self.max_grad_norm,
+            on_divergence=self.on_divergence,
+            owner=owner,
+        )
+        check_device(self.device, owner)
+
+    def _restore_last_finite(self, error: FloatingPointError) -> None:
+        kept = dict(self.callbacks_)["last_finite_weights"]
+        diverged = len(self.history)
+        self.module_.load_state_dict(kept.module_state_)
+        self.optimizer_.load_state_dict(kept.optimizer_state_)
+        del self.history_[kept.epochs_ :]
+        warnings.warn(
+            f"{type(self).__name__} diverged in epoch {diverged}; restored the weights and "
+            f"optimizer state from the end of epoch {kept.epochs_} (on_divergence='restore'). "
+            f"Cause: {error}",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
     def _fit_generator(self) -> torch.Generator | None:
         if self.random_state is None:
@@ -314,6 +412,15 @@ class SequenceNet:
     # ---- skorch hooks ----------------------------------------------------------
     def initialize_module(self):
         """Build ``module_`` from the data's sizes and the per-fit generator."""
+        if not hasattr(self, "n_features_in_"):
+            # skorch's `net.initialize(); net.load_params(...)` recipe cannot work here:
+            # the module's sizes come from the data.
+            raise ValueError(
+                f"{type(self).__name__}.initialize() needs the sizes that fit(X, y) reads "
+                "from the data (n_features_in_, number of classes or targets). Call "
+                "fit(X, y) first (then load_params(...) works), or restore a saved model "
+                "with est.save(path) / sk_alrnn.load(path)."
+            )
         kwargs = {
             "n_features": self.n_features_in_,
             "n_outputs": self._n_outputs_,
@@ -353,6 +460,8 @@ class SequenceNet:
             callbacks.append(("gradient_clipping", clipping))
         if self.progress_bar:
             callbacks.append(("progress_bar", ProgressBar()))
+        if self.on_divergence == "restore":
+            callbacks.append(("last_finite_weights", _LastFiniteWeights()))
         return callbacks
 
     def get_dataset(self, X, y=None):
@@ -370,12 +479,22 @@ class SequenceNet:
         return super().infer(x, **fit_params)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
+        weight = X.get("sample_weight") if isinstance(X, Mapping) else None
+        if weight is not None:
+            weight = to_tensor(weight, device=y_pred.device)
         if self._sequence_output_:
             # Padded steps carry no target: compare valid steps only.
             steps = torch.arange(y_pred.shape[1], device=y_pred.device)
             valid = steps < to_tensor(X["lengths"], device=y_pred.device)[:, None]
             y_pred, y_true = y_pred[valid], to_tensor(y_true, device=self.device)[valid]
-        loss = super().get_loss(y_pred, y_true, X=X, training=training)
+            if weight is not None:
+                weight = (weight if weight.ndim == 2 else weight[:, None].expand(valid.shape))[
+                    valid
+                ]
+        if weight is None:
+            loss = super().get_loss(y_pred, y_true, X=X, training=training)
+        else:
+            loss = self._weighted_loss(y_pred, y_true, weight, X=X, training=training)
         if training and not torch.isfinite(loss):
             raise FloatingPointError(
                 f"{type(self).__name__} diverged: the training loss became {loss.item()} "
@@ -385,6 +504,26 @@ class SequenceNet:
                 "standardise the inputs."
             )
         return loss
+
+    def _weighted_loss(self, y_pred, y_true, weight, *, X, training):
+        """Mean over the batch's valid elements of ``weight * loss`` (per-element criterion).
+
+        Weights are scaled at fit to mean 1 over all training elements
+        (:func:`_loss_weights`): all-ones weights give exactly the unweighted
+        mean loss, and a zero weight removes an element's gradient.
+        """
+        criterion = self.criterion_
+        if not hasattr(criterion, "reduction"):
+            raise ValueError(
+                "sample_weight needs a criterion with a 'reduction' attribute (torch's losses); "
+                f"{type(criterion).__name__} has none."
+            )
+        reduction, criterion.reduction = criterion.reduction, "none"
+        try:
+            per_element = super().get_loss(y_pred, y_true, X=X, training=training)
+        finally:
+            criterion.reduction = reduction
+        return (per_element.reshape(len(weight), -1).mean(dim=1) * weight).mean()
 
     # ---- inference ---------------------------------------------------------------
     def _check_X(self, X) -> SequenceBatch:
@@ -458,17 +597,31 @@ class SequenceNet:
 
 
 def _accuracy_on_encoded(net, X, y) -> float:
-    """Accuracy for ``valid_acc`` on skorch's internal split, whose targets are encoded labels."""
-    return accuracy_score(y, net.predict_proba(X).argmax(axis=1))
+    """Skorch's ``valid_acc`` on the internal split, whose targets are encoded labels.
+
+    For per-step labels, over the valid steps of the split's sequences.
+    """
+    predicted = net.predict_proba(X).argmax(axis=-1)
+    if not net._sequence_output_:
+        return accuracy_score(y, predicted)
+    lengths = np.array([int(X[i][0]["lengths"]) for i in range(len(X))])
+    valid = np.arange(predicted.shape[1]) < lengths[:, None]
+    return accuracy_score(np.asarray(y)[valid], predicted[valid])
 
 
 class SequenceClassifier(SequenceNet, NeuralNetClassifier):
-    """Sequence-to-one classifier base: labels of any type, ``classes_``.
+    """Classifier base: one label per sequence, or one per step; labels of any type.
 
+    y of shape (n,) is sequence-to-one (the last valid step is read); y of
+    shape (n, T) or a list of (T_i,) label arrays beside a list X is
+    sequence-to-sequence: every valid step is classified (cross-entropy over
+    valid steps) and ``predict``/``predict_proba``/``score`` answer per step.
     ``predict`` always returns labels (of the type given to fit); the targets
     inside the training :class:`SequenceDataset` are their indices in
     ``classes_``.  See :class:`SequenceNet` for the module contract.
     """
+
+    _persisted_attributes = ("_label_encoder_",)
 
     @property
     def classes_(self):
@@ -484,23 +637,40 @@ class SequenceClassifier(SequenceNet, NeuralNetClassifier):
 
     def _validate_targets(self, y, batch, *, reset, classes=None):
         check_y_present(y, type(self).__name__)
-        y = column_or_1d(y, warn=True)
-        check_n_samples(y, batch)
-        check_finite(y, "y")
-        check_classification_targets(y)
+        steps = check_step_labels(y, batch)  # per-step labels, or None for one per sequence
+        sequence = steps is not None
+        if not reset and sequence != self._sequence_output_:
+            raise ValueError("y switches between per-step and per-sequence labels across fits.")
+        if sequence:
+            labels = np.concatenate(steps)
+        else:
+            labels = column_or_1d(y, warn=True)
+            check_n_samples(labels, batch)
+        check_finite(labels, "y")
+        check_classification_targets(labels)
         if not reset:
-            unseen = np.setdiff1d(y, self.classes_)
+            unseen = np.setdiff1d(labels, self.classes_)
             if unseen.size:
                 raise ValueError(f"y contains labels not seen at the first fit: {unseen.tolist()}.")
-            return self._label_encoder_.transform(y).astype(np.int64), {}
+            return self._encode(labels, batch, sequence, self._label_encoder_), {}
         known = classes if classes is not None else self.classes
-        encoder = LabelEncoder().fit(y if known is None else np.asarray(known))
+        encoder = LabelEncoder().fit(labels if known is None else np.asarray(known))
         learned = {
             "_label_encoder_": encoder,
             "_n_outputs_": len(encoder.classes_),
-            "_sequence_output_": False,
+            "_sequence_output_": sequence,
         }
-        return encoder.transform(y).astype(np.int64), learned
+        return self._encode(labels, batch, sequence, encoder), learned
+
+    @staticmethod
+    def _encode(labels, batch: SequenceBatch, sequence: bool, encoder) -> np.ndarray:
+        """Class indices, (n,) or padded like X (n, T_max) for per-step labels."""
+        encoded = encoder.transform(labels).astype(np.int64)
+        if not sequence:
+            return encoded
+        padded = np.zeros(batch.values.shape[:2], dtype=np.int64)  # padding: masked out
+        padded[batch.valid_mask()] = encoded
+        return padded
 
     def predict_proba(self, X):
         """Class probabilities, in memory-bounded chunks (see ``_module_outputs``).
@@ -513,7 +683,8 @@ class SequenceClassifier(SequenceNet, NeuralNetClassifier):
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
-            Columns in the order of ``classes_``.
+            Columns in the order of ``classes_``.  For per-step labels
+            (n, T, n_classes), or a list of (T_i, n_classes) arrays for list X.
 
         Examples
         --------
@@ -525,7 +696,10 @@ class SequenceClassifier(SequenceNet, NeuralNetClassifier):
         >>> proba.shape, bool(np.allclose(proba.sum(axis=1), 1.0))
         ((6, 3), True)
         """
-        return self._module_outputs(X)[0]
+        proba, dataset = self._module_outputs(X)
+        if self._sequence_output_ and isinstance(dataset, SequenceDataset):
+            return unpad(proba, dataset.batch)
+        return proba
 
     def predict(self, X):
         """Predicted labels, of the type given to fit.
@@ -538,7 +712,8 @@ class SequenceClassifier(SequenceNet, NeuralNetClassifier):
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
-            ``classes_[argmax(predict_proba(X))]``.
+            ``classes_[argmax(predict_proba(X))]``; for per-step labels (n, T),
+            or a list of (T_i,) arrays for list X.
 
         Examples
         --------
@@ -549,8 +724,44 @@ class SequenceClassifier(SequenceNet, NeuralNetClassifier):
         >>> set(clf.predict(X)) <= {"a", "b", "c"}
         True
         """
-        proba = self.predict_proba(X)  # checks fitted-ness first
-        return self.classes_[proba.argmax(axis=1)]
+        proba, dataset = self._module_outputs(X)  # checks fitted-ness first
+        labels = self.classes_[proba.argmax(axis=-1)]
+        if self._sequence_output_ and isinstance(dataset, SequenceDataset):
+            return unpad(labels, dataset.batch)
+        return labels
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy; for per-step labels over all valid steps.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, T, F) or (n, T), or list of (T_i, F) arrays
+            Input sequences.
+        y : array-like of shape (n,); per-step: (n, T) or a list of (T_i,) arrays
+            True labels, in the convention given to fit.
+        sample_weight : array-like or None, default=None
+            Weight of each sequence, or (per-step labels) of each step, in the
+            form of y.
+
+        Returns
+        -------
+        score : float
+        """
+        if not self._sequence_output_:
+            return super().score(X, y, sample_weight=sample_weight)
+        proba, dataset = self._module_outputs(X)
+        batch = dataset.batch
+        steps = check_step_labels(y, batch)
+        if steps is None:
+            raise ValueError(
+                f"{type(self).__name__} was fit on per-step labels: score needs y of shape "
+                f"(n, T) or a list of (T_i,) arrays. Got shape {np.shape(y)} instead."
+            )
+        valid = batch.valid_mask()
+        if sample_weight is not None:
+            sample_weight = check_step_weights(sample_weight, batch)[valid]
+        y_pred = self.classes_[proba.argmax(axis=-1)][valid]
+        return float(accuracy_score(np.concatenate(steps), y_pred, sample_weight=sample_weight))
 
 
 class SequenceRegressor(SequenceNet, NeuralNetRegressor):
@@ -559,6 +770,8 @@ class SequenceRegressor(SequenceNet, NeuralNetRegressor):
     ``predict`` returns the target convention given to fit.  See
     :class:`SequenceNet` for the module contract.
     """
+
+    _persisted_attributes = ("_squeeze_output_",)
 
     # A regressor has no class probabilities (skorch's NeuralNet defines one).
     predict_proba = available_if(lambda self: False)(NeuralNet.predict_proba)

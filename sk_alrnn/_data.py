@@ -39,6 +39,9 @@ __all__ = [
     "check_sample_weight",
     "check_sequence_targets",
     "check_sizes",
+    "check_training_params",
+    "check_step_labels",
+    "check_step_weights",
     "check_y_present",
     "input_error",
     "unpad",
@@ -242,6 +245,60 @@ def check_device(device: Any, owner: str) -> None:
         )
 
 
+def check_training_params(
+    *,
+    lr: Any,
+    max_epochs: Any,
+    batch_size: Any,
+    max_grad_norm: Any,
+    on_divergence: Any,
+    owner: str,
+) -> None:
+    """Check the training hyper-parameters before a fit touches anything.
+
+    Left unchecked, each of these fails later inside torch with an internal
+    message (``Invalid learning rate: -1``, ``batch_size should be a positive
+    integer value``) or, worse, trains silently wrong (a negative clipping norm).
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate, a finite number > 0.
+    max_epochs : int
+        Epochs per fit, >= 0 (0 builds the initial network only).
+    batch_size : int
+        Sequences per batch, >= 1, or -1 for the whole data set (skorch's convention).
+    max_grad_norm : float or None
+        Gradient-norm clipping, a finite number > 0, or None for none.
+    on_divergence : {"raise", "restore"}
+        What a non-finite loss does.
+    owner : str
+        Estimator name for the messages.
+
+    Examples
+    --------
+    >>> check_training_params(lr=1e-3, max_epochs=10, batch_size=-1, max_grad_norm=None,
+    ...                       on_divergence="raise", owner="ALRNNRegressor")
+    """
+    positive = {
+        "target_type": numbers.Real,
+        "min_val": 0,
+        "max_val": np.inf,
+        "include_boundaries": "neither",
+    }
+    check_param(lr, "lr", owner, **positive, bounds="> 0 and finite")
+    check_param(max_epochs, "max_epochs", owner, min_val=0)
+    if not (isinstance(batch_size, numbers.Integral) and batch_size == -1):
+        check_param(
+            batch_size, "batch_size", owner, min_val=1, bounds=">= 1 (or -1 for the whole data set)"
+        )
+    if max_grad_norm is not None:
+        check_param(
+            max_grad_norm, "max_grad_norm", owner, **positive, bounds="> 0 and finite (or None)"
+        )
+    check_option(on_divergence, "on_divergence", owner, ["raise", "restore"])
+
+
 # ---- arrays ----------------------------------------------------------------------
 def check_finite(array: np.ndarray, what: str) -> None:
     """Raise ``Input <what> contains NaN or infinity.`` for a non-finite array.
@@ -254,11 +311,37 @@ def check_finite(array: np.ndarray, what: str) -> None:
         raise ValueError(f"Input {what} contains NaN or infinity.")
 
 
+_NUMBER = object()  # sentinel: "every item of an object array is a number"
+
+
+def _check_object_numbers(array: np.ndarray, what: str) -> None:
+    """Object arrays must hold numbers: strings -> ValueError, other objects -> TypeError."""
+    odd = next((item for item in array.flat if not isinstance(item, numbers.Number)), _NUMBER)
+    if odd is _NUMBER:
+        return
+    got = f"an object array holding {type(odd).__name__} {str(odd)[:40]!r}"
+    if isinstance(odd, (str, bytes)):
+        raise input_error(what, "hold numbers (convert strings to numbers explicitly)", got)
+    # A TypeError, worded so scikit-learn's check_dtype_object recognises it.
+    raise TypeError(
+        f"{what} must hold numbers. Got {got} instead (float() argument must be a string "
+        f"or a real number, not {type(odd).__name__!r})."
+    )
+
+
 def _numeric_array(values: Any, what: str) -> np.ndarray:
     """Any-ndim numeric array through ``check_array`` (finiteness is checked by callers)."""
     array = values if isinstance(values, np.ndarray) else np.asarray(values)
-    if array.dtype.kind in "USV":
-        raise input_error(what, "hold numbers", f"dtype {array.dtype}")
+    # scikit-learn refuses str/bytes dtypes but converts numeric strings inside object
+    # arrays and passes dates through; all of them are refused here alike.
+    if array.dtype.kind in "USVMm":
+        raise input_error(
+            what,
+            "hold numbers (convert strings, bytes and dates to numbers explicitly)",
+            f"dtype {array.dtype}",
+        )
+    if array.dtype.kind == "O":
+        _check_object_numbers(array, what)
     return check_array(
         array,
         accept_sparse=False,
@@ -306,9 +389,25 @@ def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
     >>> check_sample_weight(None, 3).tolist()
     [1.0, 1.0, 1.0]
     """
-    weights = _check_sample_weight(sample_weight, np.empty((n_samples, 0)), dtype=np.float64)
-    check_finite(weights, "sample_weight")
+    try:
+        weights = _check_sample_weight(sample_weight, np.empty((n_samples, 0)), dtype=np.float64)
+    except (TypeError, ValueError) as error:  # sklearn's message does not name the parameter
+        raise input_error(
+            "sample_weight",
+            f"be None, a number or a 1-D array of {n_samples} weights (one per sequence)",
+            f"{error}".rstrip("."),
+        ) from None
+    _check_weight_values(weights)
     return weights
+
+
+def _check_weight_values(weights: np.ndarray) -> None:
+    """Finite, non-negative and not all zero: what a weighted loss can divide by."""
+    check_finite(weights, "sample_weight")
+    if (weights < 0).any():
+        raise ValueError("Negative values in data passed to sample_weight: weights must be >= 0.")
+    if not (weights > 0).any():
+        raise ValueError("sample_weight must contain at least one non-zero weight.")
 
 
 # ---- sequences -------------------------------------------------------------------
@@ -446,6 +545,10 @@ def as_padded(
     ((2, 5, 2), [3, 5], True)
     """
     _reject_sparse(X, estimator_name)
+    if X is None:
+        raise input_error(
+            "X", "be an array of sequences (n, T, F) or (n, T), or a list of them", None
+        )
     if isinstance(X, (list, tuple)) and len(X) == 0:
         raise input_error("X", "hold at least 1 sequence", "an empty list")
     items = _split_list(X) if isinstance(X, (list, tuple)) else None
@@ -544,6 +647,102 @@ def check_sequence_targets(y: Any, batch: SequenceBatch) -> np.ndarray:
             )
     check_finite(padded, "y")
     return padded
+
+
+def _step_items(y: Any, batch: SequenceBatch, what: str) -> list | None:
+    """Per-step values as a list of (T_i,) arrays, or None when ``y`` is one value per sequence.
+
+    Per-step forms: a list of 1-D arrays beside a list X, or a 2-D array whose second
+    dimension is X's number of steps. A 2-D (n, 1) column (T > 1) is left to the caller
+    (scikit-learn's column-vector convention); any other second dimension is an error.
+    """
+    listed = isinstance(y, (list, tuple)) and batch.ragged and len(y) > 0
+    if listed and all(np.ndim(item) == 1 for item in y):
+        items = [np.asarray(item) for item in y]
+    else:
+        listed, array, T = False, np.asarray(y), batch.values.shape[1]
+        if array.ndim != 2 or (array.shape[1] == 1 and T != 1):
+            return None
+        if array.shape[1] != T:
+            raise input_error(
+                f"A 2-D {what}",
+                f"have one column per step of X ({T}; multi-output classification is not "
+                "supported)",
+                f"shape {array.shape}",
+            )
+        items = list(array)
+    check_n_samples(items, batch)
+    lengths = np.array([len(item) for item in items])
+    if (lengths != batch.lengths).any() if listed else (lengths < batch.lengths).any():
+        raise input_error(
+            f"Each per-step {what}[i]",
+            "have as many steps as X[i]",
+            f"lengths {lengths.tolist()[:5]}... for X lengths {batch.lengths.tolist()[:5]}...",
+        )
+    return [item[:length] for item, length in zip(items, batch.lengths)]
+
+
+def check_step_labels(y: Any, batch: SequenceBatch) -> list | None:
+    """Per-step class labels, one (T_i,) array per sequence; None if y is one label per sequence.
+
+    Parameters
+    ----------
+    y : array of shape (n, T), list of (T_i,) arrays beside a list X, or per-sequence labels
+        Labels of any type; values on padded steps of an (n, T_max) array are ignored.
+    batch : SequenceBatch
+        The validated X.
+
+    Returns
+    -------
+    labels : list of (T_i,) arrays (valid steps only), or None
+
+    Examples
+    --------
+    >>> batch = as_padded(np.zeros((2, 3)))
+    >>> [v.tolist() for v in check_step_labels([["a", "b", "a"], ["b", "b", "b"]], batch)]
+    [['a', 'b', 'a'], ['b', 'b', 'b']]
+    >>> check_step_labels(["a", "b"], batch) is None
+    True
+    """
+    return _step_items(y, batch, "y")
+
+
+def check_step_weights(sample_weight: Any, batch: SequenceBatch) -> np.ndarray:
+    """Per-step sample weights, padded like X (0 on padded steps).
+
+    Parameters
+    ----------
+    sample_weight : array of shape (n, T), list of (T_i,) arrays, or array of shape (n,)
+        The form of per-step labels, or one weight per sequence (for all its steps).
+        Non-negative, finite, not all zero.
+    batch : SequenceBatch
+        The validated X.
+
+    Returns
+    -------
+    weights : ndarray of shape (n, T_max), float64
+
+    Examples
+    --------
+    >>> batch = as_padded([np.ones((2, 1)), np.ones((3, 1))])
+    >>> check_step_weights([np.ones(2), np.full(3, 2.0)], batch).tolist()
+    [[1.0, 1.0, 0.0], [2.0, 2.0, 2.0]]
+    """
+    items = _step_items(sample_weight, batch, "sample_weight")
+    if items is None:
+        if np.ndim(sample_weight) != 1 or len(sample_weight) != len(batch):
+            raise input_error(
+                "sample_weight",
+                f"have the form of the per-step y (an (n, T) array or a list of (T_i,) arrays) "
+                f"or shape (n,) = ({len(batch)},)",
+                f"shape {np.shape(sample_weight)}",
+            )
+        items = [np.full(length, w) for w, length in zip(sample_weight, batch.lengths)]
+    weights = np.zeros(batch.values.shape[:2])
+    for i, item in enumerate(items):
+        weights[i, : len(item)] = _numeric_array(item, "sample_weight")
+    _check_weight_values(weights)
+    return weights
 
 
 def unpad(values: np.ndarray, batch: SequenceBatch):

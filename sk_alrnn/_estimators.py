@@ -14,13 +14,16 @@ from torch import nn
 from ._base import SequenceClassifier, SequenceRegressor
 from ._data import SequenceBatch, check_sizes, unpad
 from ._module import ALRNNModule
+from ._persistence import PersistenceMixin
 from .analysis import PiecewiseLinearSystem, RegimeSummary, codes_from_states, regime_summary
 
 __all__ = ["ALRNNClassifier", "ALRNNRegressor"]
 
 
-class _ALRNNMixin:
+class _ALRNNMixin(PersistenceMixin):
     """M, P, regimes_ and the analysis methods, on top of a sequence-net base."""
+
+    _persisted_attributes = ("regimes_",)
 
     def __init__(self, M=16, P=2, *, module=ALRNNModule, criterion, **kwargs):
         super().__init__(module, criterion=criterion, **kwargs)
@@ -156,8 +159,14 @@ class _ALRNNMixin:
 class ALRNNClassifier(_ALRNNMixin, SequenceClassifier):
     """Almost-Linear RNN sequence classifier (skorch ``NeuralNetClassifier``).
 
-    Reads the latent state at each sequence's last valid step and maps it
-    linearly to class logits (cross-entropy loss).
+    Sequence-to-one for y of shape (n,): reads the latent state at each
+    sequence's last valid step and maps it linearly to class logits.
+    Per-step for y of shape (n, T) (the T of X) or a list of (T_i,) label
+    arrays beside a list X: classifies every step, with cross-entropy over
+    the valid steps; ``predict`` returns labels per step in the same form,
+    ``predict_proba`` (n, T, n_classes) or a list of (T_i, n_classes), and
+    ``score`` the accuracy over valid steps. ``fit(X, y, sample_weight=...)``
+    weighs the loss per sequence, or per step (the form of y).
 
     Parameters
     ----------
@@ -178,6 +187,10 @@ class ALRNNClassifier(_ALRNNMixin, SequenceClassifier):
     max_grad_norm : float or None, default=1.0
         Gradient-norm clipping (skorch's ``GradientNormClipping``), so larger
         learning rates do not blow the ReLU units up; None turns it off.
+    on_divergence : {"raise", "restore"}, default="raise"
+        A NaN/inf training loss raises ``FloatingPointError``; with
+        "restore" the weights from the end of the last finite epoch come
+        back instead, with a ``RuntimeWarning``.
     lr : float, default=3e-3
         Learning rate of the optimizer (Adam by default).
     max_epochs : int, default=100
@@ -218,7 +231,10 @@ class ALRNNClassifier(_ALRNNMixin, SequenceClassifier):
 
     Notes
     -----
-    z_t = a * z_{t-1} + W phi_P(z_{t-1}) + C s_t + h, z_0 = 0, logits = B z_T + b.
+    z_t = a * z_{t-1} + W phi_P(z_{t-1}) + C s_t + h, z_0 = 0, logits = B z_T + b
+    (per step: logits_t = B z_t + b). A 2-D y whose second dimension differs
+    from T raises ValueError (multi-output classification is not supported);
+    an (n, 1) column is read as one label per sequence, as in scikit-learn.
 
     References
     ----------
@@ -237,6 +253,15 @@ class ALRNNClassifier(_ALRNNMixin, SequenceClassifier):
     >>> set(clf.predict(X)) <= {"up", "down"}
     True
     >>> clf.regimes_.n_regimes <= 2 ** 2
+    True
+
+    Per-step labels: the sign of the running sum, at every step.
+
+    >>> y_steps = np.where(X[:, :, 0].cumsum(axis=1) > 0, "up", "down")
+    >>> clf = ALRNNClassifier(M=8, P=2, max_epochs=5, random_state=0).fit(X, y_steps)
+    >>> clf.predict(X).shape, clf.predict_proba(X).shape
+    ((60, 12), (60, 12, 2))
+    >>> 0 <= clf.score(X, y_steps) <= 1
     True
     """
 
@@ -270,6 +295,10 @@ class ALRNNRegressor(_ALRNNMixin, SequenceRegressor):
     max_grad_norm : float or None, default=1.0
         Gradient-norm clipping (skorch's ``GradientNormClipping``), so larger
         learning rates do not blow the ReLU units up; None turns it off.
+    on_divergence : {"raise", "restore"}, default="raise"
+        A NaN/inf training loss raises ``FloatingPointError``; with
+        "restore" the weights from the end of the last finite epoch come
+        back instead, with a ``RuntimeWarning``.
     lr : float, default=3e-3
         Learning rate of the optimizer (Adam by default).
     max_epochs : int, default=100

@@ -15,6 +15,7 @@ import time
 from collections.abc import Sequence
 from typing import Callable
 
+import numpy as np
 from sklearn.model_selection import train_test_split
 
 from . import ALRNNClassifier, ALRNNRegressor, datasets
@@ -24,6 +25,22 @@ from .model_selection import select_minimal_P, sweep_P
 __all__ = ["main"]
 
 _DEMO_MARGIN = 0.01  # how far below the best held-out score the chosen P may be
+# The NeuroGym mix of the CLI: one task of each Yang19 family (per-step labels).
+_NEUROGYM_MIX = ("go", "anti", "dm1", "dms")
+
+
+def _mnist1d(n_samples: int, n_steps: int, random_state: int):
+    """MNIST-1D (extra [mnist1d]); its sequences always have 40 steps."""
+    return datasets.load_mnist1d(n_samples=n_samples, random_state=random_state)
+
+
+def _neurogym(n_samples: int, n_steps: int, random_state: int):
+    """The NeuroGym mix (extra [neurogym]), trials shuffled: the loader returns task blocks."""
+    per_task = max(1, n_samples // len(_NEUROGYM_MIX))
+    X, y = datasets.load_neurogym(_NEUROGYM_MIX, per_task, random_state=random_state)
+    order = np.random.RandomState(random_state).permutation(len(X))
+    return [X[i] for i in order], [y[i] for i in order]
+
 
 # name -> (generator taking n_samples, n_steps, random_state; estimator class)
 _TASKS: dict[str, tuple[Callable, type]] = {
@@ -31,13 +48,23 @@ _TASKS: dict[str, tuple[Callable, type]] = {
     "copy_memory": (datasets.make_copy_memory, ALRNNClassifier),
     "contextual_integration": (datasets.make_contextual_integration, ALRNNClassifier),
     "evidence_integration": (datasets.make_evidence_integration, ALRNNClassifier),
+    "mnist1d": (_mnist1d, ALRNNClassifier),
+    "neurogym": (_neurogym, ALRNNClassifier),
 }
 
 
 def _make_task(name: str, n_samples: int, n_steps: int, seed: int):
     generator, estimator_class = _TASKS[name]
-    X, y = generator(n_samples=n_samples, n_steps=n_steps, random_state=seed)
+    try:
+        X, y = generator(n_samples=n_samples, n_steps=n_steps, random_state=seed)
+    except ImportError as exc:  # an optional extra (mnist1d, neurogym) is missing
+        raise SystemExit(f"sk-alrnn: task {name!r} is not available: {exc}") from None
     return X, y, estimator_class
+
+
+def _one_label_each(estimator_class: type, y) -> bool:
+    """Regime usage by label needs a classifier with one label per sequence (not per step)."""
+    return estimator_class is ALRNNClassifier and np.ndim(y[0]) == 0
 
 
 def _estimator(estimator_class: type, args: argparse.Namespace, P: int):
@@ -84,7 +111,9 @@ def run_demo(args: argparse.Namespace, out=None) -> list[dict]:
     chosen = rows[select_minimal_P(args.P, scores, margin=_DEMO_MARGIN)]["P"]
     print(f"\nSmallest P within {_DEMO_MARGIN} of the best test score: P={chosen}\n", file=out)
     print(
-        describe(models[chosen], X_test, y_test if estimator_class is ALRNNClassifier else None),
+        describe(
+            models[chosen], X_test, y_test if _one_label_each(estimator_class, y_test) else None
+        ),
         file=out,
     )
     return rows
@@ -130,7 +159,13 @@ def _parser() -> argparse.ArgumentParser:
         (demo, dict(P=[0, 1, 2, 4], n_samples=2000, epochs=60)),
         (sweep, dict(P=[0, 1, 2, 4], n_samples=1000, epochs=40)),
     ):
-        sub.add_argument("--task", choices=sorted(_TASKS), default="addition")
+        sub.add_argument(
+            "--task",
+            choices=sorted(_TASKS),
+            default="addition",
+            help="mnist1d and neurogym (per-step labels; the Yang19 tasks "
+            f"{', '.join(_NEUROGYM_MIX)}) need the extras of the same name",
+        )
         sub.add_argument("--P", type=int, nargs="+", default=defaults["P"], help="values of P")
         sub.add_argument("--M", type=int, default=16, help="latent units")
         sub.add_argument("--n-samples", type=int, default=defaults["n_samples"])

@@ -39,3 +39,18 @@ def test_sweep_progress_flag_shows_a_bar(capsys):
     main(["sweep", "--P", "0", "--cv", "2", "--progress", *TINY])
     captured = capsys.readouterr()
     assert "it/s" in captured.err or "s/it" in captured.err  # tqdm's rate column
+
+
+@pytest.mark.parametrize("task, extra", [("mnist1d", "mnist1d"), ("neurogym", "neurogym")])
+def test_sweep_on_the_optional_benchmark_tasks(task, extra, capsys):
+    pytest.importorskip(extra)
+    main(["sweep", "--task", task, "--P", "0", "1", "--cv", "2", *TINY])
+    out = capsys.readouterr().out
+    assert f"on {task} (" in out and "chosen" in out
+
+
+def test_a_task_whose_extra_is_missing_exits_with_its_name(monkeypatch):
+    for name in ("neurogym", "neurogym.envs", "neurogym.envs.collections"):
+        monkeypatch.setitem(sys.modules, name, None)  # importing neurogym now fails
+    with pytest.raises(SystemExit, match=r"sk_alrnn\[neurogym\]"):
+        main(["sweep", "--task", "neurogym", *TINY])

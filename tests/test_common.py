@@ -22,6 +22,12 @@ _EXPECTED_FAILURES = {
     # Trains and scores fine (tests/test_estimators.py), but then expects X[:, :-1]
     # (one step shorter, same F) to be refused at predict.
     "check_classifiers_train": _SEQUENCE_CONVENTION,
+    # Weight k vs k repeated rows: one full batch here, equal to ~3e-7 (float32 sums in
+    # another order); with minibatches, repeating rows would also change the batches.
+    "check_sample_weight_equivalence_on_dense_data": (
+        "float32 training: the weighted and the repeated fits agree to ~3e-7, not 1e-7, and "
+        "repeated rows change the minibatches of stochastic training"
+    ),
     # Needs predict(X[i:i+1]) == predict(X)[i] to atol=1e-7, under one float32 ulp at 1.0;
     # BLAS picks a different kernel (summation order) for a one-row batch.
     "check_methods_subset_invariance": (

@@ -8,6 +8,7 @@ from ._cycles import Cycle, find_cycles, fixed_points
 from ._describe import describe
 from ._projection import pca_project
 from ._regimes import RegimeSummary, codes_from_states, format_code, regime_summary
+from ._sharing import TaskRegimeSharing, task_regime_sharing
 from ._spectral import RegimeSpectrum, linear_spectrum, periods, regime_spectra, time_constants
 from ._symbolic import (
     dwell_times,
@@ -35,6 +36,7 @@ __all__ = [
     "Regime",
     "RegimeSpectrum",
     "RegimeSummary",
+    "TaskRegimeSharing",
     "classify_stability",
     "codes_from_states",
     "describe",
@@ -52,6 +54,7 @@ __all__ = [
     "regime_usage",
     "regime_usage_over_time",
     "switching_units",
+    "task_regime_sharing",
     "time_constants",
     "transition_probabilities",
     "unit_switches",

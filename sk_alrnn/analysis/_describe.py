@@ -91,6 +91,8 @@ def _switch_lines(
 
 
 def _usage_lines(codes, summary: RegimeSummary, y, shown: int) -> list[str]:
+    if any(np.ndim(label) for label in y):  # per-step labels: no one label per sequence
+        return []
     y = np.asarray(y)
     if y.ndim != 1 or len(np.unique(y)) > _MAX_LABELS:
         return []

@@ -4,6 +4,8 @@ numpy and scipy only (no torch). Every generator takes ``random_state``.
 """
 
 from ._dynamical import make_forecasting_windows, make_lorenz63, make_roessler
+from ._mnist1d import load_mnist1d
+from ._neurogym import YANG19_TASKS, load_neurogym
 from ._real import load_digits_sequences, load_ucr
 from ._tasks import (
     make_addition,
@@ -13,7 +15,10 @@ from ._tasks import (
 )
 
 __all__ = [
+    "YANG19_TASKS",
     "load_digits_sequences",
+    "load_mnist1d",
+    "load_neurogym",
     "load_ucr",
     "make_addition",
     "make_contextual_integration",

@@ -9,6 +9,7 @@ from ._regimes import (
     plot_regime_occupancy,
     plot_transitions,
 )
+from ._sharing import plot_task_regime_sharing
 from ._sweep import plot_P_sweep
 
 __all__ = [
@@ -16,5 +17,6 @@ __all__ = [
     "plot_eigenvalues",
     "plot_latent_trajectory",
     "plot_regime_occupancy",
+    "plot_task_regime_sharing",
     "plot_transitions",
 ]

@@ -1,0 +1,371 @@
+"""Safe model files: one safetensors file that runs no code when it is loaded.
+
+A file holds
+
+* tensors (safetensors' own binary layout): the module's ``state_dict``, the
+  optimizer's moment buffers and every numeric numpy array of the fitted state
+  (``regimes_.codes``, ``regimes_.counts``, integer labels, ...);
+* one JSON document in the safetensors metadata under the key ``"sk_alrnn"``:
+  ``format="sk_alrnn"``, ``format_version``, the estimator class name, library
+  versions, the hyper-parameters and the fitted attributes, each value written
+  as a small typed node (``{"t": "json", "v": 3}``, ``{"t": "array", "key": ...,
+  "dtype": "<f4", "shape": [8, 8]}``, ``{"t": "class", "name": "torch.optim.Adam"}``,
+  ...; the value layer is :mod:`sk_alrnn._codec`).
+
+Loading parses that JSON with :func:`json.loads` and the tensors with safetensors
+(no pickle, no ``torch.load``), picks the estimator class and any class-valued
+parameter (optimizer, criterion, ...) from fixed allow-lists keyed by name, and
+never imports a name read from the file.  Everything that cannot be written this
+way (a callback object, a custom module class, a lambda, labels of arbitrary
+objects) is refused at save time with a ValueError that names it.
+
+Which attributes an estimator persists is declared on its class, in
+``_persisted_attributes`` (a tuple of attribute names): that is the whole
+per-class hook.  Skorch nets additionally get their ``module_`` weights,
+optimizer state and ``history`` written, and on load are re-initialised from
+their hyper-parameters before the weights are put back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import numpy as np
+import safetensors
+import sklearn
+import skorch
+import torch
+from safetensors.numpy import save_file
+from sklearn.utils.validation import check_is_fitted
+from skorch import NeuralNet
+from skorch.history import History
+
+from . import __version__
+from ._codec import TRUSTED_ONLY, Reader, Writer, corrupt
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "PersistenceMixin", "load", "save"]
+
+FORMAT = "sk_alrnn"
+FORMAT_VERSION = 1
+_HEADER_KEY = "sk_alrnn"
+
+# Estimators the package defines (API.md).  A name is resolved on the package,
+# so classes that do not exist in this version are simply not loadable.
+_ESTIMATOR_NAMES = (
+    "ALRNNClassifier",
+    "ALRNNRegressor",
+    "ALRNNForecaster",
+    "ALRNNClassifierCV",
+    "ALRNNRegressorCV",
+)
+
+
+def _estimator_classes() -> dict[str, type]:
+    import sk_alrnn
+
+    classes = {}
+    for name in _ESTIMATOR_NAMES:
+        try:
+            classes[name] = getattr(sk_alrnn, name)
+        except AttributeError:  # not part of this version of the package
+            continue
+    return classes
+
+
+def _persisted_attributes(cls: type) -> tuple:
+    """Fitted attributes to write: the union of ``_persisted_attributes`` over the MRO.
+
+    Each class lists only its own (the base: ``n_features_in_``; the
+    classifier: ``_label_encoder_``; the AL-RNN: ``regimes_``; ...).
+    """
+    names: list = []
+    for klass in reversed(cls.__mro__):
+        for name in vars(klass).get("_persisted_attributes", ()):
+            if name not in names:
+                names.append(name)
+    return tuple(names)
+
+
+class PersistenceMixin:
+    """Adds ``save(path)``; a class lists its own fitted attributes in ``_persisted_attributes``.
+
+    ``_persisted_attributes`` is a tuple of attribute names, collected over
+    the MRO, so each class names only what it adds.  Values may be numbers,
+    strings, numpy arrays (numeric, str, or object arrays of those), scipy
+    CSR matrices, lists/tuples/dicts of these, a ``LabelEncoder``, a
+    ``RegimeSummary`` or another of the package's estimators (e.g. a CV
+    estimator's ``best_estimator_``).  Skorch nets also get ``module_``,
+    ``optimizer_`` and ``history`` written, and are re-initialised on load.
+    """
+
+    _persisted_attributes: tuple = ()
+
+    def save(self, path: os.PathLike | str) -> None:
+        """Write the fitted estimator to a safe model file (safetensors, no pickle).
+
+        ``sk_alrnn.load(path)`` gives it back, on the CPU, with identical
+        predictions.  Nothing in the file can run code when it is loaded.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Where to write, conventionally ``*.safetensors``; replaced atomically.
+
+        Raises
+        ------
+        ValueError
+            Naming any hyper-parameter or fitted attribute that cannot be
+            stored safely (a callback object, a custom class, a lambda, ...).
+        sklearn.exceptions.NotFittedError
+            If the estimator is not fitted.
+
+        See Also
+        --------
+        sk_alrnn.load : Read the file back.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from sk_alrnn import ALRNNClassifier, load
+        >>> X = np.random.RandomState(0).randn(20, 6, 2)
+        >>> y = np.where(X[:, :, 0].sum(axis=1) > 0, "up", "down")
+        >>> clf = ALRNNClassifier(M=4, P=1, max_epochs=2, random_state=0).fit(X, y)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     clf.save(os.path.join(folder, "clf.safetensors"))
+        ...     loaded = load(os.path.join(folder, "clf.safetensors"))
+        >>> loaded.classes_.tolist(), bool((loaded.predict_proba(X) == clf.predict_proba(X)).all())
+        (['down', 'up'], True)
+        """
+        save(self, path)
+
+
+class _Writer(Writer):
+    """The codec's writer, which also writes whole estimators (nested ones included)."""
+
+    def is_estimator(self, value: Any) -> bool:
+        return type(value) in _estimator_classes().values()
+
+    def estimator(self, estimator: Any, where: str = "") -> dict:
+        """The node body of a fitted estimator; its arrays go to ``self.arrays``."""
+        prefix = f"{where}." if where else ""
+        cls = type(estimator)
+        params = {
+            name: self.encode(value, prefix + name)
+            for name, value in estimator.get_params(deep=False).items()
+        }
+        fitted = {
+            name: self.encode(getattr(estimator, name), prefix + name)
+            for name in _persisted_attributes(cls)
+            if hasattr(estimator, name)
+        }
+        node = {"class": cls.__name__, "params": params, "fitted": fitted}
+        if isinstance(estimator, NeuralNet):
+            module = estimator.module_
+            node["net"] = {
+                "module": self.encode(dict(module.state_dict()), prefix + "module_"),
+                "training": module.training,
+                "optimizer": self.encode(estimator.optimizer_.state_dict(), prefix + "optimizer_"),
+                "history": self.encode(estimator.history_, prefix + "history"),
+            }
+        return node
+
+
+def save(estimator: Any, path: os.PathLike | str) -> None:
+    """Write a fitted estimator to ``path`` as a safe model file (see module docstring).
+
+    Everything is encoded before the file is touched, and the file is replaced
+    atomically, so a refused or failed save leaves an existing file as it was.
+
+    Raises
+    ------
+    ValueError
+        If the estimator is not one of the package's classes, or a
+        hyper-parameter or fitted attribute cannot be stored safely (the
+        message names it).
+    sklearn.exceptions.NotFittedError
+        If the estimator is not fitted.
+    """
+    if type(estimator) not in _estimator_classes().values():
+        raise ValueError(
+            f"Only sk_alrnn's own estimators can be saved ({', '.join(_estimator_classes())}); "
+            f"got {type(estimator).__name__}. " + TRUSTED_ONLY
+        )
+    if isinstance(estimator, NeuralNet):
+        estimator.check_is_fitted()  # skorch's own check: module_ exists
+    else:
+        check_is_fitted(estimator)
+    writer = _Writer()
+    header = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "estimator": type(estimator).__name__,
+        "versions": {
+            "sk_alrnn": __version__,
+            "torch": torch.__version__,
+            "numpy": np.__version__,
+            "scikit-learn": sklearn.__version__,
+            "skorch": skorch.__version__,
+            "safetensors": safetensors.__version__,
+        },
+        "state": writer.estimator(estimator),
+    }
+    metadata = {_HEADER_KEY: json.dumps(header)}
+    path = os.fspath(path)
+    partial = f"{path}.partial"
+    save_file(writer.arrays, partial, metadata=metadata)
+    os.replace(partial, path)
+
+
+# ---- reading -----------------------------------------------------------------
+class _Reader(Reader):
+    """The codec's reader, which also rebuilds whole estimators from allow-listed classes."""
+
+    def estimator(self, node: dict, where: str = "") -> Any:
+        classes = _estimator_classes()
+        if node["class"] not in classes:
+            raise corrupt(
+                where or "estimator",
+                f"unknown estimator class {node['class']!r} (this version knows {sorted(classes)})",
+            )
+        cls = classes[node["class"]]
+        params = {name: self.decode(item, name) for name, item in node["params"].items()}
+        if "device" in params:
+            params["device"] = "cpu"  # files always load onto the CPU
+        if isinstance(params.get("torch_load_kwargs"), dict) and not params[
+            "torch_load_kwargs"
+        ].get("weights_only", True):
+            # It would make a later net.load_params(...) unpickle whatever it reads.
+            raise corrupt("torch_load_kwargs", "a file may not switch off weights_only")
+        try:
+            estimator = cls(**params)
+        except TypeError as exc:
+            raise corrupt(where or "params", str(exc)) from None
+        unknown = set(node["fitted"]) - set(_persisted_attributes(cls))
+        if unknown:
+            raise corrupt(
+                where or "fitted",
+                f"attributes {sorted(unknown)} are not fitted attributes of {cls.__name__}",
+            )
+        for name, item in node["fitted"].items():
+            setattr(estimator, name, self.decode(item, name))
+        if "net" in node:
+            if not isinstance(estimator, NeuralNet):
+                raise corrupt(where or "net", f"{cls.__name__} has no network")
+            self._restore_net(estimator, node["net"], where)
+        return estimator
+
+    def _restore_net(self, net: NeuralNet, node: dict, where: str) -> None:
+        # Re-initialising must not move the user's RNG.
+        with torch.random.fork_rng(devices=[]):
+            net.initialize()
+        state = self.decode(node["module"], where + "module_")
+        try:
+            net.module_.load_state_dict(state, strict=True)
+            net.optimizer_.load_state_dict(self.decode(node["optimizer"], where + "optimizer_"))
+        except (RuntimeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise corrupt(
+                where + "module_",
+                f"the stored weights do not fit the "
+                f"hyper-parameters ({' '.join(str(exc).split())[:300]})",
+            ) from None
+        net.module_.train(bool(node["training"]))
+        history = self.decode(node["history"], where + "history")
+        if not isinstance(history, History):
+            raise corrupt(where + "history", "not a skorch History")
+        net.history_ = history
+
+
+def _read_file(path: str):
+    try:
+        with safetensors.safe_open(path, framework="np") as handle:
+            metadata = handle.metadata() or {}
+            arrays = {key: handle.get_tensor(key) for key in handle.keys()}  # noqa: SIM118 - safe_open is not a dict
+    except safetensors.SafetensorError as exc:
+        raise ValueError(
+            f"{path!r} is not an sk_alrnn model file: it is not a safetensors file ({exc})."
+        ) from None
+    if _HEADER_KEY not in metadata:
+        raise ValueError(
+            f"{path!r} is a safetensors file, but not an sk_alrnn model file: its metadata has "
+            f"no {_HEADER_KEY!r} header. Only files written by est.save(path) can be loaded."
+        )
+    try:
+        header = json.loads(metadata[_HEADER_KEY])
+    except (ValueError, RecursionError):
+        raise ValueError(f"{path!r}: the {_HEADER_KEY!r} header is not valid JSON.") from None
+    return header, arrays
+
+
+def _check_format(header: Any, path: str) -> None:
+    if type(header) is not dict or header.get("format") != FORMAT:
+        raise ValueError(
+            f"{path!r} is not an sk_alrnn model file: its header has no format={FORMAT!r}."
+        )
+    version = header.get("format_version")
+    if type(version) is not int or version < 1:
+        raise ValueError(f"{path!r}: format_version must be a positive int; got {version!r}.")
+    if version > FORMAT_VERSION:
+        raise ValueError(
+            f"{path!r} was written in sk_alrnn model-file format version {version}, but this "
+            f"sk_alrnn {__version__} reads versions up to {FORMAT_VERSION}: upgrade sk_alrnn "
+            f"(the file was written by sk_alrnn {header.get('versions', {}).get('sk_alrnn')})."
+        )
+
+
+def load(path: os.PathLike | str) -> Any:
+    """Load an estimator written by ``est.save(path)``; the weights land on the CPU.
+
+    Loading never executes code from the file: the metadata is parsed as JSON,
+    tensors by safetensors, and classes come from fixed allow-lists.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    estimator
+        A fitted estimator of the saved class, with ``device="cpu"``.
+
+    Raises
+    ------
+    ValueError
+        For a file that is not an sk_alrnn model file, one written by a newer
+        format version, or one whose contents are inconsistent (tensors that
+        do not match the declared shapes, unknown classes, ...).
+
+    Notes
+    -----
+    ``joblib.dump`` / ``joblib.load`` also work on the estimators, but loading
+    a joblib or pickle file can execute arbitrary code: load those only from
+    sources you trust, and use ``est.save`` / ``load`` to share models.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> import sk_alrnn
+    >>> X = np.random.RandomState(0).randn(20, 6, 2)
+    >>> reg = sk_alrnn.ALRNNRegressor(M=4, P=1, max_epochs=2, random_state=0).fit(X, X[:, 0, 0])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "model.safetensors")
+    ...     reg.save(path)
+    ...     loaded = sk_alrnn.load(path)
+    >>> bool((loaded.predict(X) == reg.predict(X)).all())
+    True
+    """
+    path = os.fspath(path)
+    header, arrays = _read_file(path)
+    _check_format(header, path)
+    reader = _Reader(arrays)
+    try:
+        estimator = reader.estimator(header["state"])
+    except (KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
+        raise corrupt("header", f"malformed ({type(exc).__name__}: {exc})") from None
+    unused = sorted(set(arrays) - reader.used)
+    if unused:
+        raise corrupt("tensors", f"{unused[:5]} are not declared in the header")
+    return estimator
