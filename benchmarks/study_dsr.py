@@ -1,29 +1,24 @@
-"""Nonlinearity study on dynamical systems: AL-RNN next-step and free-running forecasts vs P.
+"""Dynamical-systems reconstruction with ALRNNForecaster: held-out D_stsp, D_H, 20-step PE vs P.
 
-Each run (dataset, model, seed) is appended as one JSON line to ``--out``, so runs can
-be split over processes and resumed (existing runs are skipped); ``--report`` turns the
-file into markdown tables.
+Each fit (dataset, P, seed, variant) is appended as one JSON line to ``--out``; a rerun skips
+the fits already there, so runs can be split over processes and resumed. ``--report`` turns
+the file into markdown tables.
 
-    PYTHONPATH=. python benchmarks/study_dsr.py --datasets lorenz63 roessler --seeds 0 1
+    PYTHONPATH=. python benchmarks/study_dsr.py --datasets roessler --P 0 1 --seeds 0 1 2
+    PYTHONPATH=. python benchmarks/study_dsr.py --datasets lorenz63 --P 2 --tf-alpha 0.5
     PYTHONPATH=. python benchmarks/study_dsr.py --report
 
-Every series is split chronologically: the first ``1 - --test-frac`` of the steps train,
-the rest test; it is standardised with the training part's mean and std. Training uses
-``make_forecasting_windows`` (sequence-to-sequence, y = X one step ahead, teacher forced at
-every step, as the estimator trains). On the test part:
+Data. Roessler and Lorenz-63 are generated (``make_roessler`` / ``make_lorenz63``): training
+on one trajectory (data seed 0), testing on another (data seed 1) of the same length,
+both standardised with the training mean and sd. The recordings (``../shared/data``: ECG,
+EEG, fMRI) are split chronologically, the first 80 % train, and standardised likewise.
 
-* ``r2_1``: ``score`` on non-overlapping test windows (one-step-ahead R^2).
-* ``r2_k``: free-running forecast R^2 at horizon k. From each start in the test part
-  (every ``--rollout-stride`` steps; default about 200 starts) the fitted network reads a
-  warm-up window of ``--window`` observed steps (``latent_states``), then runs on its own
-  predictions in
-  numpy via ``linearize().step(z, s)`` with s = B z + b, the previous prediction. R^2 is
-  over all starts and features (``r2_score``, uniform average over features); k = 1
-  equals the one-step prediction at the window's end. A rollout that overflows scores -inf.
-
-Synthetic flows are generated with a fixed seed (``--data-seed``); the real recordings
-(ECG, fMRI, EEG) are read from ``../shared/data/`` next to the repository and skipped,
-with a note, when missing.
+Held-out scores, on the test trajectory X_test: a free run of 1000 + len(X_test) steps
+from X_test[0], transient dropped, scored with ``state_space_divergence`` (bins, n_bins=30;
+n_bins=8 for ECG; gmm for fMRI and EEG) and ``power_spectrum_distance`` (smoothing 20; 1 for
+fMRI); ``prediction_error(est, X_test, 20)``; ``regions``: distinct regime codes of that
+free run; ``regimes_train``: those of the assimilated training path (``regimes_``).
+``fit_time`` is wall time (CPU time in ``cpu_time``; the machine was shared).
 """
 
 from __future__ import annotations
@@ -35,182 +30,236 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import r2_score
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _results import (  # noqa: E402
+from _results import (
     add_run_arguments,
     append_record,
     completed,
     load_records,
     run_or_report,
 )
-from _results import mean_std as _ms  # noqa: E402
 
-from sk_alrnn import ALRNNRegressor  # noqa: E402
-from sk_alrnn.datasets import (  # noqa: E402
-    make_forecasting_windows,
-    make_lorenz63,
-    make_roessler,
+from sk_alrnn import ALRNNForecaster
+from sk_alrnn.analysis import codes_from_states, regime_summary
+from sk_alrnn.datasets import make_lorenz63, make_roessler
+from sk_alrnn.metrics import (
+    power_spectrum_distance,
+    prediction_error,
+    state_space_divergence,
 )
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "results", "study_dsr.jsonl")
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+TRANSIENT = 1000
 
-# name -> (loader(data_seed) -> (T, N) array or None, window, training stride, description)
+# Training settings per dataset (reference code settings/*.json and data README; M reduced
+# for the recordings to fit the CPU budget) and the metric options for its scores.
 DATASETS = {
-    "lorenz63": (
-        lambda rs: make_lorenz63(5000, dt=0.01, random_state=rs),
-        50,
-        10,
-        "Lorenz-63, 5000 steps, dt 0.01 (Lyapunov time ~110 steps)",
-    ),
-    "roessler": (
-        lambda rs: make_roessler(5000, dt=0.05, random_state=rs),
-        50,
-        10,
-        "Roessler, 5000 steps, dt 0.05 (one rotation ~120 steps)",
-    ),
-    "ecg": (lambda rs: _load("ecg.npy"), 50, 10, "ECG, 10000 x 5 (delay-embedded), shared data"),
-    "fmri": (lambda rs: _load("fmri.npy"), 24, 2, "fMRI, 360 x 20 regions, shared data"),
-    "eeg": (lambda rs: _load("eeg.npy"), 50, 10, "EEG, 9640 x 64 channels, shared data"),
+    # tau = 8 (the reference's) left free runs unstable at this sampling (dt 0.05, ~120 steps
+    # per rotation): every checkpoint of 200 epochs diverged; tau = 75 collapsed to a fixed
+    # point; tau = 30 reconstructed within 20 epochs (seed 0, measured; see RESULTS.md).
+    "roessler": {
+        "M": 20,
+        "lr": 5e-3,
+        "sequence_length": 300,
+        "tf_interval": 30,
+        "stsp": {},
+        "smoothing": 20.0,
+        "desc": "Roessler, dt 0.05, 10 000 steps per trajectory",
+    },
+    "lorenz63": {
+        "M": 20,
+        "lr": 1e-3,
+        "sequence_length": 200,
+        "tf_interval": 16,
+        "stsp": {},
+        "smoothing": 20.0,
+        "desc": "Lorenz-63, dt 0.01, 10 000 steps per trajectory",
+    },
+    "ecg": {
+        "M": 50,
+        "lr": 2e-3,
+        "sequence_length": 50,
+        "tf_interval": 10,
+        "noise": 0.01,
+        "stsp": {"method": "bins", "n_bins": 8},
+        "smoothing": 20.0,
+        "desc": "ECG (shared data), 10 000 x 5 delay-embedded; M=50 (reference 100)",
+    },
+    "fmri": {
+        "M": 50,
+        "lr": 5e-3,
+        "sequence_length": 72,
+        "tf_interval": 7,
+        "noise": 0.0,
+        "stsp": {"method": "gmm"},
+        "smoothing": 1.0,
+        "desc": "fMRI (shared data), 360 x 20; M=50 as the reference",
+    },
+    "eeg": {
+        "M": 80,
+        "lr": 1e-3,
+        "sequence_length": 100,
+        "tf_interval": 10,
+        "stsp": {"method": "gmm"},
+        "smoothing": 20.0,
+        "desc": "EEG (shared data), 9640 x 64; M=80 (reference 133)",
+    },
 }
 
 
-def _load(name):
-    path = SHARED_DATA / name
+def _standardise(train, test):
+    mean, sd = train.mean(0), train.std(0)
+    sd[sd == 0] = 1.0
+    return (train - mean) / sd, (test - mean) / sd
+
+
+def load(name: str, n_steps: int, data_dir: Path = SHARED_DATA):
+    """(train, test) float64 arrays, standardised with the training statistics."""
+    if name in ("roessler", "lorenz63"):
+        make = make_roessler if name == "roessler" else make_lorenz63
+        dt = 0.05 if name == "roessler" else 0.01
+        return _standardise(
+            make(n_steps, dt=dt, random_state=0), make(n_steps, dt=dt, random_state=1)
+        )
+    path = Path(data_dir) / f"{name}.npy"
     if not path.exists():
         print(f"note: {path} is missing; skipping {name}", flush=True)
         return None
-    return np.load(path).astype(np.float64)
+    series = np.load(path).astype(np.float64)
+    cut = round(0.8 * len(series))
+    return _standardise(series[:cut], series[cut:])
 
 
-def split_standardise(series, test_frac):
-    n_train = int(round(len(series) * (1 - test_frac)))
-    train, test = series[:n_train], series[n_train:]
-    mean, std = train.mean(0), train.std(0)
-    std[std == 0] = 1.0
-    return (train - mean) / std, (test - mean) / std
+def evaluate(est, test, settings) -> dict:
+    run, Z = est.simulate(TRANSIENT + len(test), x0=test[0], return_latent=True)
+    run, Z = run[TRANSIENT:], Z[TRANSIENT:]
+    finite = np.isfinite(Z).all(axis=1)
+    summary = regime_summary([codes_from_states(Z[finite], est.P)]) if finite.any() else None
+    regions = 0 if summary is None else summary.n_regimes
+    # Regions used by at least 1 % of the free run's steps (rare visits counted apart).
+    frequent = 0 if summary is None else int((summary.frequencies >= 0.01).sum())
+    return {
+        "dstsp": state_space_divergence(test, run, random_state=0, **settings["stsp"]),
+        "dh": power_spectrum_distance(test, run, smoothing=settings["smoothing"]),
+        "pe20": prediction_error(est, test, 20),
+        "regions": int(regions),
+        "regions_1pct": frequent,
+        "diverged": bool(not finite.all()),
+    }
 
 
-def rollout_r2(est, test, window, horizons, stride):
-    """Free-running R^2 at each horizon from warm-up windows of the test series."""
-    H = max(horizons)
-    n_possible = len(test) - window - H + 1
-    stride = stride or max(1, n_possible // 200)  # about 200 starts by default
-    starts = np.arange(0, n_possible, stride)
-    warm = np.stack([test[s : s + window] for s in starts])
-    z = est.latent_states(warm)[:, -1].astype(np.float64)
-    system = est.linearize()
-    preds = []
-    with np.errstate(all="ignore"):
-        for _ in range(H):  # step k = 1..H
-            y = z @ system.B.T + system.b  # prediction of test[s + window + k - 1]
-            preds.append(y)
-            z = system.step(z, y)
-    out = {}
-    for k in horizons:
-        truth = np.stack([test[s + window + k - 1] for s in starts])
-        pred = preds[k - 1]
-        out[k] = float(r2_score(truth, pred)) if np.isfinite(pred).all() else float("-inf")
-    return out, len(starts)
-
-
-def _warm_up():
-    X = np.random.RandomState(0).standard_normal((8, 10, 2))
-    ALRNNRegressor(M=4, P=1, max_epochs=1).fit(X[:, :-1], X[:, 1:])
+def fit_one(train, settings, P, seed, args):
+    params = {
+        "M": args.M or settings["M"],
+        "P": P,
+        "lr": args.lr or settings["lr"],
+        "sequence_length": args.L or settings["sequence_length"],
+        "tf_interval": args.tau or settings["tf_interval"],
+        "tf_alpha": args.tf_alpha,
+        "noise": settings.get("noise", 0.05) if args.noise is None else args.noise,
+        "lr_end": args.lr_end,
+        "max_epochs": args.epochs,
+        "random_state": seed,
+        "checkpoint_interval": args.checkpoint_interval,
+    }
+    t0, c0 = time.perf_counter(), time.process_time()
+    est = ALRNNForecaster(**params).fit(train)
+    return est, params, time.perf_counter() - t0, time.process_time() - c0
 
 
 def run(args):
-    done = completed(args.out, ("dataset", "model", "seed"))
-    P_values = sorted(set(args.P + [args.M]))
-    _warm_up()
+    done = completed(args.out, ("dataset", "P", "seed", "variant", "max_epochs"))
     for name in args.datasets:
-        load, window, stride, _ = DATASETS[name]
-        stride = args.stride or stride
-        series = load(args.data_seed)
-        if series is None:
+        settings = DATASETS[name]
+        data = load(name, args.n_steps, args.data_dir)
+        if data is None:
             continue
-        train, test = split_standardise(series, args.test_frac)
-        X, y = make_forecasting_windows(train, window, stride)
-        X_test, y_test = make_forecasting_windows(test, window, window)
-        horizons = [k for k in args.horizons if window + k <= len(test)]
+        train, test = data
         for seed in args.seeds:
-            for P in P_values:
-                label = f"AL-RNN P={P}"
-                if (name, label, seed) in done:
+            for P in args.P:
+                if (name, P, seed, args.variant, args.epochs) in done:
                     continue
-                est = ALRNNRegressor(
-                    M=args.M,
-                    P=P,
-                    random_state=seed,
-                    max_epochs=args.epochs,
-                    lr=args.lr,
-                    batch_size=args.batch_size,
-                )
-                t0 = time.perf_counter()
-                est.fit(X, y)
-                fit_time = time.perf_counter() - t0
-                r2_k, n_starts = rollout_r2(est, test, window, horizons, args.rollout_stride)
+                est, params, wall, cpu = fit_one(train, settings, P, seed, args)
+                dstsp = est.history[:, "dstsp"] if args.checkpoint_interval else []
                 rec = {
                     "dataset": name,
-                    "model": label,
-                    "seed": seed,
-                    "M": args.M,
                     "P": P,
-                    "window": window,
-                    "stride": stride,
-                    "n_windows": len(X),
-                    "n_train_steps": len(train),
-                    "n_test_steps": len(test),
-                    "epochs": args.epochs,
-                    "lr": args.lr,
-                    "batch_size": args.batch_size,
-                    "r2_1": float(est.score(X_test, y_test)),
-                    "r2_k": {str(k): v for k, v in r2_k.items()},
-                    "n_starts": n_starts,
-                    "train_r2": float(est.score(X, y)),
-                    "n_regimes": int(est.regimes_.n_regimes),
-                    "fit_time": fit_time,
+                    "seed": seed,
+                    "variant": args.variant,
+                    **{k: v for k, v in params.items() if k not in ("P", "random_state")},
+                    "n_train": len(train),
+                    "n_test": len(test),
+                    "best_epoch": est.best_epoch_,
+                    "checkpoint_dstsp": dstsp,
+                    "regimes_train": int(est.regimes_.n_regimes),
+                    "fit_time": wall,
+                    "cpu_time": cpu,
+                    **evaluate(est, test, settings),
                 }
                 append_record(args.out, rec)
+
+
+def _cell(values, fmt="{:.2f}"):
+    """Per-seed values joined by ' / ' (inf and nan print as such)."""
+    return " / ".join(fmt.format(float(x)) for x in values)
+
+
+def _regions(record) -> str:
+    """Regions of the free run, with those used >= 1 % of the time in brackets when known."""
+    extra = f" ({record['regions_1pct']})" if "regions_1pct" in record else ""
+    return f"{record['regions']}{extra}"
+
+
+def _selected(cell) -> str:
+    """Selection over starts: the seed whose best training checkpoint D_stsp is lowest."""
+    finite = [r for r in cell if r["checkpoint_dstsp"] and np.isfinite(min(r["checkpoint_dstsp"]))]
+    if len(cell) < 2 or not finite:
+        return "-"
+    best = min(finite, key=lambda r: min(r["checkpoint_dstsp"]))
+    return f"seed {best['seed']}: {best['dstsp']:.2f} / {best['dh']:.3f} / {best['regions']}"
 
 
 def report(path):
     records = load_records(path)
     lines = []
-    for name, (_, _, _, desc) in DATASETS.items():
+    for name, settings in DATASETS.items():
         rows = [r for r in records if r["dataset"] == name]
         if not rows:
             continue
-        seeds = sorted({r["seed"] for r in rows})
-        horizons = sorted({int(k) for r in rows for k in r["r2_k"]})
-        r0 = rows[0]
-        lines.append(f"#### {name}: {desc}\n")
+        lines.append(f"#### {name}: {settings['desc']}\n")
         lines.append(
-            f"M={r0['M']}, window {r0['window']}, {r0['n_windows']} training windows (stride "
-            f"{r0['stride']}) from the first {r0['n_train_steps']} steps; test: last "
-            f"{r0['n_test_steps']} steps, {r0['n_starts']} rollout starts; {r0['epochs']} epochs, "
-            f"lr {r0['lr']}, batch {r0['batch_size']}. Mean ± std over seeds {seeds}.\n"
+            "Per seed (seeds in order), separated by '/'. *selected*: the seed whose best "
+            "training-checkpoint D_stsp is lowest (selection over starts, as a user would do), "
+            "with its held-out D_stsp / D_H / regions.\n"
         )
-        head = "| model | train R^2 | one-step test R^2 |"
-        sep = "|---|---|---|"
-        for k in horizons:
-            head += f" free-run R^2 @{k} |"
-            sep += "---|"
-        head += " regimes | fit time (s) |"
-        sep += "---|---|"
-        lines += [head, sep]
-        for P in sorted({r["P"] for r in rows}):
-            cell = [r for r in rows if r["P"] == P]
-            train, one_step = _ms([r["train_r2"] for r in cell]), _ms([r["r2_1"] for r in cell])
-            line = f"| AL-RNN P={P} | {train} | {one_step} |"
-            for k in horizons:
-                line += f" {_ms([r['r2_k'][str(k)] for r in cell])} |"
-            line += f" {'/'.join(str(r['n_regimes']) for r in cell)} |"
-            line += f" {_ms([r['fit_time'] for r in cell], '{:.1f}')} |"
-            lines.append(line)
+        lines.append(
+            "| variant | P | seeds | epochs | D_stsp | D_H | PE(20) | regions (free run; >= 1 %) "
+            "| regimes (train) | best epoch | fit time (s) | CPU time (s) | selected |"
+        )
+        lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        groups = sorted({(r["variant"], r["P"], r["max_epochs"]) for r in rows})
+        for variant, P, epochs in groups:
+            cell = sorted(
+                (
+                    r
+                    for r in rows
+                    if (r["variant"], r["P"], r["max_epochs"]) == (variant, P, epochs)
+                ),
+                key=lambda r: r["seed"],
+            )
+            lines.append(
+                f"| {variant} | {P} | {','.join(str(r['seed']) for r in cell)} | {epochs} "
+                f"| {_cell([r['dstsp'] for r in cell])} | {_cell([r['dh'] for r in cell], '{:.3f}')} "
+                f"| {_cell([r['pe20'] for r in cell], '{:.3g}')} "
+                f"| {' / '.join(_regions(r) for r in cell)} "
+                f"| {' / '.join(str(r['regimes_train']) for r in cell)} "
+                f"| {' / '.join(str(r['best_epoch']) for r in cell)} "
+                f"| {_cell([r['fit_time'] for r in cell], '{:.0f}')} "
+                f"| {_cell([r['cpu_time'] for r in cell], '{:.0f}')} | {_selected(cell)} |"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -220,30 +269,42 @@ def main(argv=None):
     p.add_argument(
         "--datasets",
         nargs="+",
-        default=["lorenz63", "roessler", "ecg", "fmri"],
+        default=["roessler", "lorenz63"],
         choices=list(DATASETS),
     )
-    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
-    p.add_argument("--M", type=int, default=32)
+    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--P", nargs="+", type=int, default=[0, 1, 2, 4])
-    p.add_argument("--epochs", type=int, default=300)
-    p.add_argument("--lr", type=float, default=3e-3)
-    p.add_argument("--batch-size", type=int, default=64)
     p.add_argument(
-        "--stride",
+        "--n-steps",
         type=int,
-        default=None,
-        help="steps between training windows (default: 10; 2 for fMRI)",
+        default=10_000,
+        help="steps per generated trajectory (train and test each)",
     )
-    p.add_argument("--test-frac", type=float, default=0.2)
-    p.add_argument("--horizons", nargs="+", type=int, default=[1, 5, 20, 50])
+    p.add_argument("--epochs", type=int, default=200)
+    p.add_argument("--M", type=int, default=None, help="default: per dataset")
+    p.add_argument("--lr", type=float, default=None, help="default: per dataset")
+    p.add_argument("--L", type=int, default=None, help="sequence_length; default per dataset")
+    p.add_argument("--tau", type=int, default=None, help="tf_interval; default per dataset")
+    p.add_argument("--tf-alpha", type=float, default=1.0)
     p.add_argument(
-        "--rollout-stride",
-        type=int,
-        default=None,
-        help="steps between rollout starts (default: about 200 starts)",
+        "--data-dir",
+        type=Path,
+        default=SHARED_DATA,
+        help="folder of ecg.npy, eeg.npy, fmri.npy (default: ../shared/data)",
     )
-    p.add_argument("--data-seed", type=int, default=0)
+    p.add_argument(
+        "--lr-end",
+        type=float,
+        default=1e-5,
+        help="learning rate after the last epoch (the decay is exponential per epoch)",
+    )
+    p.add_argument("--noise", type=float, default=None, help="default: per dataset")
+    p.add_argument("--checkpoint-interval", type=int, default=25)
+    p.add_argument(
+        "--variant",
+        default="default",
+        help="label of this setting in the result file and tables",
+    )
     add_run_arguments(p, DEFAULT_OUT)
     run_or_report(p.parse_args(argv), run, report)
 

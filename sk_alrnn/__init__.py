@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:  # static tools (type checkers, IDEs, docs) see the names; runtime stays lazy
     from ._cv import ALRNNClassifierCV, ALRNNRegressorCV
     from ._estimators import ALRNNClassifier, ALRNNRegressor
+    from ._forecaster import ALRNNForecaster
     from ._persistence import load
 
 # Public name -> the private module that defines it (imported on first access,
@@ -25,12 +26,14 @@ _LAZY_EXPORTS = {
     "ALRNNRegressor": "._estimators",
     "ALRNNClassifierCV": "._cv",
     "ALRNNRegressorCV": "._cv",
+    "ALRNNForecaster": "._forecaster",
     "load": "._persistence",
 }
 
 __all__ = [
     "ALRNNClassifier",
     "ALRNNClassifierCV",
+    "ALRNNForecaster",
     "ALRNNRegressor",
     "ALRNNRegressorCV",
     "__version__",

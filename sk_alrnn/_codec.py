@@ -25,6 +25,7 @@ from skorch.history import History
 from torch import nn
 from torch.utils.data import DataLoader
 
+from ._dsr_module import DSRModule
 from ._module import ALRNNModule
 from .analysis import RegimeSummary
 
@@ -50,6 +51,7 @@ ALLOWED_CLASSES = {
     "torch.utils.data.DataLoader": DataLoader,
     "skorch.dataset.Dataset": Dataset,
     "sk_alrnn.ALRNNModule": ALRNNModule,
+    "sk_alrnn.DSRModule": DSRModule,
 }
 _CLASS_NAMES = {id(cls): name for name, cls in ALLOWED_CLASSES.items()}
 # Dataclass results stored field by field.

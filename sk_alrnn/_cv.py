@@ -33,6 +33,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._batched import PARAM_NAMES, BatchedProblem, plan_groups, train_batched
 from ._data import as_padded, check_option, check_param, check_sizes, input_error
 from ._estimators import ALRNNClassifier, ALRNNRegressor
+from ._persistence import PersistenceMixin
 from .model_selection import minimal_P_refit
 
 __all__ = ["ALRNNClassifierCV", "ALRNNRegressorCV"]
@@ -61,8 +62,21 @@ class _IndexDataset(torch.utils.data.Dataset):
         return np.asarray(rows, dtype=np.int64)
 
 
-class _SweepCVBase(BaseEstimator):
+class _SweepCVBase(PersistenceMixin, BaseEstimator):
     """Shared fit logic; subclasses set ``_plain_class``."""
+
+    # What save() writes: the search's results and the refit plain estimator
+    # (itself written as a nested estimator with its weights).
+    _persisted_attributes = (
+        "cv_results_",
+        "best_index_",
+        "P_",
+        "best_score_",
+        "best_params_",
+        "n_splits_",
+        "best_estimator_",
+        "n_features_in_",
+    )
 
     _plain_class: type = None
 

@@ -446,6 +446,45 @@ def test_cv_style_fitted_state_round_trips(sum_task):
     _assert_same_fitted(search.best_estimator_, back["best_estimator_"], X)
 
 
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_cv_estimators_round_trip(sign_task, sum_task, tmp_path, kind):
+    from sk_alrnn import ALRNNClassifierCV, ALRNNRegressorCV
+
+    cls, (X, y) = {
+        "classifier": (ALRNNClassifierCV, sign_task),
+        "regressor": (ALRNNRegressorCV, sum_task),
+    }[kind]
+    search = cls(Ps=(0, 2), M=6, cv=2, max_epochs=2, random_state=0).fit(X, y)
+    loaded = _round_trip(search, tmp_path)
+    assert type(loaded) is cls and loaded.P_ == search.P_
+    assert loaded.best_score_ == search.best_score_
+    for key, value in search.cv_results_.items():
+        np.testing.assert_array_equal(loaded.cv_results_[key], value)
+    _assert_same_fitted(search.best_estimator_, loaded.best_estimator_, X)
+    np.testing.assert_array_equal(loaded.predict(X), search.predict(X))
+    assert loaded.score(X, y) == search.score(X, y)
+
+
+def test_forecaster_round_trip(tmp_path):
+    from sk_alrnn import ALRNNForecaster
+    from sk_alrnn.datasets import make_roessler
+
+    X = make_roessler(n_steps=400, random_state=0)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    forecaster = ALRNNForecaster(
+        M=8, P=1, max_epochs=3, batches_per_epoch=3, sequence_length=30,
+        checkpoint_interval=2, random_state=0,
+    ).fit(X)  # fmt: skip
+    loaded = _round_trip(forecaster, tmp_path)
+    assert type(loaded) is ALRNNForecaster and loaded.best_epoch_ == forecaster.best_epoch_
+    np.testing.assert_array_equal(loaded.x0_, forecaster.x0_)
+    np.testing.assert_array_equal(loaded.simulate(50), forecaster.simulate(50))
+    np.testing.assert_array_equal(loaded.predict(X, n_steps=3), forecaster.predict(X, n_steps=3))
+    np.testing.assert_array_equal(loaded.regimes_.codes, forecaster.regimes_.codes)
+    np.testing.assert_array_equal(loaded.linearize().W, forecaster.linearize().W)
+    assert loaded.score(X) == forecaster.score(X)
+
+
 @settings(max_examples=12, deadline=None, derandomize=True)
 @given(
     M=st.integers(1, 6),

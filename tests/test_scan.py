@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import sk_alrnn._scan as scan
-from sk_alrnn._scan import _scan_reference, alrnn_scan
+from sk_alrnn._scan import Forcing, _scan_reference, alrnn_scan
 
 
 @pytest.fixture(params=["folded", "split"])
@@ -99,6 +99,67 @@ def test_flush_denormal_setting_restored(initially_on):
         torch.set_flush_denormal(False)
 
 
+# (P, tau, alpha, N): hard and partial forcing, every step, never (tau >= T), P = 0 and
+# P = M, forced units overlapping the ReLU units (N > M - P).
+FORCING_CASES = [
+    (0, 3, 1.0, 2),
+    (2, 1, 1.0, 2),
+    (2, 2, 0.3, 2),
+    (5, 3, 0.7, 3),
+    (5, 1, 0.5, 5),
+    (1, 7, 1.0, 2),
+    (1, 50, 0.5, 2),
+    (3, 2, 0.5, 4),
+]
+
+
+def _forced_inputs(P, tau, alpha, N, B=3, T=7, M=5, dtype=torch.float64):
+    drive, a, W = _inputs(B, T, M, dtype, seed=P + 10 * tau)
+    g = torch.Generator().manual_seed(7)
+    z0 = torch.randn(B, M, generator=g, dtype=dtype).requires_grad_()
+    signal = torch.randn(B, T, N, generator=g, dtype=dtype)
+    return (drive, a, W, z0), Forcing(signal, tau, alpha)
+
+
+@pytest.mark.parametrize("P, tau, alpha, N", FORCING_CASES)
+def test_forced_forward_matches_reference(fold_mode, P, tau, alpha, N):
+    (drive, a, W, z0), forcing = _forced_inputs(P, tau, alpha, N)
+    Z = alrnn_scan(drive, a, W, P, z0=z0, forcing=forcing)
+    Z_ref = _scan_reference(drive, a, W, P, z0=z0, forcing=forcing)
+    torch.testing.assert_close(Z, Z_ref, rtol=1e-12, atol=1e-12)
+    with torch.no_grad():
+        torch.testing.assert_close(alrnn_scan(drive, a, W, P, z0=z0, forcing=forcing), Z_ref)
+
+
+@pytest.mark.parametrize("P, tau, alpha, N", FORCING_CASES)
+def test_forced_gradcheck_float64(fold_mode, P, tau, alpha, N):
+    inputs, forcing = _forced_inputs(P, tau, alpha, N)
+    assert torch.autograd.gradcheck(
+        lambda d, a, W, z0: alrnn_scan(d, a, W, P, z0=z0, forcing=forcing), inputs
+    )
+
+
+def test_outputs_are_pre_forcing_and_forcing_acts_on_plan_only():
+    (drive, a, W, z0), forcing = _forced_inputs(2, 3, 1.0, 2, T=9)
+    Z = alrnn_scan(drive, a, W, 2, z0=z0, forcing=forcing).detach()
+    # Changing x_t at a forced step t changes z_{t+1} on, never z_t itself;
+    # changing it at an unforced step changes nothing.
+    for t, forced in [(3, True), (6, True), (4, False), (9, False)]:
+        signal = forcing.signal.clone()
+        signal[:, t - 1] += 1.0
+        Z2 = alrnn_scan(drive, a, W, 2, z0=z0, forcing=forcing._replace(signal=signal)).detach()
+        torch.testing.assert_close(Z2[:, :t], Z[:, :t])
+        assert (not torch.equal(Z2[:, t:], Z[:, t:])) == (forced and t < 9)
+
+
+def test_hard_forcing_blocks_gradient_into_forced_units():
+    (drive, a, W, z0), forcing = _forced_inputs(2, 3, 1.0, 2, T=9)
+    Z = alrnn_scan(drive, a, W, 2, z0=z0, forcing=forcing)
+    # Loss on z_4 only: it reaches z_3[:N] only through the forced u_3, so nothing flows.
+    (grad,) = torch.autograd.grad(Z[:, 3].sum(), drive)
+    assert (grad[:, 2, :2] == 0).all() and (grad[:, 2, 2:] != 0).any()
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 @pytest.mark.parametrize("P", [0, 2, 5])
 def test_cuda_matches_cpu(P):
@@ -107,6 +168,20 @@ def test_cuda_matches_cpu(P):
     Z_cpu, Z_gpu = alrnn_scan(*cpu, P), alrnn_scan(*gpu, P)
     torch.testing.assert_close(Z_gpu.cpu(), Z_cpu, rtol=1e-4, atol=1e-4)
     grads_cpu = torch.autograd.grad(Z_cpu.sum(), cpu)
+    grads_gpu = torch.autograd.grad(Z_gpu.sum(), gpu)
+    for got, want in zip(grads_gpu, grads_cpu):
+        torch.testing.assert_close(got.cpu(), want, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_forced_matches_cpu():
+    (drive, a, W, z0), forcing = _forced_inputs(2, 3, 0.5, 2, dtype=torch.float32)
+    gpu = [x.detach().cuda().requires_grad_() for x in (drive, a, W, z0)]
+    f_gpu = forcing._replace(signal=forcing.signal.cuda())
+    Z_cpu = alrnn_scan(drive, a, W, 2, z0=z0, forcing=forcing)
+    Z_gpu = alrnn_scan(*gpu[:3], 2, z0=gpu[3], forcing=f_gpu)
+    torch.testing.assert_close(Z_gpu.cpu(), Z_cpu, rtol=1e-4, atol=1e-4)
+    grads_cpu = torch.autograd.grad(Z_cpu.sum(), (drive, a, W, z0))
     grads_gpu = torch.autograd.grad(Z_gpu.sum(), gpu)
     for got, want in zip(grads_gpu, grads_cpu):
         torch.testing.assert_close(got.cpu(), want, rtol=1e-4, atol=1e-4)

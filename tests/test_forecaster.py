@@ -1,0 +1,470 @@
+"""ALRNNForecaster through its public API: training plan, inference semantics, conventions."""
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from skorch.callbacks import Callback
+
+from sk_alrnn import ALRNNForecaster
+from sk_alrnn.analysis import (
+    codes_from_states,
+    describe,
+    find_cycles,
+    fixed_points,
+    regime_spectra,
+    regime_summary,
+)
+from sk_alrnn.datasets import make_roessler
+from sk_alrnn.metrics import (
+    make_dsr_scorer,
+    power_spectrum_distance,
+    prediction_error,
+    state_space_divergence,
+)
+
+TINY = {
+    "M": 6,
+    "P": 2,
+    "sequence_length": 20,
+    "max_epochs": 3,
+    "batches_per_epoch": 4,
+    "batch_size": 4,
+    "checkpoint_interval": 2,
+    "random_state": 0,
+}
+
+
+def _standardise(X):
+    return (X - X.mean(0)) / X.std(0)
+
+
+@pytest.fixture(scope="module")
+def series():
+    return _standardise(make_roessler(n_steps=300, random_state=0))
+
+
+@pytest.fixture(scope="module")
+def fitted(series):
+    return ALRNNForecaster(**TINY).fit(series)
+
+
+# ---- fit and attributes ----------------------------------------------------------------
+
+
+def test_fit_records_history_and_attributes(fitted, series):
+    assert fitted.n_features_in_ == 3 and fitted.M == 6
+    np.testing.assert_array_equal(fitted.x0_, series[0])
+    assert len(fitted.history) == 3
+    assert all(np.isfinite(fitted.history[:, "train_loss"]))
+    # Checkpoints at multiples of 2 and after the last epoch.
+    assert [row["epoch"] for row in fitted.history if "dstsp" in row] == [2, 3]
+    scores = dict(zip([2, 3], fitted.history[:, "dstsp"]))
+    assert fitted.best_epoch_ == min(scores, key=lambda e: (scores[e], e))
+
+
+def test_defaults_follow_the_contract():
+    est = ALRNNForecaster()
+    expected = {
+        "M": 20,
+        "P": 2,
+        "tf_interval": 16,
+        "tf_alpha": 1.0,
+        "sequence_length": 200,
+        "noise": 0.05,
+        "lr": 1e-3,
+        "lr_end": 1e-5,
+        "max_epochs": 1000,
+        "batch_size": 16,
+        "batches_per_epoch": 50,
+        "max_grad_norm": 10.0,
+        "checkpoint_interval": 25,
+        "checkpoint_starts": 3,
+        "random_state": None,
+        "optimizer": torch.optim.RAdam,
+        "verbose": 0,
+        "train_split": None,
+    }
+    params = est.get_params()
+    for name, value in expected.items():
+        assert params[name] == value, name
+    assert clone(est).get_params()["tf_interval"] == 16
+
+
+def test_checkpoint_restores_best_and_none_keeps_last(series):
+    est = ALRNNForecaster(**{**TINY, "max_epochs": 4, "checkpoint_interval": 1}).fit(series)
+    scores = est.history[:, "dstsp"]
+    assert est.best_epoch_ == int(np.argmin(scores)) + 1
+    last = ALRNNForecaster(**{**TINY, "checkpoint_interval": None}).fit(series)
+    assert last.best_epoch_ == 3 and "dstsp" not in last.history[-1]
+
+
+def test_learning_rate_decays_per_epoch(series):
+    seen = []
+
+    class Spy(Callback):
+        def on_epoch_begin(self, net, **kwargs):
+            seen.append(net.optimizer_.param_groups[0]["lr"])
+
+    ALRNNForecaster(**{**TINY, "max_epochs": 4}, lr=1e-2, lr_end=1e-4, callbacks=[Spy()]).fit(
+        series
+    )
+    np.testing.assert_allclose(seen, [1e-2 * 1e-2 ** (e / 4) for e in range(4)])
+    seen.clear()
+    ALRNNForecaster(**TINY, lr=1e-2, lr_end=None, callbacks=[Spy()]).fit(series)
+    assert seen == [1e-2] * 3
+
+
+def test_verbose_prints_train_loss_and_dstsp(series, capsys):
+    ALRNNForecaster(**TINY, verbose=1).fit(series)
+    out = capsys.readouterr().out
+    assert "train_loss" in out and "dstsp" in out
+
+
+# ---- forcing plan: latent states and the training loss --------------------------------------
+
+
+@pytest.mark.parametrize("k", [1, 3, 7, 50])
+def test_latent_states_follow_the_forcing_plan(fitted, series, k):
+    x = series[:40]
+    system = fitted.linearize()
+    Z = fitted.latent_states(x, tf_interval=k)
+    N = 3
+    # By hand: lift, then z[:N] <- x_t before the step from every t % k == 0.
+    z = fitted.initial_state(x[0])
+    want = [z]
+    for t in range(len(x) - 1):
+        u = z.copy()
+        if t % k == 0:
+            u[:N] = x[t]
+        z = system.step(u)
+        want.append(z)
+    np.testing.assert_allclose(Z, np.array(want), rtol=1e-9, atol=1e-9)
+    if k >= len(x):
+        np.testing.assert_allclose(Z[1:], fitted.simulate(len(x) - 1, x[0], return_latent=True)[1])
+
+
+def test_forcing_acts_only_on_planned_steps(fitted, series):
+    x = series[:30]
+    Z = fitted.latent_states(x, tf_interval=4)
+    for t, planned in [(8, True), (9, False), (29, False)]:
+        x2 = x.copy()
+        x2[t] += 0.5
+        Z2 = fitted.latent_states(x2, tf_interval=4)
+        np.testing.assert_array_equal(Z2[: t + 1], Z[: t + 1])  # the pre-forcing z_t itself
+        assert (not np.array_equal(Z2, Z)) == planned
+
+
+@pytest.mark.parametrize("k", [1, 4, 20])
+def test_reported_training_loss_uses_the_forcing_plan(series, k):
+    # One window only (T = L + 1), no noise and a negligible lr: every batch sees the
+    # initial network, so the epoch's loss is the MSE of the forced pre-forcing path.
+    x = series[:21]
+    est = ALRNNForecaster(
+        **{**TINY, "max_epochs": 1, "checkpoint_interval": None},
+        tf_interval=k,
+        noise=0.0,
+        lr=1e-12,
+        lr_end=None,
+    ).fit(x)
+    Z = est.latent_states(x, tf_interval=k)
+    want = np.mean((Z[1:, :3] - x[1:]) ** 2)
+    assert est.history[-1, "train_loss"] == pytest.approx(want, rel=1e-4)
+
+
+# ---- inference semantics ---------------------------------------------------------------
+
+
+def test_simulate_equals_hand_iteration_of_linearize(fitted, series):
+    X_hat, Z = fitted.simulate(60, x0=series[5], return_latent=True)
+    system = fitted.linearize()
+    z0 = fitted.initial_state(series[5])
+    np.testing.assert_allclose(Z, system.simulate(n_steps=60, z0=z0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(X_hat, Z[:, :3])
+    # z_{t+1} = J(code_t) z_t + h along the run.
+    codes = codes_from_states(Z, fitted.P)
+    for t in range(59):
+        np.testing.assert_allclose(
+            Z[t + 1], system.jacobian(codes[t]) @ Z[t] + system.h, rtol=1e-9, atol=1e-9
+        )
+    assert system.C.shape == (6, 0)
+    np.testing.assert_array_equal(system.B, np.eye(3, 6))
+    assert fitted.simulate(10).shape == (10, 3)
+    assert fitted.simulate(10, x0=series[:4]).shape == (4, 10, 3)
+
+
+def test_simulate_divergence_gives_nan_rows_without_warning(series):
+    est = ALRNNForecaster(**TINY).fit(series)
+    with torch.no_grad():
+        est.module_.a.fill_(1.5)  # every direction grows by 1.5 per step
+    X_hat, Z = est.simulate(100, return_latent=True)
+    limit = 1e4 * max(1.0, np.abs(series).max())
+    first = int(np.argmax(~np.isfinite(Z).all(axis=1)))
+    assert 0 < first < 100 and np.isnan(Z[first:]).all() and np.isnan(X_hat[first:]).all()
+    assert np.abs(Z[:first]).max() <= limit
+    raw = est.linearize().simulate(n_steps=first + 1, z0=est.initial_state(est.x0_))
+    assert np.abs(raw[first]).max() > limit
+
+
+def test_forecast_assimilates_then_runs_free(fitted, series):
+    context = series[:25]
+    Z = fitted.latent_states(context)
+    u = Z[-1].copy()
+    u[:3] = context[-1]
+    want = fitted.linearize().simulate(n_steps=15, z0=u)[:, :3]
+    np.testing.assert_allclose(fitted.forecast(context, 15), want, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(fitted.forecast(series[:1], 15), fitted.simulate(15, series[0]))
+    assert fitted.forecast([context, series[30:40]], 5).shape == (2, 5, 3)
+    assert fitted.forecast(np.stack([context, context]), 5).shape == (2, 5, 3)
+
+
+def test_predict_is_n_step_forecast_from_each_observation(fitted, series):
+    x = series[:30]
+    Y = fitted.predict(x, n_steps=4)
+    assert Y.shape == x.shape
+    for t in (0, 13, 29):
+        want = fitted.simulate(4, x0=x[t])[-1]
+        np.testing.assert_allclose(Y[t], want, rtol=1e-6, atol=1e-6)
+    pe = np.mean((Y[:-4] - x[4:]) ** 2)
+    assert prediction_error(fitted, x, n_steps=4) == pytest.approx(pe)
+    assert fitted.score(series) == -prediction_error(fitted, series, n_steps=20)
+
+
+def test_input_forms_keep_their_structure(series):
+    uni = series[:, 0]
+    est = ALRNNForecaster(**{**TINY, "M": 4, "P": 1}).fit(uni)
+    assert est.n_features_in_ == 1
+    assert est.predict(uni).shape == uni.shape
+    assert est.latent_states(uni).shape == (300, 4)
+    assert est.regime_codes(uni).shape == (300, 1)
+    many = np.stack([series[:100], series[100:200]])
+    assert est.set_params(M=6).fit(many[..., :1]).predict(many[..., :1]).shape == (
+        2,
+        100,
+        1,
+    )
+    ragged = [series[:50, 0], series[50:130, 0]]
+    out = est.predict(ragged)
+    assert [o.shape for o in out] == [(50,), (80,)]
+    assert [z.shape for z in est.latent_states(ragged, tf_interval=5)] == [
+        (50, 6),
+        (80, 6),
+    ]
+
+
+def test_regimes_summarise_assimilated_codes(fitted, series):
+    codes = fitted.regime_codes(series)
+    np.testing.assert_array_equal(codes, fitted.latent_states(series)[:, 4:] > 0)
+    summary = regime_summary([codes])
+    np.testing.assert_array_equal(fitted.regimes_.codes, summary.codes)
+    np.testing.assert_array_equal(fitted.regimes_.counts, summary.counts)
+    assert fitted.regimes_.counts.sum() == 300
+    regimes = fitted.linearize().regimes
+    assert len(regimes) == fitted.regimes_.n_regimes
+
+
+def test_analysis_toolkit_works_on_a_forecaster(fitted, series):
+    report = describe(fitted)
+    assert "R0" in report
+    assert "R0" in describe(fitted, [series[:100], series[100:]])
+    system = fitted.linearize()
+    assert len(regime_spectra(system)) == fitted.regimes_.n_regimes
+    assert len(fixed_points(system)) == fitted.regimes_.n_regimes
+    for cycle in find_cycles(system, 2, random_state=0):
+        assert cycle.z.shape[-1] == 6
+
+
+# ---- scikit-learn conventions -------------------------------------------------------------
+
+
+def test_grid_search_over_P_with_dsr_scorer(series):
+    X = np.stack([series[i : i + 60] for i in range(0, 240, 60)])
+    scorer = make_dsr_scorer("power_spectrum_distance", n_steps=60, transient=20)
+    # No checkpoints: runs of such tiny models may leave the data's box (D_stsp = inf).
+    est = ALRNNForecaster(**{**TINY, "checkpoint_interval": None})
+    search = GridSearchCV(est, {"P": [0, 1]}, scoring=scorer, cv=2)
+    search.fit(X)
+    assert search.best_params_["P"] in (0, 1)
+    assert -1.0 <= search.best_score_ <= 0.0
+    assert list(search.cv_results_["param_P"]) == [0, 1]
+
+
+def test_cross_val_score_default_and_dstsp_scorer(series):
+    X = np.stack([series[i : i + 60] for i in range(0, 240, 60)])
+    est = ALRNNForecaster(**{**TINY, "checkpoint_interval": None})
+    scores = cross_val_score(est, X, cv=2)
+    assert scores.shape == (2,) and np.isfinite(scores).all() and (scores <= 0).all()
+    est.fit(X)
+    got = make_dsr_scorer(n_steps=60, transient=20)(est, X[:1])
+    want = state_space_divergence(X[0], est.simulate(80, x0=X[0, 0])[20:])
+    assert got == -want
+
+
+def test_joblib_round_trip(fitted, series, tmp_path):
+    path = tmp_path / "forecaster.joblib"
+    joblib.dump(fitted, path)
+    loaded = joblib.load(path)
+    np.testing.assert_array_equal(loaded.simulate(50), fitted.simulate(50))
+    np.testing.assert_array_equal(loaded.predict(series, 3), fitted.predict(series, 3))
+
+
+def test_random_state_determinism_and_global_rng_untouched(series):
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    a = ALRNNForecaster(**TINY).fit(series)
+    assert torch.equal(torch.get_rng_state(), before)
+    b = ALRNNForecaster(**TINY).fit(series)
+    np.testing.assert_array_equal(a.simulate(40), b.simulate(40))
+    assert a.history[:, "train_loss"] == b.history[:, "train_loss"]
+    c = ALRNNForecaster(**{**TINY, "random_state": 1}).fit(series)
+    assert not np.array_equal(a.simulate(40), c.simulate(40))
+
+
+# ---- errors -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"M": 2}, "'M' parameter .* >= N=3"),
+        ({"P": 7}, "'P' parameter .* \\[0, M=6\\]"),
+        ({"P": -1}, "'P' parameter"),
+        ({"tf_interval": 0}, "'tf_interval'"),
+        ({"tf_interval": 2.5}, "'tf_interval'"),
+        ({"tf_alpha": 0.0}, "'tf_alpha'"),
+        ({"tf_alpha": 1.5}, "'tf_alpha'"),
+        ({"sequence_length": 0}, "'sequence_length'"),
+        ({"sequence_length": 300}, "at least sequence_length \\+ 1 = 301 steps"),
+        ({"noise": -0.1}, "'noise'"),
+        ({"lr_end": 0.0}, "'lr_end'"),
+        ({"lr_end": 1.0}, "'lr_end'"),
+        ({"checkpoint_starts": 0}, "'checkpoint_starts'"),
+    ],
+)
+def test_invalid_parameters_raise_at_fit(series, params, match):
+    with pytest.raises(ValueError, match=match):
+        ALRNNForecaster(**{**TINY, **params}).fit(series)
+
+
+@pytest.mark.parametrize(
+    "X, match",
+    [
+        (np.full((50, 3), np.nan), "NaN"),
+        (np.zeros((2, 3, 40, 3)), "ndim=4"),
+        (np.zeros((0, 3)), "empty"),
+        ([], "empty"),
+        ([np.zeros((40, 3)), np.zeros((40, 2))], "same number of features"),
+    ],
+)
+def test_invalid_X_raises(X, match):
+    with pytest.raises(ValueError, match=match):
+        ALRNNForecaster(**TINY).fit(X)
+
+
+def test_y_must_be_none(series):
+    with pytest.raises(ValueError, match="y of ALRNNForecaster must be None"):
+        ALRNNForecaster(**TINY).fit(series, series)
+
+
+def test_inference_errors(fitted, series):
+    for call in [
+        lambda: fitted.predict(series[:, :2]),
+        lambda: fitted.latent_states(series[:, :2]),
+        lambda: fitted.forecast(series[:, :2], 3),
+        lambda: fitted.score(series[:, :2]),
+    ]:
+        with pytest.raises(ValueError, match="features"):
+            call()
+    with pytest.raises(ValueError, match="features"):
+        fitted.simulate(5, x0=np.zeros(2))
+    with pytest.raises(ValueError, match="n_steps"):
+        fitted.simulate(0)
+    with pytest.raises(ValueError, match="n_steps"):
+        fitted.predict(series, n_steps=0)
+    with pytest.raises(ValueError, match="n_steps"):
+        fitted.forecast(series, 0)
+    unfitted = ALRNNForecaster()
+    for call in [
+        lambda: unfitted.simulate(5),
+        lambda: unfitted.predict(series),
+        lambda: unfitted.latent_states(series),
+        lambda: unfitted.linearize(),
+        lambda: unfitted.initial_state(series[0]),
+    ]:
+        with pytest.raises(NotFittedError):
+            call()
+
+
+def test_refused_fit_changes_nothing(series):
+    est = ALRNNForecaster(**TINY).fit(series)
+    before = (est.simulate(30), est.x0_.copy(), len(est.history), est.best_epoch_)
+    with pytest.raises(ValueError):
+        est.fit(series[:, :2].copy() * np.nan)
+    with pytest.raises(ValueError):
+        est.set_params(tf_alpha=2.0).fit(series[::-1])
+    est.set_params(tf_alpha=1.0)
+    np.testing.assert_array_equal(est.simulate(30), before[0])
+    np.testing.assert_array_equal(est.x0_, before[1])
+    assert (len(est.history), est.best_epoch_) == before[2:]
+
+
+# ---- divergence during training -------------------------------------------------------------
+
+
+class _Corrupt(Callback):
+    """Sets W to NaN at the start of epoch ``at`` (a stand-in for a blow-up)."""
+
+    def __init__(self, at):
+        self.at = at
+
+    def on_epoch_begin(self, net, **kwargs):
+        if len(net.history) == self.at:
+            with torch.no_grad():
+                net.module_.W.fill_(float("nan"))
+
+
+def test_divergence_restores_best_checkpoint_with_warning(series):
+    est = ALRNNForecaster(
+        **{**TINY, "max_epochs": 6, "checkpoint_interval": 1}, callbacks=[_Corrupt(4)]
+    )
+    with pytest.warns(RuntimeWarning, match="diverged in epoch 4.*epoch [123]"):
+        est.fit(series)
+    assert est.best_epoch_ in (1, 2, 3)
+    assert all(torch.isfinite(p).all() for p in est.module_.parameters())
+    assert np.isfinite(est.simulate(20)).all()
+
+
+def test_divergence_without_checkpoint_raises(series):
+    est = ALRNNForecaster(**TINY, callbacks=[_Corrupt(1)])
+    with pytest.raises(FloatingPointError, match="diverged"):
+        est.fit(series)
+
+
+# ---- reconstruction (slow) ------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_roessler_reconstruction_with_one_relu():
+    # The setting of benchmarks/study_dsr.py (tau = 30 at dt = 0.05, the reference's lr
+    # schedule truncated to 100 epochs: lr_end = 4e-3); held-out there: D_stsp 1.2-1.4,
+    # D_H 0.02-0.03, 2 regions. P = 0 stays at a fixed point (D_stsp ~14). ~1 CPU minute.
+    X = _standardise(make_roessler(n_steps=10_000, dt=0.05, random_state=0))
+    est = ALRNNForecaster(
+        M=20,
+        P=1,
+        lr=5e-3,
+        lr_end=4e-3,
+        sequence_length=300,
+        tf_interval=30,
+        max_epochs=100,
+        checkpoint_interval=10,
+        random_state=0,
+    ).fit(X)
+    run, Z = est.simulate(6000, x0=X[0], return_latent=True)
+    run, Z = run[1000:], Z[1000:]
+    assert state_space_divergence(X, run) < 2.5
+    assert power_spectrum_distance(X, run) < 0.06
+    assert regime_summary([codes_from_states(Z, 1)]).n_regimes == 2
