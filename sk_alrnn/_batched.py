@@ -44,8 +44,8 @@ class BatchedProblem:
         Time-major, the kernel's layout (see :func:`batched_scan`).
     lengths : Tensor of shape (n,), int64
     targets : Tensor
-        (n,) int64 class indices (classification), (n, O) float32, or
-        (T, n, O) float32 for per-step regression targets.
+        (n,) or, per step, (T, n) int64 class indices (classification); (n, O)
+        or, per step, (T, n, O) float32 (regression).
     classification : bool
     sequence_output : bool
     """
@@ -109,12 +109,12 @@ def _outputs(
     """Outputs (K, B, O) or (T, K, B, O) of K models on their minibatches X (T, K, B, F)."""
     _T, K, B, _ = X.shape
     S = step_matrix(params["a"], params["W"], mask, P_max)
-    Z = batched_scan(X, params["C"], params["h"], S, P_max)
     readout = params["B"].transpose(1, 2)
     if sequence_output:
+        Z = batched_scan(X, params["C"], params["h"], S, P_max)
         return torch.matmul(Z, readout) + params["b"][:, None, :]
     last = (lengths - 1).clamp(min=0)
-    Z_last = Z[last, torch.arange(K)[:, None], torch.arange(B)[None, :]]
+    Z_last = batched_scan(X, params["C"], params["h"], S, P_max, last=last)
     return torch.baddbmm(params["b"][:, None, :], Z_last, readout)
 
 
@@ -123,16 +123,16 @@ def _losses(
 ) -> Tensor:
     """Each model's mean loss over its own valid samples (and steps): shape (K,)."""
     if problem.classification:
-        K, B, n_outputs = out.shape
-        each = F.cross_entropy(out.reshape(K * B, n_outputs), y.reshape(-1), reduction="none")
-        return (each.view(K, B) * weight).sum(1) / weight.sum(1).clamp(min=1)
-    squared = (out - y).square().sum(-1)
+        n_outputs = out.shape[-1]
+        each = F.cross_entropy(out.reshape(-1, n_outputs), y.reshape(-1), reduction="none")
+        each = each.view(out.shape[:-1])
+    else:
+        each = (out - y).square().sum(-1) / out.shape[-1]
     if problem.sequence_output:
         steps = torch.arange(out.shape[0], device=out.device)[:, None, None]
         valid = (steps < lengths) & (weight > 0)
-        n_values = valid.sum((0, 2)).clamp(min=1) * out.shape[-1]
-        return (squared * valid).sum((0, 2)) / n_values
-    return (squared * weight).sum(1) / (weight.sum(1).clamp(min=1) * out.shape[-1])
+        return (each * valid).sum((0, 2)) / valid.sum((0, 2)).clamp(min=1)
+    return (each * weight).sum(1) / weight.sum(1).clamp(min=1)
 
 
 def _clip(grads: list, max_norm: float | None) -> None:

@@ -102,10 +102,40 @@ def _forward_loop(inputs: Tensor, C: Tensor, h: Tensor, S: Tensor, P_max: int) -
     return X
 
 
+def _direct_grads(grad: Tensor, X: Tensor, P_max: int, last: Tensor | None) -> Tensor:
+    """G (T, K, B, M+P_max) holding dL/dz_t from the outputs; BPTT adds on it.
+
+    ``grad`` is dL/dZ (T, K, B, M), or dL/dz at the steps ``last`` (K, B, M).
+    """
+    T, K, B, width = X.shape[0] - 1, *X.shape[1:]
+    G = X.new_empty(T, K, B, width)
+    if last is None:
+        rows = _rows(G)
+        rows[..., :P_max] = 0
+        rows[..., P_max:] = grad.reshape(T, K * B, width - P_max)
+    else:
+        # One zero-fill and a scatter, where a dense dL/dZ from indexing the
+        # outputs costs a fill, a scatter and a whole-buffer copy.
+        G.zero_()
+        G[last, torch.arange(K)[:, None], torch.arange(B), P_max:] = grad
+    return G
+
+
+def _pick(X: Tensor, P_max: int, last: Tensor | None) -> Tensor:
+    """The kernel's output: z_1..z_T (T, K, B, M), or z at steps ``last`` + 1 (K, B, M)."""
+    if last is None:
+        return X[1:, ..., P_max:]
+    K, B = last.shape
+    return X[last + 1, torch.arange(K)[:, None], torch.arange(B), P_max:]
+
+
 def _backward_loop(
-    grad_Z: Tensor, X: Tensor, inputs: Tensor, S: Tensor, P_max: int, grads: dict
+    G: Tensor, X: Tensor, inputs: Tensor, S: Tensor, P_max: int, grads: dict
 ) -> Tensor:
     """Extended-state gradients G (T, K, B, M+P_max); G[t-1] = [dL/drelu(z_t,R), dL/dz_t].
+
+    ``G`` comes in holding the direct gradients (:func:`_direct_grads`) and is
+    completed in place.
 
     dL/dS_k = sum_t dL/dz_{t+1} x_t^T, dL/dC_k = sum_t dL/dz_t s_t^T and
     dL/dh_k = sum_t dL/dz_t are accumulated into ``grads["S"]``, ``grads["C"]``
@@ -114,11 +144,8 @@ def _backward_loop(
     model-major order (K=25, B=64, T=20, M=16, one thread); a sum over the
     whole (T, K, B, M) gradient for dL/dh cost ~19 ms at T=200, K=9, M=64.
     """
-    T, K, B, M = grad_Z.shape
-    G = X.new_empty(T, K, B, M + P_max)
+    T, M = G.shape[0], G.shape[-1] - P_max
     G_rows = _rows(G)
-    G_rows[..., :P_max] = 0
-    G_rows[..., P_max:] = grad_Z.reshape(T, K * B, M)  # direct grads; BPTT adds on them
     gx, gz, xs, s = G.unbind(0), G[..., P_max:].unbind(0), X.unbind(0), inputs.unbind(0)
     # Accumulated transposed: s_t^T dL/dz costs ~9 us per step where
     # (dL/dz)^T s_t costs ~190 us, x_t^T dL/dz ~170 us against ~400 us
@@ -147,16 +174,16 @@ def _backward_loop(
 
 class _BatchedScan(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, inputs: Tensor, C: Tensor, h: Tensor, S: Tensor, P_max: int) -> Tensor:
+    def forward(ctx, inputs, C, h, S, P_max: int, last) -> Tensor:
         with _flush_denormals():
             X = _forward_loop(inputs, C, h, S, P_max)
         ctx.save_for_backward(X, inputs, C, S)
-        ctx.P_max = P_max
-        return X[1:, ..., P_max:]
+        ctx.P_max, ctx.last = P_max, last
+        return _pick(X, P_max, last)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
-    def backward(ctx, grad_Z: Tensor):
+    def backward(ctx, grad_out: Tensor):
         X, inputs, C, S = ctx.saved_tensors
         P_max = ctx.P_max
         wanted = dict(zip(("inputs", "C", "h", "S"), ctx.needs_input_grad))
@@ -167,14 +194,17 @@ class _BatchedScan(torch.autograd.Function):
             if wanted[name]
         }
         with _flush_denormals():
-            G = _backward_loop(grad_Z, X, inputs, S, P_max, grads)
+            G = _direct_grads(grad_out, X, P_max, ctx.last)
+            G = _backward_loop(G, X, inputs, S, P_max, grads)
         Gz = G[..., P_max:]
         grad_inputs = torch.matmul(Gz, C) if wanted["inputs"] else None
         grad_C, grad_S = (grads[k].transpose(1, 2) if k in grads else None for k in "CS")
-        return grad_inputs, grad_C, grads.get("h"), grad_S, None
+        return grad_inputs, grad_C, grads.get("h"), grad_S, None, None
 
 
-def batched_scan(inputs: Tensor, C: Tensor, h: Tensor, S: Tensor, P_max: int) -> Tensor:
+def batched_scan(
+    inputs: Tensor, C: Tensor, h: Tensor, S: Tensor, P_max: int, last: Tensor | None = None
+) -> Tensor:
     """Latent states of K AL-RNNs at once.
 
     Parameters
@@ -190,10 +220,13 @@ def batched_scan(inputs: Tensor, C: Tensor, h: Tensor, S: Tensor, P_max: int) ->
         Step matrices from :func:`step_matrix`.
     P_max : int
         The largest P among the K models.
+    last : Tensor of shape (K, n_samples), int64, optional
+        Return only z at step ``last + 1`` of each sequence (its last valid
+        state, for sequence-to-one outputs).
 
     Returns
     -------
-    Z : Tensor of shape (n_steps, K, n_samples, M)
+    Z : Tensor of shape (n_steps, K, n_samples, M), or (K, n_samples, M) with ``last``
         z_1..z_T of every model from z_0 = 0, differentiable in every input
         through a hand-written backward pass (a view, not contiguous).
 
@@ -207,14 +240,14 @@ def batched_scan(inputs: Tensor, C: Tensor, h: Tensor, S: Tensor, P_max: int) ->
     >>> batched_scan(torch.randn(5, K, 2, F), C, h, S, 4).shape
     torch.Size([5, 3, 2, 4])
     """
-    if inputs.shape[0] == 0:
+    if inputs.shape[0] == 0 and last is None:
         return inputs.new_empty(0, *inputs.shape[1:3], S.shape[1])
     tensors = (inputs, C, h, S)
     if not (torch.is_grad_enabled() and any(t.requires_grad for t in tensors)):
         with torch.no_grad(), _flush_denormals():
             X = _forward_loop(*tensors, P_max)
-        return X[1:, ..., P_max:]
-    return _BatchedScan.apply(*tensors, P_max)
+        return _pick(X, P_max, last)
+    return _BatchedScan.apply(*tensors, P_max, last)
 
 
 def _batched_scan_reference(

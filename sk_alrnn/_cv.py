@@ -28,10 +28,17 @@ from sklearn.exceptions import FitFailedWarning
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.utils import _safe_indexing
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._batched import PARAM_NAMES, BatchedProblem, plan_groups, train_batched
-from ._data import as_padded, check_option, check_param, check_sizes, input_error
+from ._data import (
+    as_padded,
+    check_option,
+    check_param,
+    check_sizes,
+    check_step_labels,
+    input_error,
+)
 from ._estimators import ALRNNClassifier, ALRNNRegressor
 from ._persistence import PersistenceMixin
 from .model_selection import minimal_P_refit
@@ -259,17 +266,12 @@ class _SweepCVBase(PersistenceMixin, BaseEstimator):
     def _problem(self, batch, y, full_target, view: dict, device) -> BatchedProblem:
         est = view["estimator"]
         if is_classifier(self):
-            # Encode with this group's classes. A label its folds never train on can
-            # still fill a padded (weight-0) slot of a minibatch: cross_entropy's
-            # ignore_index (-100) keeps it harmless.
-            classes = est._label_encoder_.classes_
-            y = np.asarray(y).ravel()
-            position = np.searchsorted(classes, y).clip(max=len(classes) - 1)
-            targets = np.where(classes[position] == y, position, -100).astype(np.int64)
+            # Encoded with this group's classes (a fold may lack one).
+            targets = _encode_for(est._label_encoder_.classes_, y, batch)
         else:
             targets = full_target
-            if est._sequence_output_:
-                targets = targets.transpose(1, 0, 2)
+        if est._sequence_output_:
+            targets = targets.swapaxes(0, 1)
         # Time-major once here, so every minibatch is gathered in the kernel's layout.
         return BatchedProblem(
             values=torch.as_tensor(batch.values.transpose(1, 0, 2).copy(), device=device),
@@ -374,6 +376,23 @@ class _SweepCVBase(PersistenceMixin, BaseEstimator):
         tags.input_tags.three_d_array = True
         tags.non_deterministic = self.random_state is None
         return tags
+
+
+def _encode_for(classes: np.ndarray, y, batch) -> np.ndarray:
+    """Labels as indices into ``classes``, (n,) or per step (n, T_max); -100 if unseen.
+
+    A label a group's folds never train on can still fill a padded (weight-0)
+    slot of a minibatch: cross_entropy's ignore_index (-100) keeps it harmless.
+    """
+    steps = check_step_labels(y, batch)
+    labels = column_or_1d(y) if steps is None else np.concatenate(steps)
+    position = np.searchsorted(classes, labels).clip(max=len(classes) - 1)
+    codes = np.where(classes[position] == labels, position, -100).astype(np.int64)
+    if steps is None:
+        return codes
+    padded = np.full(batch.values.shape[:2], -100, dtype=np.int64)
+    padded[batch.valid_mask()] = codes
+    return padded
 
 
 def _cv_results(Ps: list, n_splits: int, scores, fit_times, score_times) -> dict:

@@ -22,7 +22,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sk_alrnn import ALRNNClassifier, ALRNNRegressor
+from sk_alrnn import ALRNNClassifier, ALRNNClassifierCV, ALRNNRegressor, ALRNNRegressorCV
 
 FAST = {
     "M": 4,
@@ -32,7 +32,15 @@ FAST = {
     "batch_size": 16,
     "random_state": 0,
 }
-ESTIMATORS = {"clf": ALRNNClassifier, "reg": ALRNNRegressor}
+FAST_CV = {"Ps": (0, 2), "M": 4, "cv": 2, "max_epochs": 1, "batch_size": 16, "random_state": 0}
+ESTIMATORS = {
+    "clf": ALRNNClassifier,
+    "reg": ALRNNRegressor,
+    "clf_cv": ALRNNClassifierCV,
+    "reg_cv": ALRNNRegressorCV,
+}
+SETTINGS = {"clf": FAST, "reg": FAST, "clf_cv": FAST_CV, "reg_cv": FAST_CV}
+PLAIN = ("clf", "reg")  # the kinds with partial_fit, P and the skorch parameters
 _NUMBERS = r"(numeric|numbers)"
 _NONFINITE = "NaN or infinity"
 
@@ -41,24 +49,26 @@ def _data(kind):
     rng = np.random.RandomState(0)
     X = rng.randn(24, 6, 2)
     score = X[:, :, 0].sum(axis=1)
-    y = np.where(score > 0, "up", "down") if kind == "clf" else score / 3
+    y = np.where(score > 0, "up", "down") if kind.startswith("clf") else score / 3
     return X, y
 
 
 @pytest.fixture(scope="module")
 def fitted():
     """One fitted estimator of each kind, shared by all error cases (they must not change it)."""
-    return {kind: ESTIMATORS[kind](**FAST).fit(*_data(kind)) for kind in ESTIMATORS}
+    return {kind: ESTIMATORS[kind](**SETTINGS[kind]).fit(*_data(kind)) for kind in ESTIMATORS}
 
 
 def _snapshot(est, X):
+    net = getattr(est, "best_estimator_", est)  # a CV estimator answers through its refit
     snap = {
-        "state": {k: v.detach().clone() for k, v in est.module_.state_dict().items()},
-        "history": len(est.history),
+        "state": {k: v.detach().clone() for k, v in net.module_.state_dict().items()},
+        "history": len(net.history),
         "codes": est.regimes_.codes.copy(),
         "counts": est.regimes_.counts.copy(),
         "n_features_in_": est.n_features_in_,
         "prediction": est.predict(X),
+        "P": net.P,
     }
     if hasattr(est, "classes_"):
         snap["classes_"] = est.classes_.copy()
@@ -69,7 +79,7 @@ def _assert_unchanged(before, after):
     assert before.keys() == after.keys()
     for key in before["state"]:
         assert torch.equal(before["state"][key], after["state"][key]), key
-    for key in ("history", "n_features_in_"):
+    for key in ("history", "n_features_in_", "P"):
         assert before[key] == after[key], key
     for key in ("codes", "counts", "prediction", "classes_"):
         if key in before:
@@ -621,12 +631,27 @@ _PARAM_CASES = [
     ),
 ]
 
+
+def _assert_same_as_unweighted(est, X, y):
+    """Equal weights are a weighted mean of the same losses: the very same model."""
+    unweighted = type(est)(**est.get_params(deep=False)).fit(X, y)
+    np.testing.assert_array_equal(est.predict(X), unweighted.predict(X))
+
+
 _SAMPLE_WEIGHT_CASES = [
     Case(
         "sample_weight_ones",
         "both",
         "fit",
         lambda X, y: _with(X, y, fit_params={"sample_weight": np.ones(len(y))}),
+        check=lambda est, X, y: _assert_same_as_unweighted(est, X, y),
+    ),
+    Case(
+        "sample_weight_constant",
+        "both",
+        "fit",
+        lambda X, y: _with(X, y, fit_params={"sample_weight": np.full(len(y), 3.0)}),
+        check=lambda est, X, y: _assert_same_as_unweighted(est, X, y),
     ),
     Case(
         "sample_weight_short",
@@ -663,11 +688,22 @@ _SAMPLE_WEIGHT_CASES = [
 ]
 
 CASES = _X_CASES + _Y_CASES + _CONTINUE_CASES + _PARAM_CASES + _SAMPLE_WEIGHT_CASES
+
+
+def _applies(case: Case, kind: str) -> bool:
+    if case.kinds not in ("both", kind.split("_")[0]):
+        return False
+    # The CV estimators have no partial_fit, no P and no sample_weight in fit; their own
+    # parameters (Ps, cv, refit, ...) are tested with them (tests/test_cv.py).
+    plain_only = case.stage == "partial_fit" or case.id.startswith(("param_", "sample_weight"))
+    return kind in PLAIN or not plain_only
+
+
 _PARAMS = [
     pytest.param(kind, case, id=f"{kind}-{case.id}", marks=case.marks)
     for case in CASES
     for kind in ESTIMATORS
-    if case.kinds in ("both", kind)
+    if _applies(case, kind)
 ]
 
 
@@ -687,7 +723,7 @@ def test_bad_input_matrix(fitted, kind, case):
     params = case.make(X, y).get("params", {})
     if case.error is None:
         # An accepted form: a fresh fit gives a correct, finite result.
-        fresh = ESTIMATORS[kind](**{**FAST, **params})
+        fresh = ESTIMATORS[kind](**{**SETTINGS[kind], **params})
         assert _call(fresh, case, X, y) is fresh
         states = fresh.latent_states(case.make(X, y)["X"])
         assert all(np.isfinite(z).all() for z in states)
@@ -710,7 +746,7 @@ def test_bad_input_matrix(fitted, kind, case):
 
 def test_case_count():
     # Reported in the closing note of issue 12; update both together.
-    assert len(CASES) == 91 and len(_PARAMS) == 166
+    assert len(CASES) == 92 and len(_PARAMS) == 265
 
 
 # ---- property tests ---------------------------------------------------------------------
@@ -753,7 +789,7 @@ def test_valid_inputs_predict_finite_outputs_of_the_right_form(fitted, X, dtype,
     Z = est.latent_states(X)
     assert all(np.isfinite(z).all() for z in Z)
     if isinstance(X, list):
-        assert [z.shape for z in Z] == [(len(x), est.module_.M) for x in X]
+        assert [z.shape for z in Z] == [(len(x), est.M) for x in X]
 
 
 @_PROPERTY
@@ -809,7 +845,7 @@ def test_non_numeric_dtypes_are_refused(fitted, dtype, ragged, kind):
 
 
 @_PROPERTY
-@given(M=st.integers(-2, 6), P=st.integers(-3, 9), kind=st.sampled_from(sorted(ESTIMATORS)))
+@given(M=st.integers(-2, 6), P=st.integers(-3, 9), kind=st.sampled_from(PLAIN))
 def test_sizes_are_checked_before_training(M, P, kind):
     X, y = _data(kind)
     est = ESTIMATORS[kind](**{**FAST, "M": M, "P": P, "max_epochs": 1})
@@ -823,7 +859,7 @@ def test_sizes_are_checked_before_training(M, P, kind):
 @_PROPERTY
 @given(
     lr=st.one_of(st.floats(max_value=0.0), st.sampled_from([np.nan, np.inf])),
-    kind=st.sampled_from(sorted(ESTIMATORS)),
+    kind=st.sampled_from(PLAIN),
 )
 def test_non_positive_or_non_finite_learning_rates_are_refused(lr, kind):
     X, y = _data(kind)

@@ -54,6 +54,16 @@ def test_batched_scan_gradcheck_float64(Ps):
     args = (inputs, C, h, a, W)
     torch.testing.assert_close(scan(*args), _batched_scan_reference(*args, mask))
     assert torch.autograd.gradcheck(scan, args)
+    # Sequence-to-one: only each sequence's state at step last + 1.
+    last = torch.randint(0, T, (K, B), generator=g)
+
+    def scan_last(inputs, C, h, a, W):
+        S = step_matrix(a, W, mask, P_max)
+        return batched_scan(inputs, C, h, S, P_max, last=last)
+
+    expected = _batched_scan_reference(*args, mask)[last, torch.arange(K)[:, None], torch.arange(B)]
+    torch.testing.assert_close(scan_last(*args), expected)
+    assert torch.autograd.gradcheck(scan_last, args)
 
 
 # ---- the engine: model k trains as it would alone ----------------------------------
@@ -359,3 +369,16 @@ def test_fold_without_a_class_and_a_probability_scorer_match_grid_search():
         for i in range(sweep.n_splits_):
             key = f"split{i}_test_score"
             np.testing.assert_allclose(sweep.cv_results_[key], grid.cv_results_[key], atol=1e-5)
+
+
+def test_per_step_labels_match_grid_search():
+    rng = np.random.RandomState(2)
+    X = [rng.randn(T, 2) for T in rng.randint(4, 9, size=30)]
+    y = [np.where(np.cumsum(x[:, 0]) > 0, "up", "down") for x in X]
+    kw = {"max_epochs": 2, "batch_size": 8, "lr": 1e-2, "random_state": 0}
+    sweep = ALRNNClassifierCV(Ps=(0, 2), M=M, cv=3, **kw).fit(X, y)
+    grid = GridSearchCV(ALRNNClassifier(M=M, **kw), {"P": [0, 2]}, cv=KFold(3)).fit(X, y)
+    np.testing.assert_allclose(
+        sweep.cv_results_["mean_test_score"], grid.cv_results_["mean_test_score"], atol=1e-6
+    )
+    assert [p.shape for p in sweep.predict(X[:2])] == [y[0].shape, y[1].shape]

@@ -506,3 +506,19 @@ def test_round_trip_property(M, data, labels, ragged):
         clf.save(path)
         loaded = sk_alrnn.load(path)
     _assert_same_fitted(clf, loaded, X)
+
+
+def test_cv_splitter_parameter_is_refused_by_name(sum_task, tmp_path):
+    from sklearn.model_selection import KFold
+
+    from sk_alrnn import ALRNNRegressorCV
+
+    X, y = sum_task
+    search = ALRNNRegressorCV(Ps=(0, 2), M=4, cv=KFold(2), max_epochs=1, random_state=0)
+    search.fit(X, y)
+    path = tmp_path / "m.safetensors"
+    with pytest.raises(ValueError, match="Cannot save 'cv' safely"):
+        search.save(path)
+    # The fitted model does not need the splitter: with set_params(cv=2) it saves.
+    search.set_params(cv=2).save(path)
+    np.testing.assert_array_equal(sk_alrnn.load(path).predict(X), search.predict(X))
