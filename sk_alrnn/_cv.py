@@ -474,10 +474,10 @@ class ALRNNClassifierCV(ClassifierMixin, _SweepCVBase):
         ``mean/std_fit_time`` (each model's share of its batched group's wall
         time) and ``mean/std_score_time``.
     best_estimator_ : ALRNNClassifier
-        P = P_, refit on all of X.
+        P = ``P_``, refit on all of X.
     best_index_ : int
     best_score_ : float
-        Mean cross-validated score of P_.
+        Mean cross-validated score of ``P_``.
     best_params_ : dict
     n_splits_ : int
     n_features_in_ : int
@@ -569,10 +569,10 @@ class ALRNNRegressorCV(RegressorMixin, _SweepCVBase):
         ``mean/std_fit_time`` (each model's share of its batched group's wall
         time) and ``mean/std_score_time``.
     best_estimator_ : ALRNNRegressor
-        P = P_, refit on all of X.
+        P = ``P_``, refit on all of X.
     best_index_ : int
     best_score_ : float
-        Mean cross-validated score of P_.
+        Mean cross-validated score of ``P_``.
     best_params_ : dict
     n_splits_ : int
     n_features_in_ : int

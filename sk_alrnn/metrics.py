@@ -137,7 +137,7 @@ def state_space_divergence(
 
     **gmm**: A = X_true[:max_T], G = X_gen[:max_T], sigma = sqrt(scaling);
     samples s_i = A[t_i] + sigma eps_i (t_i uniform, eps_i standard normal);
-    log p_i = logsumexp_t(-|s_i - A_t|^2 / (2 sigma^2)) - log|A|, log q_i
+    ``log p_i = logsumexp_t(-|s_i - A_t|^2 / (2 sigma^2)) - log|A|``, log q_i
     likewise over G; D = mean_i (log p_i - log q_i).  In log space no sample
     underflows (the reference code evaluates densities in float32 and drops
     samples whose p or q underflow to 0).
@@ -251,7 +251,7 @@ def power_spectrum_distance(
     Notes
     -----
     Both series are cut to their common length T.  Per dimension, the
-    standardised series u gives S = |rfft(u)|^2, smoothed with
+    standardised series u gives ``S = |rfft(u)|^2``, smoothed with
     ``gaussian_filter1d(S, smoothing, mode="reflect", truncate=4.0)``, clipped
     at 0 and normalised to p (true) and q (generated);
     H = sqrt(sum_k (sqrt(p_k) - sqrt(q_k))^2 / 2).  A constant dimension

@@ -2,8 +2,9 @@
 
 aeon pins an older numpy, so these tests run in their own environment:
 ``make test-aeon`` (``.venv-aeon``; CI runs it). Elsewhere they skip.
-Measured there (aeon 1.6.0, numpy 2.3.5): 76 of 80 checks pass; the 4 expected
-failures below are one known issue.
+Measured there (aeon 1.6.0, numpy 2.3.5): all 80 checks pass (before the
+reliability fix that keeps ``module_``'s train/eval mode through ``predict``,
+76 of 80: ``check_non_state_changing_method`` failed).
 """
 
 import numpy as np
@@ -16,27 +17,10 @@ from aeon.testing.estimator_checking import parametrize_with_checks
 from sk_alrnn import ALRNNClassifier, ALRNNRegressor
 from sk_alrnn.contrib.aeon import ALRNNAeonClassifier, ALRNNAeonRegressor
 
-_EXPECTED_FAILURES = {
-    # skorch's predict switches module_ from training to eval mode (module_.training
-    # becomes False), so aeon sees fitted state change during predict. The
-    # reliability issue fixes this in the estimators; the adapters only delegate.
-    "check_non_state_changing_method": "predict switches module_ to eval mode (skorch)",
-}
-
-
-def _check_name(check) -> str:
-    func = getattr(check, "func", check)
-    while hasattr(func, "func"):  # partials wrapping partials
-        func = func.func
-    return getattr(func, "__name__", "")
-
 
 @parametrize_with_checks([ALRNNAeonClassifier, ALRNNAeonRegressor])
 @pytest.mark.filterwarnings("ignore")  # the checks' own data and deprecation warnings
-def test_aeon_compatible_estimator(check, request):
-    reason = _EXPECTED_FAILURES.get(_check_name(check))
-    if reason is not None:
-        request.applymarker(pytest.mark.xfail(reason=reason, strict=False))
+def test_aeon_compatible_estimator(check):
     check()
 
 

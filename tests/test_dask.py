@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 from joblib import parallel_config
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, cross_val_score
 
-from sk_alrnn import ALRNNRegressor
+from sk_alrnn import ALRNNRegressor, ALRNNRegressorCV
 
 distributed = pytest.importorskip("distributed")
 
@@ -58,3 +58,18 @@ def test_grid_search_on_threaded_dask_workers_matches_sequential():
             run.cv_results_["mean_test_score"],
             sequential.cv_results_["mean_test_score"],
         )
+
+
+def test_cv_estimator_sweeps_in_parallel_on_dask_match_sequential():
+    """ALRNNRegressorCV trains all (P, fold) models in one process; Dask spreads several sweeps."""
+    rng = np.random.RandomState(2)
+    X = rng.randn(60, 8, 2)
+    y = np.maximum(X[:, :, 0], 0).sum(axis=1)
+    estimator = ALRNNRegressorCV(Ps=(0, 2), M=6, cv=2, max_epochs=4, lr=1e-2, random_state=0)
+    sequential = cross_val_score(estimator, X, y, cv=3)
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    with cluster, distributed.Client(cluster), parallel_config(backend="dask"):
+        on_dask = cross_val_score(estimator, X, y, cv=3, n_jobs=-1)
+    np.testing.assert_array_equal(on_dask, sequential)
