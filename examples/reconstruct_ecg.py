@@ -44,9 +44,7 @@ def save_figure(path: Path, X: np.ndarray, run: np.ndarray, labels: np.ndarray) 
     axes[1].legend(markerscale=5)
     for name, series, style in [("data", X, "-"), ("generated", run, "--")]:
         spectrum = np.abs(np.fft.rfft(series[:, 0] - series[:, 0].mean())) ** 2
-        axes[2].semilogy(
-            np.arange(1, 200), spectrum[1:200] / spectrum.sum(), style, label=name
-        )
+        axes[2].semilogy(np.arange(1, 200), spectrum[1:200] / spectrum.sum(), style, label=name)
     axes[2].set_title("power spectrum of x_1")
     axes[2].legend()
     fig.tight_layout()
