@@ -428,12 +428,20 @@ class SequenceNet:
             **self._module_kwargs(),
             **self.get_params_for("module"),
         }
-        if _accepts(self.module, "generator"):
-            self.module_ = self.module(generator=self._generator, **kwargs)
-        else:
-            with _global_rng_from(self._generator):
-                self.module_ = self.module(**kwargs)
+        self.module_ = self._build_module(**kwargs)
         return self
+
+    def _build_module(self, **kwargs):
+        """Instantiate ``self.module``, its initial weights drawn from the per-fit generator.
+
+        A module whose constructor takes no ``generator`` is built with torch's
+        global RNG seeded from it (and restored after): correct, but not
+        thread-safe.
+        """
+        if _accepts(self.module, "generator"):
+            return self.module(generator=self._generator, **kwargs)
+        with _global_rng_from(self._generator):
+            return self.module(**kwargs)
 
     def get_params_for(self, prefix):
         """Return skorch's parameters for ``prefix``, plus the DataLoaders' generators.
