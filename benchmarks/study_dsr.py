@@ -252,7 +252,8 @@ def report(path):
             )
             lines.append(
                 f"| {variant} | {P} | {','.join(str(r['seed']) for r in cell)} | {epochs} "
-                f"| {_cell([r['dstsp'] for r in cell])} | {_cell([r['dh'] for r in cell], '{:.3f}')} "
+                f"| {_cell([r['dstsp'] for r in cell])} "
+                f"| {_cell([r['dh'] for r in cell], '{:.3f}')} "
                 f"| {_cell([r['pe20'] for r in cell], '{:.3g}')} "
                 f"| {' / '.join(_regions(r) for r in cell)} "
                 f"| {' / '.join(str(r['regimes_train']) for r in cell)} "

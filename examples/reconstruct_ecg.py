@@ -3,12 +3,12 @@
 The recording (``ecg.npy``, 10 000 x 5: one ECG lead delay-embedded in 5 dimensions; the
 example data of the reference implementation, see ../shared/data/README.md) is split
 chronologically, 80 % to train. The ALRNNForecaster learns it with sparse teacher forcing
-(every 10 steps, windows of 50, lr 2e-3, noise 0.01: the reference settings; M is reduced from
-100 and the 4000 reference epochs to 100 to keep the run short). A free run of the fitted network is then a generated heartbeat; the reference reports
-3 regions for P = 2, one of which fires the Q wave. The script prints the regime report,
-held-out D_stsp (8 bins per dimension, as the reference does for ECG) and D_H, and saves
-``ecg_reconstruction.png``: data and generated signal (first coordinate) coloured by regime,
-and both power spectra.
+(every 10 steps, windows of 50, lr 2e-3, noise 0.01: the reference settings; M is reduced
+from 100 and the 4000 reference epochs to 100 to keep the run short). A free run of the
+fitted network is then a generated heartbeat; the reference reports 3 regions for P = 2, one
+of which fires the Q wave. The script prints the regime report, held-out D_stsp (8 bins per
+dimension, as the reference does for ECG) and D_H, and saves ``ecg_reconstruction.png``:
+data and generated signal (first coordinate) coloured by regime, and both power spectra.
 
     python examples/reconstruct_ecg.py OUT_DIR [--data ../shared/data/ecg.npy] [--epochs 100]
 """
@@ -44,7 +44,7 @@ def save_figure(path: Path, X: np.ndarray, run: np.ndarray, labels: np.ndarray) 
     axes[1].legend(markerscale=5)
     for name, series, style in [("data", X, "-"), ("generated", run, "--")]:
         spectrum = np.abs(np.fft.rfft(series[:, 0] - series[:, 0].mean())) ** 2
-        axes[2].semilogy(spectrum[:200] / spectrum.sum(), style, label=name)
+        axes[2].semilogy(np.arange(1, 200), spectrum[1:200] / spectrum.sum(), style, label=name)
     axes[2].set_title("power spectrum of x_1")
     axes[2].legend()
     fig.tight_layout()

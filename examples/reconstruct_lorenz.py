@@ -55,7 +55,7 @@ def save_figure(path: Path, X: np.ndarray, run: np.ndarray, labels: np.ndarray) 
     ax = fig.add_subplot(1, 3, 3)
     for name, series, style in [("data", X, "-"), ("generated", run, "--")]:
         spectrum = np.abs(np.fft.rfft(series[:, 0] - series[:, 0].mean())) ** 2
-        ax.semilogy(spectrum[:300] / spectrum.sum(), style, label=name)
+        ax.semilogy(np.arange(1, 300), spectrum[1:300] / spectrum.sum(), style, label=name)
     ax.set_xlabel("frequency bin (x)")
     ax.set_title("power spectrum of x")
     ax.legend()

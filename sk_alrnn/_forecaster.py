@@ -425,7 +425,7 @@ class ALRNNForecaster(PersistenceMixin, SequenceNet, NeuralNet):
         if self._best is None:
             warnings.warn(
                 f"No checkpoint of {type(self).__name__} had a finite D_stsp (every free run "
-                "diverged); kept the last epoch.",
+                "diverged or left the range of the data); kept the last epoch.",
                 RuntimeWarning,
                 stacklevel=2,
             )
