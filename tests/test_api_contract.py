@@ -713,6 +713,8 @@ def test_forecaster_input_errors(fc):
         _fc().fit([X, X[:, :1]])
     with pytest.raises(ValueError):
         _fc().fit(X, X)
+    with pytest.raises(ValueError):
+        fc.score(X, X)
     with pytest.raises(ValueError, match="features"):
         fc.predict(np.hstack([X, X]))
     with pytest.raises(ValueError, match="features"):
@@ -1130,3 +1132,44 @@ def test_make_dsr_scorer_values(fc):
         assert got == pytest.approx(-np.mean(vals))
     got = make_dsr_scorer(n_bins=5, transient=3)(fc, X)
     assert got == pytest.approx(-state_space_divergence(X, fc.simulate(63, X[0])[3:], n_bins=5))
+
+
+def test_forecaster_float64_and_regimes_over_fit_codes(fc):
+    X = _sine()
+    assert fc.simulate(5).dtype == np.float64
+    assert fc.predict(X).dtype == np.float64
+    assert inspect.signature(fc.latent_states).parameters["tf_interval"].default == 1
+    assert inspect.signature(fc.predict).parameters["n_steps"].default == 1
+    ref = regime_summary([fc.regime_codes(X)])
+    np.testing.assert_array_equal(fc.regimes_.codes, ref.codes)
+    np.testing.assert_array_equal(fc.regimes_.counts, ref.counts)
+    np.testing.assert_array_equal(fc.regimes_.transitions, ref.transitions)
+
+
+@pytest.mark.parametrize("K", [1, 2])
+def test_checkpoint_score_definition(K):
+    X = _sine(40)
+    est = _fc(max_epochs=1, checkpoint_interval=1, checkpoint_starts=K).fit(X)
+    starts = [X[(k * 40) // K] for k in range(K)]
+    runs = [est.simulate(1000 + 40, x0)[1000:] for x0 in starts]
+    expect = np.median([state_space_divergence(X, r) for r in runs])
+    assert est.history[-1, "dstsp"] == pytest.approx(expect, rel=1e-3)
+    assert est.best_epoch_ == 1
+
+
+def test_best_epoch_is_lowest_checkpoint():
+    est = _fc(max_epochs=4, checkpoint_interval=1, checkpoint_starts=1).fit(_sine())
+    scores = est.history[:, "dstsp"]
+    epochs = est.history[:, "epoch"]
+    assert est.best_epoch_ == epochs[int(np.argmin(scores))]
+
+
+def test_training_divergence_raises():
+    with pytest.raises(FloatingPointError):
+        _fc(noise=1e30, checkpoint_interval=None).fit(_sine())
+
+
+def test_psd_constant_true():
+    const = np.ones((50, 1))
+    varying = np.sin(np.arange(50) * 0.4)[:, None]
+    assert power_spectrum_distance(const, varying) == pytest.approx(1.0)
