@@ -464,9 +464,23 @@ def test_cv_estimator(fitted_cv, clf_data):
     np.testing.assert_array_equal(cv.latent_states(X), be.latent_states(X))
     np.testing.assert_array_equal(cv.regime_codes(X), be.regime_codes(X))
     np.testing.assert_array_equal(cv.regimes_.counts, be.regimes_.counts)
+    assert cv.regimes_.counts.sum() == 40 * 7  # refit on all of X
     np.testing.assert_array_equal(cv.linearize().W, be.linearize().W)
     with pytest.raises(ValueError, match="feature"):
         cv.predict(X[:, :, :2])
+
+
+def test_cv_save_load(fitted_cv, clf_data, tmp_path):
+    X, _ = clf_data
+    path = str(tmp_path / "cv.safetensors")
+    fitted_cv.save(path)
+    back = sk_alrnn.load(path)
+    assert type(back) is ALRNNClassifierCV
+    assert back.P_ == fitted_cv.P_
+    np.testing.assert_array_equal(back.predict(X), fitted_cv.predict(X))
+    np.testing.assert_array_equal(back.predict_proba(X), fitted_cv.predict_proba(X))
+    np.testing.assert_array_equal(back.regimes_.codes, fitted_cv.regimes_.codes)
+    np.testing.assert_array_equal(back.linearize().W, fitted_cv.linearize().W)
 
 
 def test_cv_refit_best_and_regressor(clf_data):
@@ -596,6 +610,7 @@ def test_sequence_scaler_forms():
     X2 = X[:, :, 0]
     Xt2 = SequenceScaler().fit_transform(X2)
     assert Xt2.shape == X2.shape
+    np.testing.assert_allclose([Xt2.mean(), Xt2.std()], [0, 1], atol=1e-10)
     Xl = [rng.randn(t, 2) * 4 + 1 for t in (3, 6, 2)]
     sc = SequenceScaler().fit(Xl)
     Xtl = sc.transform(Xl)
@@ -1004,6 +1019,8 @@ def test_stsp_gmm_formula():
 
     ref = np.mean(logdens(S, A) - logdens(S, G))
     assert got == pytest.approx(ref, rel=0.25)
+    again = state_space_divergence(A, G, method="gmm", n_samples=200, random_state=0, scaling=2.0)
+    assert again == got  # rng from random_state
     # auto switches at N <= 3
     B3 = rng.randn(30, 3)
     assert state_space_divergence(B3, B3 + 0.3) == state_space_divergence(
@@ -1173,3 +1190,60 @@ def test_psd_constant_true():
     const = np.ones((50, 1))
     varying = np.sin(np.arange(50) * 0.4)[:, None]
     assert power_spectrum_distance(const, varying) == pytest.approx(1.0)
+
+
+def test_readouts_are_linear_in_the_state():
+    rng = np.random.RandomState(8)
+    Xl = [rng.randn(t, 2) for t in (3, 6, 4, 5)]
+    # sequence-to-one reads each sequence's last valid step
+    reg = _reg().fit(Xl, np.array([0.1, 0.5, -0.2, 0.3]))
+    lin = reg.linearize()
+    Z = reg.latent_states(Xl)
+    expect = np.array([lin.B @ z[-1] + lin.b for z in Z]).reshape(-1)
+    np.testing.assert_allclose(reg.predict(Xl).reshape(-1), expect, atol=1e-4)
+    # sequence-to-sequence reads every step
+    reg = _reg().fit(Xl, [x[:, :1] for x in Xl])
+    lin = reg.linearize()
+    for p, z in zip(reg.predict(Xl), reg.latent_states(Xl)):
+        np.testing.assert_allclose(p, z @ lin.B.T + lin.b, atol=1e-4)
+    # classifier: softmax of the linear readout of the last state
+    X = rng.randn(20, 5, 2)
+    clf = _clf().fit(X, np.arange(20) % 3)
+    lin = clf.linearize()
+    logits = clf.latent_states(X)[:, -1] @ lin.B.T + lin.b
+    proba = np.exp(logits - logits.max(1, keepdims=True))
+    proba /= proba.sum(1, keepdims=True)
+    np.testing.assert_allclose(clf.predict_proba(X), proba, atol=1e-4)
+    assert clf.predict_proba(X).shape == (20, 3)
+
+
+def test_forecaster_constant_lr_when_lr_end_none():
+    seen = []
+
+    class Spy(skorch.callbacks.Callback):
+        def on_batch_begin(self, net, **kwargs):
+            seen.append(net.optimizer_.param_groups[0]["lr"])
+
+    _fc(lr=1e-2, lr_end=None, callbacks=[Spy()], checkpoint_interval=None).fit(_sine())
+    assert seen == [1e-2] * 6
+    seen.clear()
+    _fc(lr=1e-2, lr_end=1e-4, callbacks=[Spy()], checkpoint_interval=None).fit(_sine())
+    expect = [1e-2 * (1e-4 / 1e-2) ** (e / 3) for e in range(3)]
+    np.testing.assert_allclose(seen[::2], expect, rtol=1e-9)
+
+
+def test_cv_int_is_kfold_or_stratified(clf_data):
+    from sklearn.model_selection import StratifiedKFold
+
+    X, y = clf_data
+    a = ALRNNClassifierCV(Ps=(0, 1), M=4, cv=3, **FAST).fit(X, y)
+    b = ALRNNClassifierCV(Ps=(0, 1), M=4, cv=StratifiedKFold(3), **FAST).fit(X, y)
+    np.testing.assert_array_equal(
+        a.cv_results_["mean_test_score"], b.cv_results_["mean_test_score"]
+    )
+    yr = X[:, :, 0].sum(1)
+    a = ALRNNRegressorCV(Ps=(0, 1), M=4, cv=3, **FAST).fit(X, yr)
+    b = ALRNNRegressorCV(Ps=(0, 1), M=4, cv=KFold(3), **FAST).fit(X, yr)
+    np.testing.assert_array_equal(
+        a.cv_results_["mean_test_score"], b.cv_results_["mean_test_score"]
+    )
