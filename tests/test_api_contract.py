@@ -1247,3 +1247,41 @@ def test_cv_int_is_kfold_or_stratified(clf_data):
     np.testing.assert_array_equal(
         a.cv_results_["mean_test_score"], b.cv_results_["mean_test_score"]
     )
+
+
+class _SetA(skorch.callbacks.Callback):
+    """Overwrite the diagonal a after every batch (of epoch ``epoch`` only, if given)."""
+
+    def __init__(self, value, epoch=None):
+        self.value, self.epoch = value, epoch
+
+    def on_batch_end(self, net, **kwargs):
+        if self.epoch is None or len(net.history) == self.epoch:
+            with torch.no_grad():
+                net.module_.a.fill_(self.value)
+
+
+def test_training_divergence_restores_checkpoint():
+    params = {"max_epochs": 4, "checkpoint_interval": 2, "checkpoint_starts": 1}
+    with pytest.warns(RuntimeWarning, match="epoch"):
+        est = _fc(**params, callbacks=[_SetA(float("nan"), epoch=3)]).fit(_sine())
+    assert est.best_epoch_ == 2
+    assert np.isfinite(est.simulate(5)).all()
+    with pytest.raises(FloatingPointError):
+        _fc(**params, callbacks=[_SetA(float("nan"))]).fit(_sine())
+
+
+def test_no_finite_checkpoint_keeps_last_epoch():
+    params = {"max_epochs": 2, "checkpoint_interval": 1, "checkpoint_starts": 1, "lr_end": None}
+    with pytest.warns(RuntimeWarning):
+        est = _fc(**params, lr=1e-6, callbacks=[_SetA(3.0)]).fit(_sine())
+    assert est.best_epoch_ is None
+    assert np.all(np.isinf(est.history[:, "dstsp"]))
+
+
+def test_initial_state_is_a_linear_lift(fc):
+    x = np.array([[0.3, -0.2], [0.6, -0.4]])
+    Z = fc.initial_state(x)
+    np.testing.assert_allclose(Z[:, :2], x, atol=1e-7)
+    np.testing.assert_allclose(Z[1, 2:], 2 * Z[0, 2:], atol=1e-6)
+    np.testing.assert_allclose(fc.initial_state(np.zeros(2)), np.zeros(4), atol=1e-7)
