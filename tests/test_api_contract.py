@@ -1285,3 +1285,15 @@ def test_initial_state_is_a_linear_lift(fc):
     np.testing.assert_allclose(Z[:, :2], x, atol=1e-7)
     np.testing.assert_allclose(Z[1, 2:], 2 * Z[0, 2:], atol=1e-6)
     np.testing.assert_allclose(fc.initial_state(np.zeros(2)), np.zeros(4), atol=1e-7)
+
+
+def test_cv_minimal_rule_by_hand(clf_data):
+    X, y = clf_data
+    cv = ALRNNClassifierCV(Ps=(2, 0, 1), M=4, cv=3, **FAST).fit(X, y)
+    res = cv.cv_results_
+    assert [p["P"] for p in res["params"]] == [2, 0, 1]  # GridSearchCV's order for {"P": Ps}
+    mean, std = res["mean_test_score"], res["std_test_score"]
+    best = int(np.argmax(mean))
+    threshold = mean[best] - std[best] / np.sqrt(3)
+    assert cv.P_ == min(P for P, m in zip((2, 0, 1), mean) if m >= threshold)
+    assert cv.best_estimator_.P == cv.P_
