@@ -17,7 +17,13 @@ import skorch
 import torch
 from scipy.ndimage import gaussian_filter1d
 from sklearn.exceptions import NotFittedError
-from sklearn.model_selection import GridSearchCV, KFold, TimeSeriesSplit, cross_val_score
+from sklearn.model_selection import (
+    GridSearchCV,
+    KFold,
+    StratifiedKFold,
+    TimeSeriesSplit,
+    cross_val_score,
+)
 from sklearn.pipeline import make_pipeline
 
 import sk_alrnn
@@ -1233,8 +1239,6 @@ def test_forecaster_constant_lr_when_lr_end_none():
 
 
 def test_cv_int_is_kfold_or_stratified(clf_data):
-    from sklearn.model_selection import StratifiedKFold
-
     X, y = clf_data
     a = ALRNNClassifierCV(Ps=(0, 1), M=4, cv=3, **FAST).fit(X, y)
     b = ALRNNClassifierCV(Ps=(0, 1), M=4, cv=StratifiedKFold(3), **FAST).fit(X, y)
@@ -1297,3 +1301,20 @@ def test_cv_minimal_rule_by_hand(clf_data):
     threshold = mean[best] - std[best] / np.sqrt(3)
     assert cv.P_ == min(P for P, m in zip((2, 0, 1), mean) if m >= threshold)
     assert cv.best_estimator_.P == cv.P_
+
+
+def test_cv_accepts_every_training_parameter(clf_data):
+    # API.md: training_params are those of the plain estimators; those the batched
+    # engine does not model give GridSearchCV's own results.
+    X, y = clf_data
+    for name, value in {"optimizer": torch.optim.RMSprop, "callbacks": []}.items():
+        cv = ALRNNClassifierCV(Ps=(0, 2), M=4, cv=2, **FAST, **{name: value}).fit(X, y)
+        gs = GridSearchCV(_clf(**{name: value}), {"P": [0, 2]}, cv=StratifiedKFold(2)).fit(X, y)
+        np.testing.assert_allclose(
+            cv.cv_results_["mean_test_score"], gs.cv_results_["mean_test_score"]
+        )
+        assert getattr(cv.best_estimator_, name) == value
+    reg = ALRNNRegressorCV(Ps=(0, 1), M=4, cv=2, criterion=torch.nn.L1Loss, **FAST)
+    reg.fit(X, X[:, :, 0].sum(1))
+    assert reg.best_estimator_.criterion is torch.nn.L1Loss
+    assert set(reg.cv_results_) >= {"params", "param_P", "mean_test_score", "rank_test_score"}
