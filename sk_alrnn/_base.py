@@ -428,12 +428,20 @@ class SequenceNet:
             **self._module_kwargs(),
             **self.get_params_for("module"),
         }
-        if _accepts(self.module, "generator"):
-            self.module_ = self.module(generator=self._generator, **kwargs)
-        else:
-            with _global_rng_from(self._generator):
-                self.module_ = self.module(**kwargs)
+        self.module_ = self._build_module(**kwargs)
         return self
+
+    def _build_module(self, **kwargs):
+        """Instantiate ``self.module``, its initial weights drawn from the per-fit generator.
+
+        A module whose constructor takes no ``generator`` is built with torch's
+        global RNG seeded from it (and restored after): correct, but not
+        thread-safe.
+        """
+        if _accepts(self.module, "generator"):
+            return self.module(generator=self._generator, **kwargs)
+        with _global_rng_from(self._generator):
+            return self.module(**kwargs)
 
     def get_params_for(self, prefix):
         """Return skorch's parameters for ``prefix``, plus the DataLoaders' generators.
@@ -561,6 +569,16 @@ class SequenceNet:
         finally:
             self.module_.train(was_training)  # skorch's forward leaves it in eval mode
         return to_numpy(outputs), dataset
+
+    def _as_given(self, values: np.ndarray, dataset: Dataset):
+        """Per-step ``values`` back in the input's convention (a list for list X).
+
+        Per-sequence outputs, and outputs for a Dataset passed in directly,
+        are returned as they are.
+        """
+        if self._sequence_output_ and isinstance(dataset, SequenceDataset):
+            return unpad(values, dataset.batch)
+        return values
 
     def _iter_chunks(self, batch: SequenceBatch, step: Callable, width: int) -> Iterator:
         """Yield ``step(module_, X, lengths)`` as numpy, chunk by chunk, without a graph.
@@ -697,9 +715,7 @@ class SequenceClassifier(SequenceNet, NeuralNetClassifier):
         ((6, 3), True)
         """
         proba, dataset = self._module_outputs(X)
-        if self._sequence_output_ and isinstance(dataset, SequenceDataset):
-            return unpad(proba, dataset.batch)
-        return proba
+        return self._as_given(proba, dataset)
 
     def predict(self, X):
         """Predicted labels, of the type given to fit.
@@ -726,9 +742,7 @@ class SequenceClassifier(SequenceNet, NeuralNetClassifier):
         """
         proba, dataset = self._module_outputs(X)  # checks fitted-ness first
         labels = self.classes_[proba.argmax(axis=-1)]
-        if self._sequence_output_ and isinstance(dataset, SequenceDataset):
-            return unpad(labels, dataset.batch)
-        return labels
+        return self._as_given(labels, dataset)
 
     def score(self, X, y, sample_weight=None):
         """Accuracy; for per-step labels over all valid steps.
@@ -837,9 +851,7 @@ class SequenceRegressor(SequenceNet, NeuralNetRegressor):
         outputs = outputs.astype(np.float64)  # scikit-learn's regressors predict float64
         if self._squeeze_output_:
             outputs = outputs[..., 0]
-        if self._sequence_output_ and isinstance(dataset, SequenceDataset):
-            return unpad(outputs, dataset.batch)
-        return outputs
+        return self._as_given(outputs, dataset)
 
     def score(self, X, y, sample_weight=None):
         """R^2 of the predictions; for sequence targets over all valid steps.

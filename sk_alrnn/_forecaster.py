@@ -21,7 +21,7 @@ from skorch import NeuralNet
 from skorch.callbacks import PrintLog
 from torch import nn
 
-from ._base import SequenceNet, _accepts, _global_rng_from
+from ._base import SequenceNet
 from ._data import check_finite, check_option, check_param, check_sizes, input_error
 from ._dsr_module import DSRModule, diverged_to_nan, lift64, run, run_last
 from ._persistence import PersistenceMixin
@@ -349,17 +349,9 @@ class ALRNNForecaster(PersistenceMixin, SequenceNet, NeuralNet):
 
     # ---- skorch hooks -------------------------------------------------------------
     def initialize_module(self):
-        kwargs = {
-            "n_features": self.n_features_in_,
-            "M": self.M,
-            "P": self.P,
-            **self.get_params_for("module"),
-        }
-        if _accepts(self.module, "generator"):
-            self.module_ = self.module(generator=self._generator, **kwargs)
-        else:
-            with _global_rng_from(self._generator):
-                self.module_ = self.module(**kwargs)
+        self.module_ = self._build_module(
+            n_features=self.n_features_in_, M=self.M, P=self.P, **self.get_params_for("module")
+        )
         return self
 
     def get_default_callbacks(self):
