@@ -26,11 +26,11 @@ from sklearn.base import (
 )
 from sklearn.exceptions import FitFailedWarning
 from sklearn.metrics import check_scoring
-from sklearn.model_selection import check_cv
+from sklearn.model_selection import GridSearchCV, check_cv
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ._batched import PARAM_NAMES, BatchedProblem, plan_groups, train_batched
+from ._batched import _OPTIMIZERS, PARAM_NAMES, BatchedProblem, plan_groups, train_batched
 from ._data import (
     as_padded,
     check_option,
@@ -46,7 +46,8 @@ from .model_selection import minimal_P_refit
 __all__ = ["ALRNNClassifierCV", "ALRNNRegressorCV"]
 
 # Training parameters the engine reproduces; any other skorch parameter would
-# change training in a way the batched engine does not model.
+# change training in a way the batched engine does not model, so with one of
+# them the models are trained one by one as plain estimators (GridSearchCV's path).
 _ENGINE_PREFIXES = ("optimizer__", "iterator_train__", "iterator_valid__")
 _ENGINE_NAMES = {"device", "warm_start"}
 
@@ -164,18 +165,16 @@ class _SweepCVBase(PersistenceMixin, BaseEstimator):
             min_val=0,
             include_boundaries="neither",
         )
-        unsupported = [
+        return [int(P) for P in Ps]
+
+    def _engine_reproduces(self) -> bool:
+        """Whether the batched engine trains exactly as the plain estimator would."""
+        plain_only = [
             p
             for p in self._extra_params
             if not p.startswith(_ENGINE_PREFIXES) and p not in _ENGINE_NAMES
         ]
-        if unsupported:
-            raise ValueError(
-                f"{name} trains all models in one batched engine, which does not reproduce "
-                f"the parameters {unsupported}. Use GridSearchCV("
-                f"{self._plain_class.__name__}(...), {{'P': Ps}}) for them."
-            )
-        return [int(P) for P in Ps]
+        return not plain_only and self.optimizer in _OPTIMIZERS
 
     # ---- fitting ----------------------------------------------------------
     def fit(self, X, y, groups=None):
@@ -200,10 +199,13 @@ class _SweepCVBase(PersistenceMixin, BaseEstimator):
         # As GridSearchCV: an int cv is stratified on y for the classifier only.
         cv = check_cv(self.cv, y, classifier=is_classifier(self))
         splits = list(cv.split(X, y, groups))
-        views = [self._model_view(template, P, X, y, train) for P in Ps for train, _ in splits]
-        fit_times = self._train(views, batch, y, full_target)
-        scores, score_times = self._score(views, X, y, splits)
-        self.cv_results_ = _cv_results(Ps, len(splits), scores, fit_times, score_times)
+        if self._engine_reproduces():
+            views = [self._model_view(template, P, X, y, train) for P in Ps for train, _ in splits]
+            fit_times = self._train(views, batch, y, full_target)
+            scores, score_times = self._score(views, X, y, splits)
+            self.cv_results_ = _cv_results(Ps, len(splits), scores, fit_times, score_times)
+        else:
+            self.cv_results_ = self._plain_search(template, Ps, X, y, splits)
         self.best_index_ = self._best_index()
         self.P_ = Ps[self.best_index_]
         self.best_score_ = float(self.cv_results_["mean_test_score"][self.best_index_])
@@ -212,6 +214,17 @@ class _SweepCVBase(PersistenceMixin, BaseEstimator):
         self.best_estimator_ = clone(template).set_params(P=self.P_).fit(X, y)
         self.n_features_in_ = self.best_estimator_.n_features_in_
         return self
+
+    def _plain_search(self, template, Ps: list, X, y, splits: list) -> dict:
+        """``cv_results_`` of GridSearchCV itself, for parameters the engine does not model.
+
+        API.md: the training parameters are those of the plain estimators
+        (callbacks, criterion, train_split, any optimizer, ...); slower, but exact.
+        """
+        search = GridSearchCV(
+            template, {"P": Ps}, cv=splits, scoring=self.scoring, refit=False, error_score=np.nan
+        )
+        return search.fit(X, y).cv_results_
 
     def _model_view(self, template, P: int, X, y, train: np.ndarray) -> dict:
         """The plain estimator of one (P, fold), initialised as its own fit would do it."""
@@ -456,13 +469,16 @@ class ALRNNClassifierCV(ClassifierMixin, _SweepCVBase):
     batch_size : int, default=64
     max_grad_norm : float or None, default=1.0
         Gradient-norm clipping, applied to each model's own gradient.
-    optimizer : torch.optim.Adam or torch.optim.SGD, default=torch.optim.Adam
+    optimizer : torch optimizer class, default=torch.optim.Adam
+        Adam and SGD train in the batched engine; others one model at a time.
     verbose : int, default=0
         1 prints the engine's progress and any split into groups.
     **kwargs
-        ``optimizer__*``, ``iterator_train__*``, ``iterator_valid__*``,
-        ``device`` and ``warm_start``, as for the plain estimator; other skorch
-        parameters raise ValueError at fit (use GridSearchCV for them).
+        Training parameters of the plain estimator.  ``optimizer__*``,
+        ``iterator_train__*``, ``iterator_valid__*``, ``device`` and
+        ``warm_start`` keep the batched engine; any other skorch parameter
+        (or an optimizer other than Adam and SGD) trains the models one by one
+        as plain estimators, as GridSearchCV does (same results, slower).
 
     Attributes
     ----------
@@ -551,13 +567,16 @@ class ALRNNRegressorCV(RegressorMixin, _SweepCVBase):
     batch_size : int, default=64
     max_grad_norm : float or None, default=1.0
         Gradient-norm clipping, applied to each model's own gradient.
-    optimizer : torch.optim.Adam or torch.optim.SGD, default=torch.optim.Adam
+    optimizer : torch optimizer class, default=torch.optim.Adam
+        Adam and SGD train in the batched engine; others one model at a time.
     verbose : int, default=0
         1 prints the engine's progress and any split into groups.
     **kwargs
-        ``optimizer__*``, ``iterator_train__*``, ``iterator_valid__*``,
-        ``device`` and ``warm_start``, as for the plain estimator; other skorch
-        parameters raise ValueError at fit (use GridSearchCV for them).
+        Training parameters of the plain estimator.  ``optimizer__*``,
+        ``iterator_train__*``, ``iterator_valid__*``, ``device`` and
+        ``warm_start`` keep the batched engine; any other skorch parameter
+        (or an optimizer other than Adam and SGD) trains the models one by one
+        as plain estimators, as GridSearchCV does (same results, slower).
 
     Attributes
     ----------

@@ -258,9 +258,17 @@ class _Reader(Reader):
         return estimator
 
     def _restore_net(self, net: NeuralNet, node: dict, where: str) -> None:
-        # Re-initialising must not move the user's RNG.
-        with torch.random.fork_rng(devices=[]):
-            net.initialize()
+        check = getattr(net, "_check_params", None)
+        try:
+            if check is not None:
+                check()  # e.g. P > M in the file: refuse it as the estimator's fit would
+            # Re-initialising must not move the user's RNG.
+            with torch.random.fork_rng(devices=[]):
+                net.initialize()
+        except (RuntimeError, TypeError, ValueError) as exc:
+            raise corrupt(
+                where + "params", f"the hyper-parameters do not build a network ({exc})"
+            ) from None
         state = self.decode(node["module"], where + "module_")
         try:
             net.module_.load_state_dict(state, strict=True)

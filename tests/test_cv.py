@@ -293,8 +293,6 @@ def test_clone_and_params_keep_training_kwargs():
             {"max_memory_mb": 0},
             "'max_memory_mb' parameter .* must be a real number > 0",
         ),
-        ({"callbacks": []}, "does not reproduce the parameters"),
-        ({"optimizer": torch.optim.RMSprop}, "Adam or torch.optim.SGD"),
     ],
 )
 def test_parameter_errors(sequences, params, match):
