@@ -18,7 +18,7 @@ import time
 
 import torch
 
-from sk_alrnn._scan import Forcing, _scan_reference, alrnn_scan
+from sk_alrnn.nn._scan import Forcing, _scan_reference, alrnn_scan
 
 
 def _step(scan, drive, a, W, z0, forcing, P):

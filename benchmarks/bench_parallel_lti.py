@@ -21,7 +21,7 @@ import time
 
 import torch
 
-from sk_alrnn._scan import alrnn_scan
+from sk_alrnn.nn._scan import alrnn_scan
 
 
 def chunked_lti(drive: torch.Tensor, K: torch.Tensor, L: int) -> torch.Tensor:

@@ -32,8 +32,8 @@ import time
 import torch
 from torch import nn
 
-import sk_alrnn._scan as scan
-from sk_alrnn._scan import alrnn_scan
+import sk_alrnn.nn._scan as scan
+from sk_alrnn.nn._scan import alrnn_scan
 
 SHAPES = [(64, 200, 64), (64, 1000, 32), (256, 200, 256)]
 MODELS = ["alrnn", "rnn", "lstm"]

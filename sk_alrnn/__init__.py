@@ -11,23 +11,23 @@ The estimators are imported lazily, so the numpy-only subpackages
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 if TYPE_CHECKING:  # static tools (type checkers, IDEs, docs) see the names; runtime stays lazy
-    from ._cv import ALRNNClassifierCV, ALRNNRegressorCV
-    from ._estimators import ALRNNClassifier, ALRNNRegressor
-    from ._forecaster import ALRNNForecaster
-    from ._persistence import load
+    from ._net._estimators import ALRNNClassifier, ALRNNRegressor
+    from ._net._forecaster import ALRNNForecaster
+    from ._sweep._cv import ALRNNClassifierCV, ALRNNRegressorCV
+    from .io._persistence import load
 
 # Public name -> the private module that defines it (imported on first access,
 # so ``import sk_alrnn.analysis`` does not pay for torch and skorch).
 _LAZY_EXPORTS = {
-    "ALRNNClassifier": "._estimators",
-    "ALRNNRegressor": "._estimators",
-    "ALRNNClassifierCV": "._cv",
-    "ALRNNRegressorCV": "._cv",
-    "ALRNNForecaster": "._forecaster",
-    "load": "._persistence",
+    "ALRNNClassifier": "._net._estimators",
+    "ALRNNRegressor": "._net._estimators",
+    "ALRNNClassifierCV": "._sweep._cv",
+    "ALRNNRegressorCV": "._sweep._cv",
+    "ALRNNForecaster": "._net._forecaster",
+    "load": ".io._persistence",
 }
 
 __all__ = [

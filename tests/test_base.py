@@ -1,4 +1,4 @@
-"""The sequence-net base (sk_alrnn._base): seeding, the module contract, skorch's hooks."""
+"""The sequence-net base (sk_alrnn._net._base): seeding, the module contract, skorch's hooks."""
 
 from concurrent.futures import ThreadPoolExecutor
 
@@ -132,7 +132,9 @@ def test_chunked_predict_equals_skorch_batches(sign_task, sum_task, monkeypatch)
     reg = ALRNNRegressor(**FAST, random_state=0).fit(Xs, ys)
     chunked = clf.predict_proba(X), reg.predict(Xs)
     # Chunks of 7 sequences where skorch's loader uses batches of batch_size=16.
-    monkeypatch.setattr("sk_alrnn._base._INFERENCE_CHUNK_FLOATS", 7 * 12 * clf._inference_width())
+    monkeypatch.setattr(
+        "sk_alrnn._net._base._INFERENCE_CHUNK_FLOATS", 7 * 12 * clf._inference_width()
+    )
     np.testing.assert_allclose(clf.predict_proba(X), chunked[0], rtol=1e-5, atol=1e-6)
     monkeypatch.setattr(type(clf), "_inference_width", lambda self: None)
     monkeypatch.setattr(type(reg), "_inference_width", lambda self: None)

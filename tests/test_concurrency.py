@@ -9,7 +9,7 @@ from joblib import parallel_config
 from sklearn.model_selection import GridSearchCV
 
 from sk_alrnn import ALRNNRegressor
-from sk_alrnn._scan import alrnn_scan
+from sk_alrnn.nn._scan import alrnn_scan
 
 _SCORES = ["mean_test_score"] + [f"split{i}_test_score" for i in range(2)]
 
@@ -39,7 +39,7 @@ def _scan_repeatedly(barrier, own_setting, results, key):
 
 @pytest.mark.parametrize("user_setting", [False, True])
 def test_concurrent_scans_leave_every_threads_flush_setting_as_it_was(user_setting):
-    """The flag is per thread (sk_alrnn/_scan.py): every thread finds its own value again.
+    """The flag is per thread (sk_alrnn/nn/_scan.py): every thread finds its own value again.
 
     A process-wide lock + reference count would restore the flag only in the last
     thread to leave; patched in, it failed this test in 8 of 12 runs (a race, so

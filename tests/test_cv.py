@@ -13,14 +13,14 @@ from sk_alrnn import (
     ALRNNRegressor,
     ALRNNRegressorCV,
 )
-from sk_alrnn._batched import PARAM_NAMES, BatchedProblem, plan_groups, train_batched
-from sk_alrnn._batched_scan import (
+from sk_alrnn._sweep._engine import PARAM_NAMES, BatchedProblem, plan_groups, train_batched
+from sk_alrnn.model_selection import minimal_P_refit
+from sk_alrnn.nn._batched_scan import (
     _batched_scan_reference,
     batched_scan,
     relu_mask,
     step_matrix,
 )
-from sk_alrnn.model_selection import minimal_P_refit
 
 M = 4
 

@@ -1,4 +1,4 @@
-"""Input conventions and their errors (sk_alrnn._data)."""
+"""Input conventions and their errors (sk_alrnn.utils._validation)."""
 
 import numbers
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse
 
-from sk_alrnn._data import (
+from sk_alrnn.utils._validation import (
     as_padded,
     check_option,
     check_param,

@@ -131,7 +131,7 @@ def test_toolkit_on_a_fitted_estimator(fitted_ragged, sign_task):
 
 
 def test_chunked_state_computation_matches_one_pass(fitted_ragged, monkeypatch):
-    from sk_alrnn import _base
+    from sk_alrnn._net import _base
 
     reg, X = fitted_ragged
     whole, whole_codes = reg.latent_states(X), reg.regime_codes(X)

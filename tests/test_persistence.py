@@ -1,4 +1,4 @@
-"""Safe model files: est.save(path) / sk_alrnn.load(path) (sk_alrnn/_persistence.py)."""
+"""Safe model files: est.save(path) / sk_alrnn.load(path) (sk_alrnn/io/_persistence.py)."""
 
 import json
 import os
@@ -21,7 +21,7 @@ from skorch.dataset import ValidSplit
 
 import sk_alrnn
 from sk_alrnn import ALRNNClassifier, ALRNNRegressor
-from sk_alrnn._persistence import FORMAT_VERSION
+from sk_alrnn.io._persistence import FORMAT_VERSION
 
 FAST = {"M": 8, "P": 2, "max_epochs": 4, "lr": 1e-2, "random_state": 0}
 
@@ -209,7 +209,7 @@ def test_only_fitted_package_estimators_are_saved(tmp_path):
         pass
 
     with pytest.raises(ValueError, match="Only sk_alrnn's own estimators"):
-        sk_alrnn._persistence.save(MyRegressor(), tmp_path / "m.safetensors")
+        sk_alrnn.io._persistence.save(MyRegressor(), tmp_path / "m.safetensors")
 
 
 # ---- refused at load time -------------------------------------------------------------
@@ -419,7 +419,7 @@ def test_cv_style_fitted_state_round_trips(sum_task):
     # GridSearchCV's cv_results_ (masked arrays, lists of dicts) and a nested best_estimator_.
     from sklearn.model_selection import GridSearchCV
 
-    from sk_alrnn._persistence import _Reader, _Writer
+    from sk_alrnn.io._persistence import _Reader, _Writer
 
     X, y = sum_task
     search = GridSearchCV(ALRNNRegressor(**{**FAST, "max_epochs": 1}), {"P": [0, 2]}, cv=2)

@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-import sk_alrnn._scan as scan
-from sk_alrnn._scan import Forcing, _scan_reference, alrnn_scan
+import sk_alrnn.nn._scan as scan
+from sk_alrnn.nn._scan import Forcing, _scan_reference, alrnn_scan
 
 
 @pytest.fixture(params=["folded", "split"])

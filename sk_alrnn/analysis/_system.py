@@ -15,7 +15,7 @@ from itertools import product
 
 import numpy as np
 
-from .._data import input_error
+from ..utils._validation import input_error
 from ._regimes import codes_from_states
 
 __all__ = [

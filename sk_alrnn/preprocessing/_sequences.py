@@ -1,9 +1,9 @@
 """Sequence input for the transformers: every accepted form of X -> a list of (T_i, F) arrays.
 
-The estimators pad sequences to float32 (``sk_alrnn._data.as_padded``); a
+The estimators pad sequences to float32 (``sk_alrnn.utils._validation.as_padded``); a
 transformer must instead keep the caller's float dtype (float64 stays float64,
 as scikit-learn's transformers do) and hand back the form it was given.  So
-the checks are those of the validation layer (``sk_alrnn._data``: the same
+the checks are those of the validation layer (``sk_alrnn.utils._validation``: the same
 accepted forms, the same messages), but the sequences stay unpadded.
 """
 
@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .._data import (
+from ..utils._validation import (
     _numeric_array,
     _reject_sparse,
     _split_list,

@@ -7,7 +7,7 @@ array itself goes to the tensors of the file) or ``{"t": "class", "name":
 in fixed allow-lists, and checks every array against its declared dtype and
 shape; nothing read can name code to import or run.  Estimator-valued nodes
 (a CV estimator's ``best_estimator_``) are left to subclasses
-(:mod:`sk_alrnn._persistence`).
+(:mod:`sk_alrnn.io._persistence`).
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from skorch.history import History
 from torch import nn
 from torch.utils.data import DataLoader
 
-from ._dsr_module import DSRModule
-from ._module import ALRNNModule
-from .analysis import RegimeSummary
+from ..analysis import RegimeSummary
+from ..nn._dsr_module import DSRModule
+from ..nn._module import ALRNNModule
 
 __all__ = ["Reader", "Writer", "corrupt"]
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ._data import _numeric_array, _reject_sparse, check_finite, input_error
+from ._validation import _numeric_array, _reject_sparse, check_finite, input_error
 
 __all__ = ["Trajectories", "check_trajectories"]
 

@@ -30,8 +30,10 @@ from sklearn.model_selection import GridSearchCV, check_cv
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ._batched import _OPTIMIZERS, PARAM_NAMES, BatchedProblem, plan_groups, train_batched
-from ._data import (
+from .._net._estimators import ALRNNClassifier, ALRNNRegressor
+from ..io._persistence import PersistenceMixin
+from ..model_selection import minimal_P_refit
+from ..utils._validation import (
     as_padded,
     check_option,
     check_param,
@@ -39,9 +41,7 @@ from ._data import (
     check_step_labels,
     input_error,
 )
-from ._estimators import ALRNNClassifier, ALRNNRegressor
-from ._persistence import PersistenceMixin
-from .model_selection import minimal_P_refit
+from ._engine import _OPTIMIZERS, PARAM_NAMES, BatchedProblem, plan_groups, train_batched
 
 __all__ = ["ALRNNClassifierCV", "ALRNNRegressorCV"]
 

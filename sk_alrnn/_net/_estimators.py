@@ -1,7 +1,7 @@
 """The AL-RNN estimators: what is specific to the Almost-Linear RNN.
 
 Everything any sequence net needs (validation, padding, seeding, clipping,
-chunked inference) lives in :mod:`sk_alrnn._base`; this module adds the
+chunked inference) lives in :mod:`sk_alrnn._net._base`; this module adds the
 hyper-parameters ``M`` and ``P``, the regimes visited (``regimes_``), the
 latent states and regime codes, and ``linearize()``.
 """
@@ -11,11 +11,11 @@ from __future__ import annotations
 import numpy as np
 from torch import nn
 
+from ..analysis import PiecewiseLinearSystem, RegimeSummary, codes_from_states, regime_summary
+from ..io._persistence import PersistenceMixin
+from ..nn._module import ALRNNModule
+from ..utils._validation import SequenceBatch, check_sizes, unpad
 from ._base import SequenceClassifier, SequenceRegressor
-from ._data import SequenceBatch, check_sizes, unpad
-from ._module import ALRNNModule
-from ._persistence import PersistenceMixin
-from .analysis import PiecewiseLinearSystem, RegimeSummary, codes_from_states, regime_summary
 
 __all__ = ["ALRNNClassifier", "ALRNNRegressor"]
 
@@ -176,7 +176,7 @@ class ALRNNClassifier(_ALRNNMixin, SequenceClassifier):
         Number of ReLU units; the last P of the M latent units.  P = 0 is a
         linear RNN, P = M a ReLU (PL)RNN.
     module : type, default=ALRNNModule
-        The torch module; see :class:`sk_alrnn._base.SequenceNet` for what it
+        The torch module; see :class:`sk_alrnn._net._base.SequenceNet` for what it
         must provide (and ``system_matrices()`` for :meth:`linearize`).
     criterion : type, default=torch.nn.CrossEntropyLoss
         The loss.
@@ -284,7 +284,7 @@ class ALRNNRegressor(_ALRNNMixin, SequenceRegressor):
         Number of ReLU units; the last P of the M latent units.  P = 0 is a
         linear RNN, P = M a ReLU (PL)RNN.
     module : type, default=ALRNNModule
-        The torch module; see :class:`sk_alrnn._base.SequenceNet` for what it
+        The torch module; see :class:`sk_alrnn._net._base.SequenceNet` for what it
         must provide (and ``system_matrices()`` for :meth:`linearize`).
     criterion : type, default=torch.nn.MSELoss
         The loss.

@@ -21,18 +21,18 @@ from skorch import NeuralNet
 from skorch.callbacks import PrintLog
 from torch import nn
 
-from ._base import SequenceNet
-from ._data import check_finite, check_option, check_param, check_sizes, input_error
-from ._dsr_module import DSRModule, diverged_to_nan, lift64, run, run_last
-from ._persistence import PersistenceMixin
-from ._trajectories import Trajectories, check_trajectories
-from ._windows import Windows, window_loader
-from .analysis import (
+from ..analysis import (
     PiecewiseLinearSystem,
     codes_from_states,
     regime_summary,
 )
-from .metrics import prediction_error, state_space_divergence
+from ..io._persistence import PersistenceMixin
+from ..metrics import prediction_error, state_space_divergence
+from ..nn._dsr_module import DSRModule, diverged_to_nan, lift64, run, run_last
+from ..utils._trajectories import Trajectories, check_trajectories
+from ..utils._validation import check_finite, check_option, check_param, check_sizes, input_error
+from ._base import SequenceNet
+from ._windows import Windows, window_loader
 
 __all__ = ["ALRNNForecaster"]
 

@@ -10,7 +10,7 @@ A file holds
   versions, the hyper-parameters and the fitted attributes, each value written
   as a small typed node (``{"t": "json", "v": 3}``, ``{"t": "array", "key": ...,
   "dtype": "<f4", "shape": [8, 8]}``, ``{"t": "class", "name": "torch.optim.Adam"}``,
-  ...; the value layer is :mod:`sk_alrnn._codec`).
+  ...; the value layer is :mod:`sk_alrnn.io._codec`).
 
 Loading parses that JSON with :func:`json.loads` and the tensors with safetensors
 (no pickle, no ``torch.load``), picks the estimator class and any class-valued
@@ -42,7 +42,7 @@ from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from skorch.history import History
 
-from . import __version__
+from .._version import __version__
 from ._codec import TRUSTED_ONLY, Reader, Writer, corrupt
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "PersistenceMixin", "load", "save"]

@@ -27,7 +27,7 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
-from ._batched_scan import batched_scan, relu_mask, step_matrix
+from ..nn._batched_scan import batched_scan, relu_mask, step_matrix
 
 __all__ = ["BatchedProblem", "make_optimizer", "plan_groups", "train_batched"]
 

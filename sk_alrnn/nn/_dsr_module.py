@@ -48,7 +48,7 @@ class DSRModule(nn.Module):
 
     Notes
     -----
-    a, W and h are initialised as in :class:`~sk_alrnn._module.ALRNNModule`;
+    a, W and h are initialised as in :class:`~sk_alrnn.nn._module.ALRNNModule`;
     L ~ U(-1/sqrt(N), 1/sqrt(N)).
     """
 

@@ -31,7 +31,7 @@ from skorch.callbacks import Callback, EpochScoring, GradientNormClipping, Progr
 from skorch.utils import is_dataset, to_numpy, to_tensor
 from torch.utils.data import Dataset
 
-from ._data import (
+from ..utils._validation import (
     SequenceBatch,
     as_padded,
     check_device,
@@ -65,7 +65,7 @@ class SequenceDataset(Dataset):
     Parameters
     ----------
     batch : SequenceBatch
-        Padded sequences (from :func:`sk_alrnn._data.as_padded`).
+        Padded sequences (from :func:`sk_alrnn.utils._validation.as_padded`).
     y : ndarray of shape (n_samples, ...) or None, default=None
         Encoded targets; None yields a placeholder 0.
     sample_weight : ndarray of shape (n_samples,) or (n_samples, n_steps), or None
@@ -74,7 +74,7 @@ class SequenceDataset(Dataset):
     Examples
     --------
     >>> import numpy as np
-    >>> from sk_alrnn._data import as_padded
+    >>> from sk_alrnn.utils._validation import as_padded
     >>> dataset = SequenceDataset(as_padded([np.ones((2, 1)), np.ones((3, 1))]))
     >>> Xi, yi = dataset[0]
     >>> len(dataset), Xi["X"].shape, int(Xi["lengths"]), yi

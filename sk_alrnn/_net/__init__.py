@@ -1,0 +1,1 @@
+"""The estimator layer: the sequence-net base, the AL-RNN estimators and the forecaster."""

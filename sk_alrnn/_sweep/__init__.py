@@ -1,0 +1,1 @@
+"""The batched sweep engine and the cross-validated estimators built on it."""

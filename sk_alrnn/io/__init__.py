@@ -1,0 +1,1 @@
+"""Safe model files: the value codec and save/load."""

@@ -1,0 +1,1 @@
+"""Torch kernels and modules: the AL-RNN recurrence, its batched form, and the modules."""

@@ -1,0 +1,1 @@
+"""Validation and input parsing shared by every layer (numpy and scikit-learn only)."""
