@@ -1,16 +1,4 @@
-"""How faithful a reconstructed dynamical system is: geometry, time scales, short-term forecasts.
-
-numpy/scipy only (no torch at import).  All metrics run in float64.  The
-equations restate the reference implementation (DurstewitzLab/ALRNN-DSR,
-``src/measures/``); the differences are deliberate and listed per function.
-
-* :func:`state_space_divergence` (D_stsp): KL divergence between the
-  occupation measures of the true and the generated trajectory.
-* :func:`power_spectrum_distance` (D_H): Hellinger distance between their
-  smoothed power spectra, per dimension.
-* :func:`prediction_error`: the n-step-ahead MSE of a fitted forecaster.
-* :func:`make_dsr_scorer`: any of them as a ``scoring=`` for scikit-learn.
-"""
+"""D_stsp, D_H and the n-step prediction error, with a scikit-learn scorer."""
 
 from __future__ import annotations
 
@@ -22,7 +10,7 @@ from scipy.ndimage import gaussian_filter1d
 from scipy.special import logsumexp
 from sklearn.utils import check_random_state
 
-from .utils._trajectories import check_trajectories
+from ..utils._trajectories import check_trajectories
 
 __all__ = [
     "make_dsr_scorer",

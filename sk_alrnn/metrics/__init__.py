@@ -1,0 +1,27 @@
+"""How faithful a reconstructed dynamical system is: geometry, time scales, short-term forecasts.
+
+numpy/scipy only (no torch at import).  All metrics run in float64.  The
+equations restate the reference implementation (DurstewitzLab/ALRNN-DSR,
+``src/measures/``); the differences are deliberate and listed per function.
+
+* :func:`state_space_divergence` (D_stsp): KL divergence between the
+  occupation measures of the true and the generated trajectory.
+* :func:`power_spectrum_distance` (D_H): Hellinger distance between their
+  smoothed power spectra, per dimension.
+* :func:`prediction_error`: the n-step-ahead MSE of a fitted forecaster.
+* :func:`make_dsr_scorer`: any of them as a ``scoring=`` for scikit-learn.
+"""
+
+from ._dsr import (
+    make_dsr_scorer,
+    power_spectrum_distance,
+    prediction_error,
+    state_space_divergence,
+)
+
+__all__ = [
+    "make_dsr_scorer",
+    "power_spectrum_distance",
+    "prediction_error",
+    "state_space_divergence",
+]
