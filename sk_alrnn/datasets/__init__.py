@@ -4,9 +4,11 @@ numpy and scipy only (no torch). Every generator takes ``random_state``.
 """
 
 from ._dynamical import make_forecasting_windows, make_lorenz63, make_roessler
+from ._fsdd import load_fsdd
 from ._mnist1d import load_mnist1d
 from ._neurogym import YANG19_TASKS, load_neurogym
 from ._real import load_digits_sequences, load_ucr
+from ._scan_commands import decode_scan, encode_scan, load_scan
 from ._tasks import (
     make_addition,
     make_contextual_integration,
@@ -16,9 +18,13 @@ from ._tasks import (
 
 __all__ = [
     "YANG19_TASKS",
+    "decode_scan",
+    "encode_scan",
     "load_digits_sequences",
+    "load_fsdd",
     "load_mnist1d",
     "load_neurogym",
+    "load_scan",
     "load_ucr",
     "make_addition",
     "make_contextual_integration",

@@ -10,6 +10,8 @@ equations restate the reference implementation (DurstewitzLab/ALRNN-DSR,
   smoothed power spectra, per dimension.
 * :func:`prediction_error`: the n-step-ahead MSE of a fitted forecaster.
 * :func:`make_dsr_scorer`: any of them as a ``scoring=`` for scikit-learn.
+* :func:`exact_match_score` / :func:`make_exact_match_scorer`: per-step labels scored
+  by whole sequences (every counted step right), e.g. SCAN's action strings.
 """
 
 from ._dsr import (
@@ -18,9 +20,12 @@ from ._dsr import (
     prediction_error,
     state_space_divergence,
 )
+from ._sequence import exact_match_score, make_exact_match_scorer
 
 __all__ = [
+    "exact_match_score",
     "make_dsr_scorer",
+    "make_exact_match_scorer",
     "power_spectrum_distance",
     "prediction_error",
     "state_space_divergence",
