@@ -16,6 +16,7 @@ from ..io._persistence import PersistenceMixin
 from ..nn._module import ALRNNModule
 from ..utils._validation import SequenceBatch, check_sizes, unpad
 from ._base import SequenceClassifier, SequenceRegressor
+from ._prune import prune_sequence_net
 
 __all__ = ["ALRNNClassifier", "ALRNNRegressor"]
 
@@ -154,6 +155,47 @@ class _ALRNNMixin(PersistenceMixin):
             name: value.detach().cpu().double().numpy() for name, value in system_matrices().items()
         }
         return PiecewiseLinearSystem(**matrices, P=self.module_.P, regime_codes=self.regimes_.codes)
+
+    def prune(self, X=None, *, tol: float = 0.0):
+        """A new fitted estimator without the ReLU units that never switch on X.
+
+        An always-on unit (z_j > 0 at every valid step) is linear there and
+        moves to the linear block (P shrinks); an always-off unit (z_j <= 0)
+        contributes nothing through W, so its column of W is zeroed and it
+        becomes linear too (P shrinks), and it is removed (M shrinks) only when
+        the readout does not read it (B[:, j] = 0).  The weights are permuted,
+        so ``predict`` on X agrees with this estimator to float32 rounding;
+        ``regimes_`` keeps the surviving units' code entries (equal codes
+        merged).  This estimator is unchanged.
+
+        Parameters
+        ----------
+        X : array-like or list of (T_i, F) arrays, or None, default=None
+            The data on which the units are tested; None uses the fit's data
+            through ``regimes_`` (every valid step).
+        tol : float, default=0.0
+            0 is exact.  With tol > 0 (needs X), a unit with z_j <= tol at every
+            step counts as off and one with z_j > -tol as on: more pruning,
+            errors of order tol.
+
+        Returns
+        -------
+        pruned : estimator of the same class
+            With ``M`` and ``P`` the pruned sizes.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sk_alrnn import ALRNNRegressor
+        >>> X = np.random.RandomState(0).randn(30, 8, 2)
+        >>> reg = ALRNNRegressor(M=8, P=4, max_epochs=2, random_state=0).fit(X, X.sum(axis=(1, 2)))
+        >>> small = reg.prune(X)
+        >>> small.P <= reg.P, reg.P == 4
+        (True, True)
+        >>> bool(np.allclose(small.predict(X), reg.predict(X), rtol=1e-4, atol=1e-4))
+        True
+        """
+        return prune_sequence_net(self, X, tol=tol)
 
 
 class ALRNNClassifier(_ALRNNMixin, SequenceClassifier):

@@ -592,3 +592,14 @@ class ALRNNForecaster(PersistenceMixin, SequenceNet, NeuralNet):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = False
         return tags
+
+    def prune(self, X=None, *, tol: float = 0.0):
+        """A new fitted forecaster without the hidden ReLU units that never switch (see ``_prune``).
+
+        X None tests the assimilated training paths (``regimes_``); with X, also
+        the lifted observations and the free runs from X, so ``predict(X)`` and
+        ``simulate`` from X's first observations agree to float32 rounding.
+        """
+        from ._prune import prune_forecaster  # here: this method is the only pruning change
+
+        return prune_forecaster(self, X, tol=tol)
