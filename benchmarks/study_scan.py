@@ -35,12 +35,14 @@ from _results import (  # noqa: E402
 from study_fsdd import SHARED, classifier_specs, pruning_record, table  # noqa: E402
 from study_tasks import _warm_up  # noqa: E402
 
-from sk_alrnn.datasets import load_scan  # noqa: E402
+from sk_alrnn.datasets import generate_scan, load_scan  # noqa: E402
 from sk_alrnn.metrics import exact_match_score  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "results", "study_scan.jsonl")
 PAD = "<pad>"
+# "-fb": the previous action is fed back (teacher forcing in training, greedy generation at test).
+VARIANTS = ("simple", "simple-fb", "length", "length-fb")
 
 
 def _subset(data, index) -> tuple[list, list, list]:
@@ -55,28 +57,46 @@ def _scores(est, X, y, w) -> dict:
     }, y_pred
 
 
+def _test_scores(est, test, feedback: bool, n_generate: int, seed: int) -> dict:
+    """Exact match and per-step accuracy on the test file.
+
+    Without feedback the encoding's zero-input steps give the free-running output
+    directly (the model is causal).  With feedback the per-step accuracy is
+    teacher-forced, and the exact match comes from greedy generation on its own
+    outputs (``generate_scan``) on ``n_generate`` test commands drawn per seed.
+    """
+    scores, _ = _scores(est, test.data, test.target, test.sample_weight)
+    if feedback:
+        index = np.random.RandomState(2000 + seed).permutation(len(test.data))[:n_generate]
+        generated = generate_scan(est, [test.commands[i] for i in index])
+        scores["exact_tf"] = scores["exact"]  # teacher-forced, for comparison
+        scores["exact"] = float(np.mean([g == test.actions[i] for g, i in zip(generated, index)]))
+        scores["n_generated"] = len(index)
+    return scores
+
+
 def run(args):
     done = completed(args.out, ("split", "model", "seed"))
     P_values = sorted(set(args.P + [args.M]))
     _warm_up()  # the first timed fit pays no one-off start-up cost
     for seed in args.seeds:
-        for split in args.splits:
-            train = load_scan(args.data, split, subset="train")
-            test = load_scan(args.data, split, subset="test")
+        for variant in args.splits:
+            split, feedback = variant.removesuffix("-fb"), variant.endswith("-fb")
+            train = load_scan(args.data, split, subset="train", feedback=feedback)
+            test = load_scan(args.data, split, subset="test", feedback=feedback)
             index = np.random.RandomState(1000 + seed).permutation(len(train.data))[: args.n_train]
             X, y, w = _subset(train, index)
             for label, factory in classifier_specs(args.M, P_values):
-                if (split, label, seed) in done:
+                if (variant, label, seed) in done:
                     continue
                 est = factory(seed, args.epochs, args.lr)
                 t0 = time.perf_counter()
                 est.fit(X, y, sample_weight=w)
                 fit_time = time.perf_counter() - t0
-                test_scores, _ = _scores(est, test.data, test.target, test.sample_weight)
                 train_scores, y_fit = _scores(est, X, y, w)
                 rec = {
-                    "split": split,
-                    "condition": split,  # the report's column
+                    "split": variant,
+                    "condition": variant,  # the report's column
                     "model": label,
                     "seed": seed,
                     "n_train": len(X),
@@ -85,8 +105,8 @@ def run(args):
                     "lr": args.lr,
                     "M": args.M,
                     "fit_time": fit_time,
-                    **test_scores,
-                    "train_exact": train_scores["exact"],
+                    **_test_scores(est, test, feedback, args.n_generate, seed),
+                    "train_exact": train_scores["exact"],  # teacher-forced with feedback
                 }
                 if hasattr(est, "regimes_"):
                     rec["n_regimes"] = int(est.regimes_.n_regimes)
@@ -100,7 +120,7 @@ def report(path) -> str:
     rows = load_records(path)
     if not rows:
         return "(no records)"
-    splits = [s for s in ("simple", "length") if any(r["split"] == s for r in rows)]
+    splits = [s for s in VARIANTS if any(r["split"] == s for r in rows)]
     seeds = sorted({r["seed"] for r in rows})
     first = rows[0]
     lines = [
@@ -123,7 +143,8 @@ def report(path) -> str:
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", default=os.environ.get("SK_ALRNN_DATA", SHARED))
-    p.add_argument("--splits", nargs="+", default=["simple", "length"])
+    p.add_argument("--splits", nargs="+", default=list(VARIANTS), choices=VARIANTS)
+    p.add_argument("--n-generate", type=int, default=1000)
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--M", type=int, default=64)
     p.add_argument("--P", nargs="+", type=int, default=[0, 2, 8])

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sk_alrnn import ALRNNClassifier
-from sk_alrnn.datasets import decode_scan, encode_scan, load_scan
+from sk_alrnn.datasets import decode_scan, encode_scan, generate_scan, load_scan
 from sk_alrnn.metrics import exact_match_score, make_exact_match_scorer
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "scan"
@@ -97,3 +97,27 @@ def test_classifier_learns_the_encoding_and_scorers_agree(small):
         np.testing.assert_array_equal(long[: len(short)], short)
     decoded = decode_scan(long_pred, long_X)
     assert [d == a for d, a in zip(decoded, scan.actions)] == exact
+
+
+def test_feedback_encoding_and_greedy_generation_by_hand():
+    commands, actions = ["walk twice", "turn left"], ["I_WALK I_WALK", "I_TURN_LEFT"]
+    X, y, _ = encode_scan(commands, actions, feedback=True)
+    assert X[0].shape == (5, 20)
+    # Step 3 (second action step) carries the previous action I_WALK (column 14 + 5).
+    assert X[0][3, 19] == 1.0 and X[0][3].sum() == 1.0 and X[0][2, 14:].sum() == 0.0
+    assert X[0][4, 19] == 1.0  # before <end>: the second I_WALK
+
+    prefix = {x[: len(c.split()) + 1].tobytes(): i for i, (x, c) in enumerate(zip(X, commands))}
+
+    class Oracle:
+        """Predicts the true next action, after checking the fed-back prefix."""
+
+        def predict(self, Xs):
+            out = []
+            for x in Xs:
+                i = next(i for key, i in prefix.items() if x.tobytes().startswith(key))
+                np.testing.assert_array_equal(x, X[i][: len(x)])
+                out.append(y[i][: len(x)])
+            return out
+
+    assert generate_scan(Oracle(), commands) == actions

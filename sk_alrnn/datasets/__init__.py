@@ -8,7 +8,7 @@ from ._fsdd import load_fsdd
 from ._mnist1d import load_mnist1d
 from ._neurogym import YANG19_TASKS, load_neurogym
 from ._real import load_digits_sequences, load_ucr
-from ._scan_commands import decode_scan, encode_scan, load_scan
+from ._scan_commands import decode_scan, encode_scan, generate_scan, load_scan
 from ._tasks import (
     make_addition,
     make_contextual_integration,
@@ -20,6 +20,7 @@ __all__ = [
     "YANG19_TASKS",
     "decode_scan",
     "encode_scan",
+    "generate_scan",
     "load_digits_sequences",
     "load_fsdd",
     "load_mnist1d",

@@ -13,6 +13,10 @@ the command steps weight 0.  The network never sees its own earlier outputs
 Because the model is causal, predicting more zero-input steps than Ta + 1
 changes none of the first Ta + 1 predictions, so decoding up to the first
 ``<end>`` of a long enough run gives exactly the action string scored here.
+
+With ``feedback=True`` the action steps also receive the previous action
+(teacher forcing in training); :func:`generate_scan` then runs the trained
+classifier on its own outputs, one step at a time (greedy decoding).
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ COMMAND_WORDS = (
 )
 ACTIONS = ("I_JUMP", "I_LOOK", "I_RUN", "I_TURN_LEFT", "I_TURN_RIGHT", "I_WALK")
 GO, END, PAD = "<go>", "<end>", "<pad>"
+_GO = len(COMMAND_WORDS)  # the <go> column
 _SPLITS = ("simple", "length", "addprim_jump")
 _SUBSETS = ("train", "test", None)
 _OWNER = "load_scan"
@@ -69,6 +74,7 @@ def encode_scan(
     actions: Sequence[str] | None = None,
     *,
     n_action_steps: int | None = None,
+    feedback: bool = False,
 ):
     """Encode SCAN commands (and actions) as per-step classification sequences.
 
@@ -83,12 +89,17 @@ def encode_scan(
         Without ``actions``: the number of zero-input steps after the marker,
         i.e. the longest output to decode (49 covers every SCAN action string
         and its end token).
+    feedback : bool, default=False
+        Add 6 columns that carry, at each action step after the first, the
+        one-hot PREVIOUS action (the true one: teacher forcing).  Such a model
+        is run with :func:`generate_scan`, which feeds back its own outputs.
 
     Returns
     -------
-    X : list of (T_i, 14) float32 arrays
+    X : list of (T_i, 14) float32 arrays, or (T_i, 20) with ``feedback``
         One-hot command words (columns in ``COMMAND_WORDS`` order), then the
-        ``<go>`` column, which is 1 at the step after the last word.
+        ``<go>`` column, which is 1 at the step after the last word, then (with
+        ``feedback``) the previous action in ``ACTIONS`` order.
     y : list of (T_i,) str arrays
         Only with ``actions``: ``<pad>`` on the command steps, then the actions
         and ``<end>``.
@@ -117,13 +128,17 @@ def encode_scan(
                 f"Command {i} of encode_scan", f"use the words {list(COMMAND_WORDS)}", repr(command)
             )
         steps = actions[i].split() + [END] if actions is not None else [None] * n_action_steps
-        x = np.zeros((len(words) + len(steps), len(COMMAND_WORDS) + 1), dtype=np.float32)
+        width = _GO + 1 + (len(ACTIONS) if feedback else 0)
+        x = np.zeros((len(words) + len(steps), width), dtype=np.float32)
         x[np.arange(len(words)), [word_index[w] for w in words]] = 1.0
-        x[len(words), -1] = 1.0
+        x[len(words), _GO] = 1.0
         X.append(x)
         if actions is not None:
             if not set(steps[:-1]) <= set(ACTIONS):
                 raise input_error(f"Actions {i} of encode_scan", f"use {list(ACTIONS)}", steps)
+            if feedback:
+                previous = [ACTIONS.index(a) for a in steps[:-1]]
+                x[len(words) + 1 + np.arange(len(previous)), _GO + 1 + np.array(previous, int)] = 1
             y.append(np.array([PAD] * len(words) + steps))
             weights.append(np.r_[np.zeros(len(words)), np.ones(len(steps))])
     return (X, y, weights) if actions is not None else X
@@ -136,7 +151,7 @@ def decode_scan(labels, X) -> list[str]:
     ----------
     labels : list of (T_i,) arrays or array of shape (n, T)
         Per-step labels, e.g. ``clf.predict(X)``.
-    X : list of (T_i, 14) arrays or array of shape (n, T, 14)
+    X : list of (T_i, F) arrays or array of shape (n, T, F)
         The encoded commands the labels belong to (``encode_scan``), which mark
         where the actions start.
 
@@ -155,7 +170,7 @@ def decode_scan(labels, X) -> list[str]:
     """
     decoded = []
     for label, x in zip(labels, X):
-        start = int(np.flatnonzero(np.asarray(x)[:, -1] > 0.5)[0])
+        start = int(np.flatnonzero(np.asarray(x)[:, _GO] > 0.5)[0])
         out = []
         for value in np.asarray(label)[start:]:
             if value == END:
@@ -165,11 +180,63 @@ def decode_scan(labels, X) -> list[str]:
     return decoded
 
 
+def generate_scan(estimator, commands: Sequence[str], *, max_actions: int = 48) -> list[str]:
+    """Action strings from a model trained with ``feedback=True``, feeding back its own outputs.
+
+    Greedy decoding: from the command and ``<go>``, the label predicted at the
+    last step is appended as the next step's previous-action input, until
+    ``<end>`` or ``max_actions`` actions.  Each step reruns ``predict`` on the
+    whole prefix (the estimators keep no state between calls), so a batch of
+    commands costs about ``max_actions`` predictions.
+
+    Parameters
+    ----------
+    estimator : fitted per-step classifier
+        Trained on ``encode_scan(..., feedback=True)`` sequences.
+    commands : sequence of str
+        The commands to run.
+    max_actions : int, default=48
+        Longest output (SCAN's longest action string has 48 actions).
+
+    Returns
+    -------
+    actions : list of str
+        Space-separated actions per command (without ``<end>``).
+
+    Examples
+    --------
+    >>> class Parrot:  # repeats the previous action, starting with I_JUMP
+    ...     def predict(self, X):
+    ...         return [["I_JUMP" if x[-1, _GO] else END] * len(x) for x in X]
+    >>> generate_scan(Parrot(), ["jump"])
+    ['I_JUMP']
+    """
+    X = encode_scan(commands, n_action_steps=1, feedback=True)
+    outputs: list[list[str]] = [[] for _ in commands]
+    active = list(range(len(commands)))
+    while active:
+        predicted = estimator.predict([X[i] for i in active])
+        still = []
+        for i, labels in zip(active, predicted):
+            label = str(labels[-1])
+            if label == END or len(outputs[i]) == max_actions:
+                continue
+            outputs[i].append(label)
+            step = np.zeros((1, X[i].shape[1]), dtype=np.float32)
+            if label in ACTIONS:
+                step[0, _GO + 1 + ACTIONS.index(label)] = 1.0
+            X[i] = np.vstack([X[i], step])
+            still.append(i)
+        active = still
+    return [" ".join(out) for out in outputs]
+
+
 def load_scan(
     path: str | os.PathLike | None = None,
     split: str = "simple",
     *,
     subset: str | None = "train",
+    feedback: bool = False,
     return_X_y: bool = False,
 ):
     """Load a SCAN split, encoded for per-step classification.
@@ -185,6 +252,9 @@ def load_scan(
         training; "jump" seen only alone in training.
     subset : {"train", "test"} or None, default="train"
         Which file; None gives training then test pairs (``is_test`` tells them apart).
+    feedback : bool, default=False
+        Add the previous action as input (teacher forcing, see :func:`encode_scan`);
+        run such a model with :func:`generate_scan`.
     return_X_y : bool, default=False
         Return ``(data, target)`` instead of the Bunch.
 
@@ -235,7 +305,7 @@ def load_scan(
         commands += c
         actions += a
         is_test += [part == "test"] * len(c)
-    X, y, weights = encode_scan(commands, actions)
+    X, y, weights = encode_scan(commands, actions, feedback=feedback)
     if return_X_y:
         return X, y
     return Bunch(
@@ -247,6 +317,7 @@ def load_scan(
         is_test=np.array(is_test),
         command_vocabulary=list(COMMAND_WORDS),
         action_vocabulary=[*ACTIONS, END],
-        feature_names=[*COMMAND_WORDS, GO],
+        feature_names=[*COMMAND_WORDS, GO]
+        + ([f"previous {a}" for a in ACTIONS] if feedback else []),
         DESCR=f"SCAN, {split} split ({subset or 'train+test'}): {len(X)} command/action pairs.",
     )
