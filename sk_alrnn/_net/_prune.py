@@ -40,7 +40,7 @@ import torch
 from scipy import sparse
 
 from ..analysis import RegimeSummary
-from ..utils._validation import check_param, input_error
+from ..utils import check_param, input_error
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import os
 import numpy as np
 from sklearn.utils import Bunch
 
-from ..utils._validation import check_option, check_param, input_error
+from ..utils import check_option, check_param, input_error
 from ._files import DATA_ENV, resolve_data_path
 
 _FEATURES = ("mfcc", "logmel")

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.utils import Bunch
 
-from ..utils._validation import check_option, input_error
+from ..utils import check_option, input_error
 from ._files import resolve_data_path
 
 COMMAND_WORDS = (

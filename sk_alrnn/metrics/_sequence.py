@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..utils._validation import input_error
+from ..utils import input_error
 
 
 def _steps(values, what: str) -> list[np.ndarray]:
