@@ -15,7 +15,8 @@ Conditions: ``full`` trains on all 2,700 (in an order drawn per seed) for
 M=``--M`` and P in ``--P`` (M added), LSTM and GRU parameter-matched to it
 (``benchmarks/baselines.py``).  Each AL-RNN is pruned on its training data
 (``est.prune()``): the record keeps the surviving P and M, and whether the pruned
-model predicts the training set identically.
+model predicts the training set identically, and how many ReLU units switch in at
+least 1 % of the training steps both ways (``P_switching_1pct``).
 """
 
 from __future__ import annotations
@@ -62,10 +63,13 @@ def pruning_record(est, X, y_pred) -> dict:
         return {}
     pruned = est.prune()
     same = [np.array_equal(a, b) for a, b in zip(pruned.predict(X), y_pred)]
+    # Units near the pruning threshold: on in fewer than 1 % or more than 99 % of the steps.
+    on = (est.regimes_.codes * est.regimes_.frequencies[:, None]).sum(axis=0)
     return {
         "P_pruned": int(pruned.P),
         "M_pruned": int(pruned.M),
         "prune_agree": float(np.mean(same)),
+        "P_switching_1pct": int(((on >= 0.01) & (on <= 0.99)).sum()),
     }
 
 
