@@ -132,10 +132,15 @@ def model_order(models) -> list:
     )
 
 
+def _pruned_cell(record) -> str:
+    rare = record.get("P_switching_1pct")
+    return f"{record['P_pruned']}" + ("" if rare is None else f" ({rare})")
+
+
 def table(rows, conditions, metric_keys, extra=()) -> list[str]:
     """Markdown rows: per model, mean ± std of each (condition, key), then regimes/pruning."""
     head = "| model | " + " | ".join(f"{c} {name}" for c in conditions for name, _ in metric_keys)
-    head += " | fit time (s) | regimes | P after pruning |"
+    head += " | fit time (s) | regimes | P after pruning (units switching in >= 1 % of steps) |"
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for m in model_order({r["model"] for r in rows}):
         cells = []
@@ -146,7 +151,7 @@ def table(rows, conditions, metric_keys, extra=()) -> list[str]:
         fit = _ms([r["fit_time"] for r in first], "{:.0f}")
         if first and "n_regimes" in first[0]:
             regimes = "/".join(str(r["n_regimes"]) for r in first)
-            pruned = "/".join(f"{r['P_pruned']}" for r in first if "P_pruned" in r)
+            pruned = "/".join(_pruned_cell(r) for r in first if "P_pruned" in r)
         else:
             regimes = f"H={first[0]['hidden_size']}" if first else "-"
             pruned = "-"
