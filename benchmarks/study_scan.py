@@ -116,18 +116,29 @@ def run(args):
                 append_record(args.out, rec)
 
 
+def args_generated(rows) -> int:
+    """How many test commands the feedback variants generated (1,000 by default)."""
+    return next((r["n_generated"] for r in rows if "n_generated" in r), 1000)
+
+
 def report(path) -> str:
     rows = load_records(path)
     if not rows:
         return "(no records)"
     splits = [s for s in VARIANTS if any(r["split"] == s for r in rows)]
-    seeds = sorted({r["seed"] for r in rows})
     first = rows[0]
+    seeds = "; ".join(
+        f"{s}: seeds {sorted({r['seed'] for r in rows if r['split'] == s})}" for s in splits
+    )
+    disagree = sum(r.get("prune_agree", 1.0) < 1.0 for r in rows)
     lines = [
-        f"Exact match and per-step accuracy (action steps) on the whole test file, mean ± std "
-        f"over seeds {seeds}; {first['n_train']} training pairs, {first['epochs']} epochs, "
-        f"M={first['M']}, no output feedback. Fit time, regimes and P after pruning (per seed) "
-        f"for the {splits[0]} split.\n",
+        f"Exact match and per-step accuracy on the action steps (teacher-forced with "
+        f"feedback; exact match with feedback from greedy generation on {args_generated(rows)} "
+        f"test commands), mean ± std over the seeds run ({seeds}; a cell may hold fewer); "
+        f"{first['n_train']} training pairs, {first['epochs']} epochs, M={first['M']}. "
+        f"Fit time, regimes and P after pruning (per seed) for the {splits[0]} split. "
+        f"Pruned models predicting their training pairs differently: {disagree} of "
+        f"{sum('prune_agree' in r for r in rows)}.\n",
         *table(rows, splits, [("exact", "exact"), ("step acc", "step_acc")]),
         "",
         "Training-set exact match (same fits): "
