@@ -59,10 +59,6 @@ KNOWN_EXCEPTIONS = {
     ("sk_alrnn._net._forecaster", "sk_alrnn.nn._dsr_module"),
     ("sk_alrnn._net._forecaster", "sk_alrnn.utils._trajectories"),
     ("sk_alrnn._net._forecaster", "sk_alrnn.utils._validation"),
-    # The codec still names the torch modules it may rebuild; persistence still
-    # looks classes up on the package root (both replaced by a registry).
-    ("sk_alrnn.io._codec", "sk_alrnn.nn._dsr_module"),
-    ("sk_alrnn.io._codec", "sk_alrnn.nn._module"),
 }
 # The one private leaf module every layer may import: it holds __version__, so
 # that no module needs the package root for it.
@@ -103,7 +99,7 @@ def _violations(module: str, is_package: bool, source: str) -> list:
 
     found = []
     for target, names in _imports(module, is_package, source):
-        if target == "sk_alrnn" and module != "sk_alrnn.io._persistence":
+        if target == "sk_alrnn":
             found.append(f"{module} imports the package root")
         elif target == "sk_alrnn" or layer(target) == layer(module) or target in LEAF_MODULES:
             continue

@@ -24,6 +24,7 @@ class _ALRNNMixin(PersistenceMixin):
     """M, P, regimes_ and the analysis methods, on top of a sequence-net base."""
 
     _persisted_attributes = ("regimes_",)
+    _persisted_types = (RegimeSummary,)
 
     def __init__(self, M=16, P=2, *, module=ALRNNModule, criterion, **kwargs):
         super().__init__(module, criterion=criterion, **kwargs)
