@@ -140,3 +140,16 @@ def test_every_listed_exception_is_still_needed():
         for target, _ in _imports(_module_name(p), p.name == "__init__.py", p.read_text())
     }
     assert KNOWN_EXCEPTIONS <= used
+
+
+def test_mnist1d_doctest_is_skipped_cleanly_without_the_extra():
+    # sys.modules["mnist1d"] = None makes the library look absent to find_spec and import.
+    code = (
+        "import sys; sys.modules['mnist1d'] = None; import pytest; sys.exit(pytest.main("
+        "['--collect-only', '-q', '-p', 'no:cacheprovider', 'sk_alrnn/datasets']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=PACKAGE.parent, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert "_neurogym.py" in result.stdout and "_mnist1d.py" not in result.stdout

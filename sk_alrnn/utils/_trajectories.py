@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ._params import input_error
-from ._sequences import check_finite, numeric_array, reject_sparse
+from ._sequences import check_finite, check_n_features, numeric_array, reject_sparse
 
 __all__ = ["Trajectories", "check_trajectories"]
 
@@ -130,11 +130,7 @@ def check_trajectories(
     items = [np.ascontiguousarray(item, dtype=np.float64) for item in items]
     for item in items:
         check_finite(item, "X")
-    if n_features is not None and items[0].shape[1] != n_features:
-        raise ValueError(
-            f"X has {items[0].shape[1]} features, but {estimator_name} is expecting "
-            f"{n_features} features as input."
-        )
+    check_n_features(items[0].shape[1], n_features, estimator_name)
     return Trajectories(items, form, flat)
 
 
