@@ -29,6 +29,7 @@ from ._constraints import (
     validate_parameter_constraints,
 )
 from ._params import (
+    RandomStateLike,
     check_device,
     check_option,
     check_param,
@@ -65,6 +66,7 @@ __all__ = [
     "Interval",
     "Options",
     "ParsedSequences",
+    "RandomStateLike",
     "SequenceBatch",
     "Trajectories",
     "as_padded",

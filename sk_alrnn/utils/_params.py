@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Union
 
+import numpy as np
 from sklearn.utils import check_scalar
 
+# What ``random_state`` parameters accept (scikit-learn's convention).
+RandomStateLike = Union[int, np.random.RandomState, None]
+
 __all__ = [
+    "RandomStateLike",
     "check_device",
     "check_option",
     "check_param",
