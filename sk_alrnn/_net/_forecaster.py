@@ -13,6 +13,7 @@ fitted network.  After fit everything runs in float64 numpy-facing code
 
 from __future__ import annotations
 
+import copy
 import numbers
 import warnings
 from typing import Any
@@ -465,7 +466,7 @@ class ALRNNForecaster(PersistenceMixin, SequenceNet, NeuralNet):
                 + ("" if has_best else " before any finite checkpoint")
                 + f". Lower lr (now {self.lr}), keep max_grad_norm on and standardise the data."
             ) from exc
-        kept = min(b for b in checkpoints.best_ if b is not None)
+        kept = min((b for b in checkpoints.best_ if b is not None), key=lambda b: b[:2])
         warnings.warn(
             f"{type(self).__name__} diverged in epoch {len(self.history)} ({exc}); restored "
             f"the best checkpoint (epoch {kept[1]}).",
@@ -504,6 +505,24 @@ class ALRNNForecaster(PersistenceMixin, SequenceNet, NeuralNet):
         self._x_scale_ = float(np.abs(np.concatenate(data.items)).max())
         self.x0_ = data.items[0][0].copy()
         self.regimes_ = regime_summary(self._codes(data))
+
+    def _adopt(self, trainer, stack, checkpoints, data, settings: dict, blocks: range) -> None:
+        """Become the fitted forecaster of ``blocks`` of a stack another forecaster trained.
+
+        The CV trains every candidate in one stack; each candidate is then exactly
+        the fit of its own forecaster (same initial weights and windows), with the
+        shared run's history.
+        """
+        self.n_features_in_ = data.n_features
+        # skorch's own initialisation; the throwaway network it builds draws from a
+        # private generator, so the global RNG stays untouched.
+        self._generator = torch.Generator()
+        try:
+            self.initialize()
+        finally:
+            del self._generator
+        self.history_ = copy.deepcopy(trainer.history_)
+        self._finish(stack, checkpoints, data, settings, blocks)
 
     def _collapse_message(self, settings: dict) -> str:
         return (

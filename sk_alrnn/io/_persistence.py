@@ -59,6 +59,7 @@ _ESTIMATOR_NAMES = (
     "ALRNNForecaster",
     "ALRNNClassifierCV",
     "ALRNNRegressorCV",
+    "ALRNNForecasterCV",
 )
 
 
