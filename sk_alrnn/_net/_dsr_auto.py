@@ -72,12 +72,14 @@ def characteristic_period(trajectories: Sequence[np.ndarray]) -> float:
     return float(len(x) / peak)
 
 
-def auto_settings(period: float, shortest: int, max_epochs: int) -> dict:
+def auto_settings(
+    period: float, shortest: int, max_epochs: int, tf_interval: int | None = None
+) -> dict:
     """The values ``"auto"`` stands for, given the period (steps) and the shortest trajectory.
 
-    tf_interval = max(1, round(period / 5)); sequence_length = 3 tf_interval,
-    at most ``shortest - 1`` (a window holds L + 1 observations);
-    checkpoint_interval = max(1, max_epochs // 15).
+    tf_interval = max(1, round(period / 5)) (or the given one); sequence_length
+    = 3 tf_interval, at most ``shortest - 1`` (a window holds L + 1
+    observations); checkpoint_interval = max(1, max_epochs // 15).
 
     Examples
     --------
@@ -86,7 +88,7 @@ def auto_settings(period: float, shortest: int, max_epochs: int) -> dict:
     >>> auto_settings(150.0, shortest=50, max_epochs=3)["sequence_length"]
     49
     """
-    tau = max(1, int(round(period * _TAU_PER_PERIOD)))
+    tau = max(1, int(round(period * _TAU_PER_PERIOD))) if tf_interval is None else tf_interval
     return {
         "tf_interval": tau,
         "sequence_length": max(1, min(_WINDOW_TAUS * tau, shortest - 1)),

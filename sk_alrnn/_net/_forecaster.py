@@ -359,7 +359,8 @@ class ALRNNForecaster(PersistenceMixin, SequenceNet, NeuralNet):
     def _settings(self, data: Trajectories) -> dict:
         """The values the training uses: the parameters, with "auto" resolved from the data."""
         period = characteristic_period(data.items)
-        auto = auto_settings(period, int(data.lengths.min()), self.max_epochs)
+        tau = None if self.tf_interval == "auto" else self.tf_interval
+        auto = auto_settings(period, int(data.lengths.min()), self.max_epochs, tau)
         chosen = {"period_": period}
         for param in _AUTO:
             value = getattr(self, param)
