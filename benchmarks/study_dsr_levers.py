@@ -29,7 +29,9 @@ counts as an ordinary run).
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
+import pstats
 import resource
 import time
 
@@ -119,8 +121,31 @@ def _dstsp(X_true, X_gen):
     return float(state_space_divergence(X_true, X_gen, **kwargs))
 
 
-def fit_and_score(name, X_train, X_test, seed, variant, P):
-    params = {"random_state": seed, **VARIANTS[variant]}
+# Where a fit's time goes: cumulative time of these functions (cProfile, --profile).
+PROFILED = {
+    "kernel forward": ("_scan.py", "forward"),
+    "kernel backward": ("_scan.py", "backward"),
+    "checkpoints (free runs + D_stsp)": ("_dsr_callbacks.py", "evaluate"),
+    "free runs of checkpoints": ("_dsr_module.py", "run_weights"),
+    "adaptive alpha": ("_dsr_callbacks.py", "on_batch_end"),
+    "optimizer step": ("optimizer.py", "wrapper"),
+    "window sampling": ("_windows.py", "__call__"),
+    "whole fit": ("_forecaster.py", "_fit"),
+}
+
+
+def _profile_table(profiler) -> dict:
+    stats = pstats.Stats(profiler).stats
+    table = {}
+    for label, (path, func) in PROFILED.items():
+        table[label] = round(
+            sum(v[3] for (f, _, fn), v in stats.items() if f.endswith(path) and fn == func), 2
+        )
+    return table
+
+
+def fit_and_score(name, X_train, X_test, seed, variant, P, profile=False, overrides=None):
+    params = {"random_state": seed, **VARIANTS[variant], **(overrides or {})}
     if P is not None:
         params["P"] = P
     est = ALRNNForecaster(**params)
@@ -129,10 +154,15 @@ def fit_and_score(name, X_train, X_test, seed, variant, P):
         _dsr_callbacks.free_run_status = lambda run, lo, hi: (
             "ok" if np.isfinite(run).all() else "diverged"
         )
+    profiler = cProfile.Profile() if profile else None
     start, wall = _cpu(), time.perf_counter()
     try:
+        if profiler:
+            profiler.enable()
         est.fit(X_train)
     finally:
+        if profiler:
+            profiler.disable()
         _dsr_callbacks.free_run_status = status
     cpu, wall = _cpu() - start, time.perf_counter() - wall
     run = est.simulate(TRANSIENT + len(X_test), x0=X_test[0])[TRANSIENT:]
@@ -140,6 +170,7 @@ def fit_and_score(name, X_train, X_test, seed, variant, P):
     return {
         "flow": name,
         "variant": variant,
+        "overrides": overrides or {},
         "P": est.P,
         "seed": seed,
         "dstsp": _dstsp(X_test, run) if finite else float("inf"),
@@ -154,6 +185,8 @@ def fit_and_score(name, X_train, X_test, seed, variant, P):
         "best_start": est.best_start_,
         "start_scores": [round(float(s), 3) for s in est.start_scores_],
         "best_epoch": est.best_epoch_,
+        "collapsed_per_checkpoint": est.history[:, "collapsed"],
+        **({"profile_s": _profile_table(profiler)} if profiler else {}),
     }
 
 
@@ -163,13 +196,24 @@ def main(argv=None) -> None:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     parser.add_argument("--variant", choices=sorted(VARIANTS), default="defaults")
     parser.add_argument("--P", type=int, default=None, help="P (default: the estimator's)")
+    parser.add_argument("--profile", action="store_true", help="add where the time went")
+    parser.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="NAME=VALUE",
+        help="other estimator parameters, e.g. --set lr=5e-3 sequence_length=300",
+    )
     parser.add_argument("--out", default=None, help="also append the JSON lines here")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
+    overrides = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)}
     for name in args.flows:
         X_train, X_test = flow_data(name)
         for seed in args.seeds:
-            record = fit_and_score(name, X_train, X_test, seed, args.variant, args.P)
+            record = fit_and_score(
+                name, X_train, X_test, seed, args.variant, args.P, args.profile, overrides
+            )
             line = json.dumps(record)
             print(line, flush=True)
             if args.out:

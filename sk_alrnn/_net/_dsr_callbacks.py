@@ -17,7 +17,7 @@ import torch
 from skorch.callbacks import Callback
 
 from ..metrics import state_space_divergence
-from ..nn._dsr_module import DSRStack, run_weights
+from ..nn import DSRStack, run_weights
 from ._dsr_auto import forcing_strength, free_run_status
 
 __all__ = ["AdaptiveForcing", "CheckpointSelection", "ExpDecay", "StackClipping"]

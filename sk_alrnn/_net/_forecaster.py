@@ -31,20 +31,21 @@ from ..analysis import (
     codes_from_states,
     regime_summary,
 )
-from ..io._persistence import PersistenceMixin
+from ..io import PersistenceMixin
 from ..metrics import prediction_error
-from ..nn._dsr_module import DSRModule, DSRStack, diverged_to_nan, lift64, run, run_last
-from ..utils._trajectories import Trajectories, check_trajectories
-from ..utils._validation import (
+from ..nn import DSRModule, DSRStack, diverged_to_nan, lift64, run, run_last
+from ..utils import (
+    Trajectories,
     check_finite,
     check_option,
     check_param,
     check_sizes,
+    check_trajectories,
     input_error,
 )
-from ._base import SequenceNet
 from ._dsr_auto import auto_settings, characteristic_period
 from ._dsr_callbacks import AdaptiveForcing, CheckpointSelection, ExpDecay, StackClipping
+from ._seeded import SeededNet
 from ._windows import Windows, window_loader
 
 __all__ = ["ALRNNForecaster"]
@@ -66,7 +67,7 @@ class _PrintLog(PrintLog):
         return super().table({"dstsp": None, "collapsed": None, **row})
 
 
-class ALRNNForecaster(PersistenceMixin, SequenceNet, NeuralNet):
+class ALRNNForecaster(PersistenceMixin, SeededNet, NeuralNet):
     """Almost-Linear RNN for dynamical-systems reconstruction (skorch ``NeuralNet``).
 
     Trained on observed trajectories with sparse (or generalized) teacher
@@ -214,6 +215,7 @@ class ALRNNForecaster(PersistenceMixin, SequenceNet, NeuralNet):
 
     # What save() writes besides the base's fitted state and the module weights.
     _persisted_attributes = (
+        "n_features_in_",
         "x0_",
         "best_epoch_",
         "regimes_",
@@ -337,8 +339,6 @@ class ALRNNForecaster(PersistenceMixin, SequenceNet, NeuralNet):
         data = check_trajectories(
             X, n_features=None if reset else self.n_features_in_, estimator_name=name
         )
-        self._check_training_params()
-        self._check_params()
         if self.M < data.n_features:
             raise input_error(
                 f"The 'M' parameter of {name}",
@@ -384,25 +384,42 @@ class ALRNNForecaster(PersistenceMixin, SequenceNet, NeuralNet):
         self : object
             The fitted estimator.
         """
-        return super().fit(X, y, **fit_params)
+        reset = not (self.warm_start and getattr(self, "initialized_", False))
+        return self._fit(X, y, reset=reset, fit_params=fit_params)
 
-    def _fit(self, X, y, *, reset: bool, fit_params: dict, classes=None, sample_weight=None):
-        # Replaces the base's _fit: trajectories, not padded sequences, and no targets.
-        if sample_weight is not None:
-            raise ValueError(
-                f"{type(self).__name__} does not take sample_weight: every window of the "
-                "trajectories is weighted alike. Got an array instead of None."
-            )
-        data = self._check_fit_data(X, y, reset)  # a refused fit changes nothing
-        settings = self._settings(data)
-        stack, checkpoints = self._train(data, settings, reset, fit_params)
+    def partial_fit(self, X, y=None, **fit_params):
+        """Train the fitted network for ``max_epochs`` more epochs (initialise on the first call).
+
+        Parameters
+        ----------
+        X : array of shape (T, N), (T,) or (n, T, N), or list of (T_i, N) / (T_i,) arrays
+        y : None
+        **fit_params : dict
+            Passed on to skorch.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained further.
+        """
+        return self._fit(
+            X, y, reset=not getattr(self, "initialized_", False), fit_params=fit_params
+        )
+
+    def _fit(self, X, y, *, reset: bool, fit_params: dict):
+        validate = lambda: self._check_fit_data(X, y, reset)  # noqa: E731
+        with self._fit_context(validate) as data:  # a refused fit changes nothing
+            settings = self._settings(data)
+            stack, checkpoints = self._train_starts(data, settings, reset, fit_params)
         self._finish(stack, checkpoints, data, settings)
         return self
 
-    def _train(self, data: Trajectories, settings: dict, reset: bool, fit_params: dict):
-        """Train the stack of starts; return it and the checkpoint callback (or None)."""
+    def _train_starts(self, data: Trajectories, settings: dict, reset: bool, fit_params: dict):
+        """Train the stack of starts; return it and the checkpoint callback (or None).
+
+        Runs inside :meth:`_fit_context` (the per-fit generator is live).
+        """
         saved = dict(vars(self))
-        self._generator = self._fit_generator()
         self._x_ref = np.concatenate(data.items)
         self._fit_settings = settings
         try:
@@ -413,7 +430,9 @@ class ALRNNForecaster(PersistenceMixin, SequenceNet, NeuralNet):
                 else:
                     self._continue_in_stack()
             except BaseException:
-                vars(self).clear()  # building the network failed: leave the estimator as it was
+                # Building the network failed (an unknown module__ keyword, ...): the real
+                # error surfaces and the estimator is left as it was.
+                vars(self).clear()
                 vars(self).update(saved)
                 raise
             stack = self.module_
@@ -424,7 +443,7 @@ class ALRNNForecaster(PersistenceMixin, SequenceNet, NeuralNet):
             except _Diverged as exc:
                 self._on_diverged(exc, stack)
         finally:
-            for name in ("_generator", "_x_ref", "_fit_settings"):
+            for name in ("_x_ref", "_fit_settings"):
                 vars(self).pop(name, None)
         return stack, dict(self.callbacks_).get("checkpoints")
 
@@ -759,5 +778,7 @@ class ALRNNForecaster(PersistenceMixin, SequenceNet, NeuralNet):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.input_tags.sparse = False
         tags.target_tags.required = False
         return tags

@@ -18,13 +18,12 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from .._net._forecaster import ALRNNForecaster
-from ..io._persistence import PersistenceMixin
+from .._net import ALRNNForecaster
+from ..io import PersistenceMixin
 from ..metrics import power_spectrum_distance, state_space_divergence
 from ..model_selection import minimal_P_refit
-from ..utils._trajectories import check_trajectories
-from ..utils._validation import check_option, check_param, check_sizes, input_error
-from ._cv import _cv_results
+from ..utils import check_option, check_param, check_sizes, check_trajectories, input_error
+from ._search import cv_results
 
 __all__ = ["ALRNNForecasterCV"]
 
@@ -203,9 +202,9 @@ class ALRNNForecasterCV(PersistenceMixin, BaseEstimator):
         trainer = self._forecaster(Ps[0])
         trainer._stack_Ps = Ps
         start = time.perf_counter()
-        fitted_data = trainer._check_fit_data(train, None, reset=True)
-        settings = trainer._settings(fitted_data)
-        stack, checkpoints = trainer._train(fitted_data, settings, True, {})
+        with trainer._fit_context(lambda: trainer._check_fit_data(train, None, True)) as part:
+            settings = trainer._settings(part)
+            stack, checkpoints = trainer._train_starts(part, settings, True, {})
         fit_time = (time.perf_counter() - start) / len(Ps)
         S = trainer.n_starts
         self.estimators_ = []
@@ -214,14 +213,12 @@ class ALRNNForecasterCV(PersistenceMixin, BaseEstimator):
             warnings.filterwarnings("ignore", "Every checkpoint", RuntimeWarning)
             for i, P in enumerate(Ps):
                 est = self._forecaster(P)
-                est._adopt(
-                    trainer, stack, checkpoints, fitted_data, settings, range(i * S, (i + 1) * S)
-                )
+                est._adopt(trainer, stack, checkpoints, part, settings, range(i * S, (i + 1) * S))
                 self.estimators_.append(est)
         scores, dh, score_times = zip(*(self._score(est, test) for est in self.estimators_))
         self.n_splits_ = len(scores[0])
         n = self.n_splits_
-        self.cv_results_ = _cv_results(
+        self.cv_results_ = cv_results(
             Ps,
             n,
             np.asarray(scores),

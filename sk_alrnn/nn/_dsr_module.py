@@ -195,6 +195,14 @@ def _stack_index(N: int, M: int, Ps) -> Tensor:
     hidden linear units, then each network's ReLU units (the last sum(P_k)).
     """
     K = len(Ps)
+    if K == 1:  # one network keeps its own order (its ReLU units may include observed ones)
+        return torch.arange(M)[None]
+    if max(Ps) > M - N:
+        raise ValueError(
+            f"Several networks train as one stack only when every P <= M - N = {M - N} "
+            f"(no observed unit is a ReLU unit); got Ps={list(Ps)}. Train one start "
+            "(n_starts=1) and one P at a time instead."
+        )
     index = torch.empty(K, M, dtype=torch.long)
     linear_at, relu_at = K * N, K * M - sum(Ps)
     for k, P in enumerate(Ps):
