@@ -496,6 +496,11 @@ def test_roessler_reconstruction_with_one_relu():
         tf_interval=30,
         max_epochs=100,
         checkpoint_interval=10,
+        # The recipe as measured then: one start, hard forcing, 16 x 50 windows per epoch.
+        n_starts=1,
+        tf_alpha=1.0,
+        batch_size=16,
+        batches_per_epoch=50,
         random_state=0,
     ).fit(X)
     run, Z = est.simulate(6000, x0=X[0], return_latent=True)
