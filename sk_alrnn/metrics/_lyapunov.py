@@ -89,7 +89,8 @@ def lyapunov_spectrum(
         Steps run and discarded first, so the orbit is on the attractor.
     n_exponents : int or None, default=None
         How many of the largest exponents to compute (all M when None); 1 is the cheapest
-        way to the maximal exponent and gives the same value as the first entry of all M.
+        way to the maximal exponent (the first frame vector is the same for any value, so
+        it agrees with the first entry of all M up to the finite-run error).
     random_state : int, RandomState instance or None, default=None
         Seeds the initial frame.
 
@@ -126,7 +127,8 @@ def lyapunov_spectrum(
     Z = np.asarray(Z, dtype=np.float64)
     if not np.isfinite(Z).all():
         return np.full(k, np.inf)
-    Q = np.linalg.qr(check_random_state(random_state).standard_normal((M, k)))[0]
+    # Drawn as (k, M) so the first vector is the same for any k (n_exponents=1 included).
+    Q = np.linalg.qr(check_random_state(random_state).standard_normal((k, M)).T)[0]
     codes = system.code_of(Z[max(transient - 1, 0) : transient - 1 + n_steps])
     if transient == 0:  # the first step leaves z_0, whose code simulate does not return
         z0 = _latent_start(model, system, x0)
