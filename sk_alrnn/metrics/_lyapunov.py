@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ..analysis._system import PiecewiseLinearSystem
-from ..utils._validation import check_finite, check_param, input_error
+from ..analysis import PiecewiseLinearSystem
+from ..utils import check_finite, check_param, input_error
 
 __all__ = [
     "kaplan_yorke_dimension",
