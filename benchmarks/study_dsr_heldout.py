@@ -136,10 +136,10 @@ def _trajectory(system, n: int, seed: int) -> np.ndarray:
 def load_system(name: str, n_train: int, n_test: int) -> SystemData:
     import warnings
 
-    import dysts.flows
-
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # numba missing, jac unused by DOP853
+        warnings.simplefilter("ignore")  # dysts: numba missing; scipy: jac unused by DOP853
+        import dysts.flows
+
         system = getattr(dysts.flows, name)()
         raw = [_trajectory(system, n, seed) for n, seed in ((n_train, 0), (n_test, 1), (n_test, 2))]
     train, test, other = standardise(*raw)
@@ -514,6 +514,10 @@ def _median(values) -> float:
     return float(np.median(v)) if v else float("nan")
 
 
+def _fmt(value: float, fmt: str) -> str:
+    return "-" if np.isnan(value) else fmt.format(value)
+
+
 def report(path: str) -> str:
     records = load_records(path)
     floors = {r["system"]: r["dstsp"] for r in records if r["method"] == "floor"}
@@ -522,8 +526,9 @@ def report(path: str) -> str:
     methods = [m for m in METHODS if any(r["method"] == m for r in records)]
     lines = [
         "| method | fits (systems x seeds) | median D_stsp | median D_H | median PE(20) "
-        "| median max-LE rel. error | success | median CPU s per fit |",
-        "|---|---|---|---|---|---|---|---|",
+        "| median max-LE rel. error | fixed point / diverged | success "
+        "| median regions | median CPU s per fit |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for m in methods:
         rows = [r for r in records if r["method"] == m]
@@ -531,9 +536,12 @@ def report(path: str) -> str:
         lines.append(
             f"| {m} | {len(rows)} ({len({r['system'] for r in rows})} x "
             f"{len({r['seed'] for r in rows})}) | {_median(r['dstsp'] for r in rows):.2f} "
-            f"| {_median(r['dh'] for r in rows):.3f} | {_median(r['pe20'] for r in rows):.3g} "
-            f"| {_median(lyap_error(r) for r in rows):.2f} "
-            f"| {sum(ok)}/{len(ok)} | {_median(r['cpu_fit'] for r in rows):.1f} |"
+            f"| {_median(r['dh'] for r in rows):.3f} "
+            f"| {_fmt(_median(r['pe20'] for r in rows), '{:.3g}')} "
+            f"| {_fmt(_median(lyap_error(r) for r in rows), '{:.2f}')} "
+            f"| {sum(r['fixed_point'] for r in rows)} / {sum(r['diverged'] for r in rows)} "
+            f"| {sum(ok)}/{len(ok)} | {_fmt(_median(r['regions'] for r in rows), '{:.0f}')} "
+            f"| {_median(r['cpu_fit'] for r in rows):.1f} |"
         )
     lines += ["", "Per system: median D_stsp / D_H over seeds (successes / fits).", ""]
     lines.append("| system | N | max LE per step (dysts; data) | " + " | ".join(methods) + " |")

@@ -4,6 +4,7 @@ the whole harness on one small system with the cheap methods (slow; needs dysts)
 import importlib.util
 import json
 import sys
+import warnings
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -77,23 +78,29 @@ def test_report_medians_and_success_from_records(tmp_path):
     base = {"N": 3, "params": {}, "lyap_true": 0.01, "lyap_data": 0.01, "settings": {}}
     rows = [
         {**base, "system": "Lorenz", "method": "floor", "seed": 0, "dstsp": 0.3, "dh": 0.04,
-         "pe20": None, "fixed_point": False, "lyap": 0.011, "cpu_fit": 0.0},
+         "pe20": None, "fixed_point": False, "diverged": False, "lyap": 0.011, "cpu_fit": 0.0,
+         "regions": None},
         {**base, "system": "Lorenz", "method": "var", "seed": 0, "dstsp": 14.0, "dh": 0.6,
-         "pe20": 1.8, "fixed_point": True, "lyap": None, "cpu_fit": 0.1},
+         "pe20": 1.8, "fixed_point": True, "diverged": False, "lyap": None, "cpu_fit": 0.1,
+         "regions": None},
         {**base, "system": "Lorenz", "method": "var", "seed": 1, "dstsp": 2.0, "dh": 0.1,
-         "pe20": 1.0, "fixed_point": False, "lyap": 0.02, "cpu_fit": 0.3},
+         "pe20": 1.0, "fixed_point": False, "diverged": False, "lyap": 0.02, "cpu_fit": 0.3,
+         "regions": None},
     ]  # fmt: skip
     path = tmp_path / "r.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     text = study.report(str(path))
     var_row = next(line for line in text.splitlines() if line.startswith("| var |"))
-    # medians over the two seeds: D_stsp 8.00, D_H 0.350, PE 1.4, error 1.00 (one finite), 1/2
-    assert "| 8.00 | 0.350 | 1.4 | 1.00 | 1/2 | 0.2 |" in var_row
+    # medians over the two seeds: D_stsp 8.00, D_H 0.350, PE 1.4, error 1.00 (one finite),
+    # one fixed point, none diverged, 1/2 successes, no regions, CPU 0.2
+    assert "| 8.00 | 0.350 | 1.4 | 1.00 | 1 / 0 | 1/2 | - | 0.2 |" in var_row
 
 
 @pytest.mark.slow
 def test_harness_end_to_end_with_the_cheap_methods(tmp_path):
-    pytest.importorskip("dysts")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # dysts warns when numba is missing
+        pytest.importorskip("dysts")
     out = tmp_path / "bench.jsonl"
     argv = ["--systems", "Rossler", "--methods", "floor", "var", "--seeds", "0", "1"]
     argv += ["--n-train", "3000", "--n-test", "3000", "--out", str(out)]
