@@ -5,13 +5,18 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.sk_alrnn-installed
+# torch comes first, from PyTorch's CPU index: PyPI's Linux wheel of torch is the CUDA
+# build (hundreds of MB plus the nvidia packages). `make TORCH_INDEX=` installs from PyPI
+# (for a GPU). Where that index cannot be reached, pip falls back to the configured
+# indexes and local wheel folders after its retries (about 15 s).
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+TORCH_INSTALL := torch==2.13.0 $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 
-.PHONY: install demo lint test test-slow bench clean docs venv-aeon test-aeon venv-neurogym test-neurogym
+.PHONY: install demo lint test test-slow bench clean docs dist smoke-wheel venv-aeon test-aeon venv-neurogym test-neurogym
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	# The CPU wheel of torch first: a bare torch requirement would pull a multi-GB CUDA build.
-	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet $(TORCH_INSTALL)
 	$(BIN)/pip install --quiet -e ".[test,plot,ucr,dask,onnx,mnist1d]"
 	touch $(STAMP)
 
@@ -29,6 +34,23 @@ test: install
 
 test-slow: install
 	$(BIN)/python -m pytest -m slow
+
+# The wheel and sdist as a user gets them (dist/), installed into a fresh environment and
+# checked from a temporary folder outside the source tree (tests/smoke_wheel.py: import,
+# fit, predict, save/load, `sk-alrnn --version`). torch comes as for `make install`
+# (the same index, so pip's cache or the local wheel is reused).
+SMOKE_VENV ?= .venv-smoke
+
+dist: install
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+
+smoke-wheel: dist
+	rm -rf $(SMOKE_VENV)
+	$(PYTHON) -m venv $(SMOKE_VENV)
+	$(SMOKE_VENV)/bin/pip install --quiet $(TORCH_INSTALL)
+	$(SMOKE_VENV)/bin/pip install --quiet dist/sk_alrnn-*.whl
+	cd "$$(mktemp -d)" && $(CURDIR)/$(SMOKE_VENV)/bin/python $(CURDIR)/tests/smoke_wheel.py
 
 # The documentation site (Sphinx; the gallery runs examples/ with small settings).
 # SPHINXOPTS="-W --keep-going" turns warnings into errors, as .ci/run does.
@@ -48,7 +70,7 @@ AEON_STAMP := $(AEON_VENV)/.sk_alrnn-installed
 
 $(AEON_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(AEON_VENV)
-	$(AEON_VENV)/bin/pip install --quiet torch==2.13.0
+	$(AEON_VENV)/bin/pip install --quiet $(TORCH_INSTALL)
 	$(AEON_VENV)/bin/pip install --quiet aeon
 	$(AEON_VENV)/bin/pip install --quiet -e ".[test]"
 	touch $(AEON_STAMP)
@@ -65,7 +87,7 @@ NG_STAMP := $(NG_VENV)/.sk_alrnn-installed
 
 $(NG_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(NG_VENV)
-	$(NG_VENV)/bin/pip install --quiet torch==2.13.0
+	$(NG_VENV)/bin/pip install --quiet $(TORCH_INSTALL)
 	$(NG_VENV)/bin/pip install --quiet -e ".[neurogym,test]"
 	touch $(NG_STAMP)
 
@@ -75,4 +97,4 @@ test-neurogym: venv-neurogym
 	$(NG_VENV)/bin/python -m pytest -p no:cacheprovider tests/test_neurogym.py tests/test_cli.py -k neurogym -m "slow or not slow"
 
 clean:
-	rm -rf $(VENV) $(AEON_VENV) $(NG_VENV) build *.egg-info .pytest_cache docs/_build docs/auto_examples docs/api/generated
+	rm -rf $(VENV) $(AEON_VENV) $(NG_VENV) $(SMOKE_VENV) build dist *.egg-info .pytest_cache docs/_build docs/auto_examples docs/api/generated

@@ -27,7 +27,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 from skorch import NeuralNet, NeuralNetClassifier, NeuralNetRegressor
-from skorch.callbacks import Callback, EpochScoring, GradientNormClipping, ProgressBar
+from skorch.callbacks import Callback, EpochScoring, GradientNormClipping
 from skorch.utils import is_dataset, to_numpy, to_tensor
 from torch.utils.data import Dataset
 
@@ -46,6 +46,7 @@ from ..utils._validation import (
     check_y_present,
     unpad,
 )
+from ._progress import EpochProgressBar
 
 __all__ = ["SequenceClassifier", "SequenceDataset", "SequenceNet", "SequenceRegressor"]
 
@@ -179,8 +180,8 @@ class SequenceNet:
         Gradient-norm clipping (skorch's ``GradientNormClipping``); None
         turns it off.
     progress_bar : bool, default=False
-        Show a progress bar of the batches of each epoch (skorch's
-        ``ProgressBar``, through tqdm) -- for long fits.
+        Show a progress bar over the epochs (epoch k of N, training loss,
+        time elapsed and left; tqdm on stderr) -- for long fits.
     on_divergence : {"raise", "restore"}, default="raise"
         What a NaN/inf training loss (or weights) does: "raise" stops with a
         ``FloatingPointError``; "restore" puts back the weights and optimizer
@@ -467,7 +468,7 @@ class SequenceNet:
             clipping = GradientNormClipping(gradient_clip_value=self.max_grad_norm)
             callbacks.append(("gradient_clipping", clipping))
         if self.progress_bar:
-            callbacks.append(("progress_bar", ProgressBar()))
+            callbacks.append(("progress_bar", EpochProgressBar()))
         if self.on_divergence == "restore":
             callbacks.append(("last_finite_weights", _LastFiniteWeights()))
         return callbacks

@@ -31,6 +31,7 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .._net._estimators import ALRNNClassifier, ALRNNRegressor
+from .._net._progress import EpochBar
 from ..io._persistence import PersistenceMixin
 from ..model_selection import minimal_P_refit
 from ..utils._validation import (
@@ -49,7 +50,7 @@ __all__ = ["ALRNNClassifierCV", "ALRNNRegressorCV"]
 # change training in a way the batched engine does not model, so with one of
 # them the models are trained one by one as plain estimators (GridSearchCV's path).
 _ENGINE_PREFIXES = ("optimizer__", "iterator_train__", "iterator_valid__")
-_ENGINE_NAMES = {"device", "warm_start"}
+_ENGINE_NAMES = {"device", "warm_start", "progress_bar"}
 
 
 class _IndexDataset(torch.utils.data.Dataset):
@@ -303,6 +304,10 @@ class _SweepCVBase(PersistenceMixin, BaseEstimator):
         }
         opt_kwargs = template.get_params_for("optimizer")
         log = print if self.verbose else None
+        n_epochs = template.max_epochs
+        bar = None
+        if getattr(self, "progress_bar", False):  # one bar per batched run, over its epochs
+            bar = EpochBar(n_epochs, desc=f"{type(self).__name__} ({len(models)} models)")
         start = time.perf_counter()
         failed = train_batched(
             params,
@@ -314,8 +319,12 @@ class _SweepCVBase(PersistenceMixin, BaseEstimator):
             optimizer_kwargs=opt_kwargs,
             max_grad_norm=self.max_grad_norm,
             log=log,
+            on_epoch=None if bar is None else bar.update,
+            n_epochs=n_epochs,
         )
         seconds = time.perf_counter() - start
+        if bar is not None:
+            bar.close()
         for k, model in enumerate(models):
             module = model["estimator"].module_
             with torch.no_grad():
