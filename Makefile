@@ -63,6 +63,8 @@ $(DOCS_STAMP): $(STAMP)
 
 docs: $(DOCS_STAMP)
 	$(BIN)/python -m sphinx -b html $(SPHINXOPTS) docs docs/_build/html
+	# Offline site: no network resource, MathJax served locally, every formula typesets.
+	$(BIN)/python docs/check_html.py docs/_build/html
 
 # aeon downgrades numpy (through numba): it gets its own environment.
 AEON_VENV ?= .venv-aeon

@@ -19,7 +19,7 @@ def _check_installed_copy(source_tree: Path) -> str:
     import sk_alrnn
 
     location = Path(sk_alrnn.__file__).resolve()
-    if source_tree in location.parents:
+    if location.parent == source_tree / "sk_alrnn" or "site-packages" not in location.parts:
         raise SystemExit(f"sk_alrnn imported from the source tree ({location}), not the wheel")
     return sk_alrnn.__version__
 

@@ -121,15 +121,17 @@ def test_a_bad_parameter_is_a_one_line_error(capsys):
     assert err.startswith("sk-alrnn: error: ") and "'P'" in err and err.count("\n") == 1
 
 
-def test_version_and_help_with_defaults_and_no_rest_markup():
-    run = [sys.executable, "-m", "sk_alrnn"]
-    version = subprocess.run([*run, "--version"], capture_output=True, text=True, check=True)
-    assert version.stdout.strip() == f"sk-alrnn {sk_alrnn.__version__}"
-    top = subprocess.run([*run, "--help"], capture_output=True, text=True, check=True).stdout
-    assert "``" not in top
-    sweep = subprocess.run(
-        [*run, "sweep", "--help"], capture_output=True, text=True, check=True
-    ).stdout
+def _exit_output(argv, capsys) -> str:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 0
+    return capsys.readouterr().out
+
+
+def test_version_and_help_with_defaults_and_no_rest_markup(capsys):
+    assert _exit_output(["--version"], capsys).strip() == f"sk-alrnn {sk_alrnn.__version__}"
+    assert "``" not in _exit_output(["--help"], capsys)
+    sweep = _exit_output(["sweep", "--help"], capsys)
     for flag in ("--M", "--n-samples", "--n-steps", "--epochs", "--lr", "--seed", "--cv"):
         assert flag in sweep
     assert sweep.count("(default:") >= 14  # every flag states its default

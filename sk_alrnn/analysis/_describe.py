@@ -16,8 +16,9 @@ _MAX_LABELS = 10  # y with more distinct values is treated as continuous: no usa
 # Every term of the report, once (printed by ``describe(..., legend=True)`` and the demo).
 _LEGEND = """\
 How to read this report:
-  R0 [01]      regime 0 (most visited first) and its code: 1 = that ReLU unit is on
-               (units M-P+1..M, left to right); "-" is the single regime of P = 0.
+  R0 [01]      regime 0 (most visited first) and its code, one digit per ReLU unit (the
+               last P units, numbered from 0: z14 z15 when M=16, P=2): 1 = on, 0 = off;
+               "-" is the single regime of P = 0.
   12.3%        share of the valid time steps spent in the regime.
   dwell        mean number of consecutive steps spent in the regime per visit.
   stable / marginal / unstable
@@ -186,8 +187,9 @@ def describe(
     -----
     The terms of the report (the text that ``legend=True`` appends)::
 
-        R0 [01]       regime 0 (the most visited first) and its code: 1 = that ReLU
-                      unit is on; "-" is the single regime of P = 0.
+        R0 [01]       regime 0 (the most visited first) and its code, one digit per
+                      ReLU unit (the last P units, numbered from 0): 1 = on, 0 = off;
+                      "-" is the single regime of P = 0.
         12.3%         share of the valid time steps spent in the regime.
         dwell         mean number of consecutive steps per visit.
         stable / marginal / unstable
