@@ -17,6 +17,8 @@ silently wrong.  Use :class:`ALRNNSktimeClassifier` instead.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from sktime.classification.base import BaseClassifier
@@ -195,8 +197,6 @@ class ALRNNSktimeForecaster(BaseForecaster):
         "python_dependencies": ["torch", "skorch"],
         "authors": ["sk_alrnn developers"],
     }
-    # The adapter keeps its own context (all data seen), so sktime need not store it.
-    _config = {"remember_data": False}  # noqa: RUF012 (sktime convention)
 
     def __init__(
         self,
@@ -210,7 +210,12 @@ class ALRNNSktimeForecaster(BaseForecaster):
         self.M, self.P, self.max_epochs = M, P, max_epochs
         self.standardize, self.random_state = standardize, random_state
         self.forecaster_params = forecaster_params
-        super().__init__()
+        with warnings.catch_warnings():
+            # sktime 1.2 announces that remember_data will default to False; this
+            # adapter needs the data seen so far (the context of every forecast), so
+            # it keeps the current default, True, and the notice is not for its users.
+            warnings.filterwarnings("ignore", "The default of config", FutureWarning)
+            super().__init__()
 
     def _fit(self, y, X=None, fh=None):
         values = y.to_numpy(dtype=np.float64)
@@ -224,26 +229,20 @@ class ALRNNSktimeForecaster(BaseForecaster):
             random_state=self.random_state,
             **(self.forecaster_params or {}),
         ).fit((values - self._mean) / self._scale)
-        self._context = y
         return self
 
     def _update(self, y, X=None, update_params=True):
-        new = y.loc[y.index > self._context.index[-1]]
-        self._context = pd.concat([self._context, new])
+        # sktime has appended y to self._y, the context of the next forecast: no refit.
         return self
 
     def _predict(self, fh, X=None):
+        # Relative steps >= 1: sktime refuses in-sample horizons (capability:insample).
         steps = np.asarray(fh.to_relative(self.cutoff), dtype=int)
-        if steps.min() < 1:
-            raise NotImplementedError(
-                f"{type(self).__name__} forecasts future steps only (fh >= 1 after the "
-                f"cutoff). Got relative horizons {steps.tolist()}."
-            )
-        context = (self._context.to_numpy(dtype=np.float64) - self._mean) / self._scale
+        context = (self._y.to_numpy(dtype=np.float64) - self._mean) / self._scale
         path = self.forecaster_.forecast(context, n_steps=int(steps.max()))
         values = path[steps - 1] * self._scale + self._mean
         index = fh.to_absolute_index(self.cutoff)
-        return pd.DataFrame(values, index=index, columns=self._context.columns)
+        return pd.DataFrame(values, index=index, columns=self._y.columns)
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):
