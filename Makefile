@@ -7,16 +7,18 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.sk_alrnn-installed
 # torch comes first, from PyTorch's CPU index: PyPI's Linux wheel of torch is the CUDA
 # build (hundreds of MB plus the nvidia packages). `make TORCH_INDEX=` installs from PyPI
-# (for a GPU). Where that index cannot be reached, pip falls back to the configured
-# indexes and local wheel folders after its retries (about 15 s).
+# (for a GPU). Only torch itself comes from that index (--no-deps); its dependencies then
+# come from the usual indexes. Where the CPU index cannot be reached, pip falls back to
+# the configured indexes and local wheel folders after its retries (about 15 s, once).
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
-TORCH_INSTALL := torch==2.13.0 $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
+# $(call install_torch,PIP): torch 2.13.0 and its dependencies into PIP's environment.
+install_torch = $(if $(TORCH_INDEX),$(1) install --quiet --no-deps --index-url $(TORCH_INDEX) torch==2.13.0 &&) $(1) install --quiet torch==2.13.0
 
 .PHONY: install demo lint test test-slow bench clean docs dist smoke-wheel venv-aeon test-aeon venv-neurogym test-neurogym
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet $(TORCH_INSTALL)
+	$(call install_torch,$(BIN)/pip)
 	$(BIN)/pip install --quiet -e ".[test,plot,ucr,dask,onnx,mnist1d]"
 	touch $(STAMP)
 
@@ -48,7 +50,7 @@ dist: install
 smoke-wheel: dist
 	rm -rf $(SMOKE_VENV)
 	$(PYTHON) -m venv $(SMOKE_VENV)
-	$(SMOKE_VENV)/bin/pip install --quiet $(TORCH_INSTALL)
+	$(call install_torch,$(SMOKE_VENV)/bin/pip)
 	$(SMOKE_VENV)/bin/pip install --quiet dist/sk_alrnn-*.whl
 	cd "$$(mktemp -d)" && $(CURDIR)/$(SMOKE_VENV)/bin/python $(CURDIR)/tests/smoke_wheel.py
 
@@ -72,7 +74,7 @@ AEON_STAMP := $(AEON_VENV)/.sk_alrnn-installed
 
 $(AEON_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(AEON_VENV)
-	$(AEON_VENV)/bin/pip install --quiet $(TORCH_INSTALL)
+	$(call install_torch,$(AEON_VENV)/bin/pip)
 	$(AEON_VENV)/bin/pip install --quiet aeon
 	$(AEON_VENV)/bin/pip install --quiet -e ".[test]"
 	touch $(AEON_STAMP)
@@ -89,7 +91,7 @@ NG_STAMP := $(NG_VENV)/.sk_alrnn-installed
 
 $(NG_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(NG_VENV)
-	$(NG_VENV)/bin/pip install --quiet $(TORCH_INSTALL)
+	$(call install_torch,$(NG_VENV)/bin/pip)
 	$(NG_VENV)/bin/pip install --quiet -e ".[neurogym,test]"
 	touch $(NG_STAMP)
 
