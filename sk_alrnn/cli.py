@@ -23,13 +23,13 @@ import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
 
-from . import ALRNNClassifier, ALRNNClassifierCV, ALRNNRegressor, ALRNNRegressorCV, datasets
+from . import datasets
 from ._cli_data import is_classification, read_data
+from ._net import ALRNNClassifier, ALRNNRegressor
+from ._sweep import ALRNNClassifierCV, ALRNNRegressorCV
 from ._version import __version__
 from .analysis import describe
 from .model_selection import PSweepResult, select_minimal_P
-from .model_selection._refit import best_index
-from .model_selection._sweep import _n_regimes, _table
 
 __all__ = ["main"]
 
@@ -174,10 +174,7 @@ def run_sweep(args: argparse.Namespace, out=None) -> PSweepResult:
     start = time.perf_counter()
     search.fit(X, y)
     seconds = time.perf_counter() - start
-    table = _table(search, "P")
-    table[search.best_index_]["n_regimes"] = _n_regimes(search.best_estimator_)
-    best = table[best_index([row["mean_score"] for row in table])]["P"]
-    result = PSweepResult(table, best, search.P_, search)
+    result = PSweepResult.from_search(search)
     print(result.to_text(), file=out)
     print(f"Chosen P={search.P_}; the sweep and the refit took {seconds:.1f} s.", file=out)
     if args.save:

@@ -1,8 +1,8 @@
 """The AL-RNN estimators: what is specific to the Almost-Linear RNN.
 
 Everything any sequence net needs (validation, padding, seeding, clipping,
-chunked inference) lives in :mod:`sk_alrnn._net._base`; this module adds the
-hyper-parameters ``M`` and ``P``, the regimes visited (``regimes_``), the
+chunked inference) lives in ``_seeded``, ``_sequence`` and ``_heads``; this
+module adds the hyper-parameters ``M`` and ``P``, the regimes visited (``regimes_``), the
 latent states and regime codes, and ``linearize()``.
 """
 
@@ -12,10 +12,10 @@ import numpy as np
 from torch import nn
 
 from ..analysis import PiecewiseLinearSystem, RegimeSummary, codes_from_states, regime_summary
-from ..io._persistence import PersistenceMixin
-from ..nn._module import ALRNNModule
-from ..utils._validation import SequenceBatch, check_sizes, unpad
-from ._base import SequenceClassifier, SequenceRegressor
+from ..io import PersistenceMixin
+from ..nn import ALRNNModule
+from ..utils import SequenceBatch, check_sizes, unpad
+from ._heads import SequenceClassifier, SequenceRegressor
 
 __all__ = ["ALRNNClassifier", "ALRNNRegressor"]
 
@@ -24,6 +24,7 @@ class _ALRNNMixin(PersistenceMixin):
     """M, P, regimes_ and the analysis methods, on top of a sequence-net base."""
 
     _persisted_attributes = ("regimes_",)
+    _persisted_types = (RegimeSummary,)
 
     def __init__(self, M=16, P=2, *, module=ALRNNModule, criterion, **kwargs):
         super().__init__(module, criterion=criterion, **kwargs)
@@ -176,7 +177,7 @@ class ALRNNClassifier(_ALRNNMixin, SequenceClassifier):
         Number of ReLU units; the last P of the M latent units.  P = 0 is a
         linear RNN, P = M a ReLU (PL)RNN.
     module : type, default=ALRNNModule
-        The torch module; see :class:`sk_alrnn._net._base.SequenceNet` for what it
+        The torch module; see :class:`sk_alrnn._net.SequenceNet` for what it
         must provide (and ``system_matrices()`` for :meth:`linearize`).
     criterion : type, default=torch.nn.CrossEntropyLoss
         The loss.
@@ -284,7 +285,7 @@ class ALRNNRegressor(_ALRNNMixin, SequenceRegressor):
         Number of ReLU units; the last P of the M latent units.  P = 0 is a
         linear RNN, P = M a ReLU (PL)RNN.
     module : type, default=ALRNNModule
-        The torch module; see :class:`sk_alrnn._net._base.SequenceNet` for what it
+        The torch module; see :class:`sk_alrnn._net.SequenceNet` for what it
         must provide (and ``system_matrices()`` for :meth:`linearize`).
     criterion : type, default=torch.nn.MSELoss
         The loss.

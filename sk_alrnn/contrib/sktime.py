@@ -25,8 +25,7 @@ from sktime.classification.base import BaseClassifier
 from sktime.forecasting.base import BaseForecaster
 from sktime.regression.base import BaseRegressor
 
-from .._net._estimators import ALRNNClassifier, ALRNNRegressor
-from .._net._forecaster import ALRNNForecaster
+from .._net import ALRNNClassifier, ALRNNForecaster, ALRNNRegressor
 from ._adapter import _Adapter, panel_to_sequences
 
 __all__ = ["ALRNNSktimeClassifier", "ALRNNSktimeForecaster", "ALRNNSktimeRegressor"]
