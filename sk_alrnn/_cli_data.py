@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-from .utils._validation import input_error
+from .utils import input_error
 
 __all__ = ["is_classification", "read_data"]
 
