@@ -24,10 +24,16 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
-from skorch.callbacks import GradientNormClipping, ProgressBar
+from skorch.callbacks import GradientNormClipping
 
-from ..utils import check_device, check_training_params
+from ..utils import (
+    TRAINING_CONSTRAINTS,
+    check_device,
+    parameter_constraints,
+    validate_parameter_constraints,
+)
 from ._callbacks import LastFiniteWeights
+from ._progress import EpochProgressBar
 
 __all__ = ["SeededNet"]
 
@@ -55,6 +61,20 @@ def _global_rng_from(generator: torch.Generator | None):
         yield
 
 
+def _device_constraint(device, name: str, owner: str) -> None:
+    check_device(device, owner)
+
+
+def _same_value(value, default) -> bool:
+    """Whether ``value`` is the default as scikit-learn's repr decides (NaN equals NaN)."""
+    if value is default:
+        return True
+    try:
+        return bool(repr(value) == repr(default))
+    except Exception:  # noqa: BLE001 -- an odd object's repr: show it
+        return False
+
+
 class SeededNet:
     """Mixin for skorch nets: per-fit seeding, clipping, divergence handling.
 
@@ -77,8 +97,8 @@ class SeededNet:
         Gradient-norm clipping (skorch's ``GradientNormClipping``); None
         turns it off.
     progress_bar : bool, default=False
-        Show a progress bar of the batches of each epoch (skorch's
-        ``ProgressBar``, through tqdm).
+        Show a progress bar over the epochs (epoch k of N, training loss,
+        time elapsed and left; tqdm on stderr).
     on_divergence : {"raise", "restore"}, default="raise"
         What a NaN/inf training loss (or weights) does: "raise" stops with a
         ``FloatingPointError``; "restore" puts back the weights and optimizer
@@ -97,6 +117,8 @@ class SeededNet:
     """
 
     _generator: torch.Generator | None = None  # set only while a fit runs
+    # The parameter table, checked at every fit (subclasses add their own rows).
+    _parameter_constraints = {**TRAINING_CONSTRAINTS, "device": [_device_constraint]}
 
     def __init__(
         self,
@@ -115,9 +137,17 @@ class SeededNet:
         self.progress_bar = progress_bar
         self.on_divergence = on_divergence
 
-    # ---- hooks for subclasses ----------------------------------------------------
+    # ---- parameters ----------------------------------------------------------------
     def _check_params(self) -> None:
-        """Check model hyper-parameters at fit; raise ValueError (none by default)."""
+        """Check every hyper-parameter at fit (and at load); raise ValueError.
+
+        Runs the ``_parameter_constraints`` tables of the class and its bases,
+        merged; a subclass with rules a table cannot state overrides this and
+        calls ``super()._check_params()``.
+        """
+        table = parameter_constraints(type(self))
+        params = {name: getattr(self, name) for name in table}
+        validate_parameter_constraints(table, params, type(self).__name__)
 
     # ---- fitting -------------------------------------------------------------------
     @contextlib.contextmanager
@@ -129,7 +159,6 @@ class SeededNet:
         model parameters are checked and before the generator exists, so a
         refused fit leaves a fitted estimator exactly as it was.
         """
-        self._check_training_params()
         self._check_params()
         checked = validate()
         # Every check has passed: from here on the estimator may change.
@@ -148,18 +177,6 @@ class SeededNet:
                 raise
             self._restore_last_finite(error)
             self.notify("on_train_end", X=dataset, y=target)  # as after an interrupt
-
-    def _check_training_params(self) -> None:
-        owner = type(self).__name__
-        check_training_params(
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            max_grad_norm=self.max_grad_norm,
-            on_divergence=self.on_divergence,
-            owner=owner,
-        )
-        check_device(self.device, owner)
 
     def _check_finite_loss(self, loss: torch.Tensor) -> None:
         """Raise ``FloatingPointError`` with the likely cause for a NaN/inf training loss."""
@@ -230,7 +247,7 @@ class SeededNet:
             clipping = GradientNormClipping(gradient_clip_value=self.max_grad_norm)
             callbacks.append(("gradient_clipping", clipping))
         if self.progress_bar:
-            callbacks.append(("progress_bar", ProgressBar()))
+            callbacks.append(("progress_bar", EpochProgressBar()))
         if self.on_divergence == "restore":
             callbacks.append(("last_finite_weights", LastFiniteWeights()))
         return callbacks
@@ -245,3 +262,23 @@ class SeededNet:
         tags = super().__sklearn_tags__()
         tags.non_deterministic = self.random_state is None
         return tags
+
+    def __repr__(self) -> str:
+        """scikit-learn's short form: the class and the parameters that differ from defaults.
+
+        skorch prints the module's layers instead; ``print(net.module_)`` still does.
+        """
+        defaults = {}
+        for klass in reversed(type(self).__mro__):
+            init = vars(klass).get("__init__")
+            if init is None:
+                continue
+            for name, param in inspect.signature(init).parameters.items():
+                if param.default is not param.empty:
+                    defaults[name] = param.default
+        changed = [
+            f"{name}={value!r}"
+            for name, value in sorted(self.get_params(deep=False).items())
+            if name not in defaults or not _same_value(value, defaults[name])
+        ]
+        return f"{type(self).__name__}({', '.join(changed)})"

@@ -8,6 +8,7 @@ from ._fsdd import load_fsdd
 from ._mnist1d import load_mnist1d
 from ._neurogym import YANG19_TASKS, load_neurogym
 from ._real import load_digits_sequences, load_ucr
+from ._registry import TASKS, Task
 from ._scan_commands import decode_scan, encode_scan, generate_scan, load_scan
 from ._tasks import (
     make_addition,
@@ -17,6 +18,8 @@ from ._tasks import (
 )
 
 __all__ = [
+    "TASKS",
+    "Task",
     "YANG19_TASKS",
     "decode_scan",
     "encode_scan",
