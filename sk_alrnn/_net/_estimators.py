@@ -14,6 +14,7 @@ from torch import nn
 from ..analysis import PiecewiseLinearSystem, RegimeSummary, codes_from_states, regime_summary
 from ..io._persistence import PersistenceMixin
 from ..nn._module import ALRNNModule
+from ..utils._tokens import check_embedding, check_token_ids
 from ..utils._validation import SequenceBatch, check_sizes, unpad
 from ._base import SequenceClassifier, SequenceRegressor
 
@@ -25,15 +26,49 @@ class _ALRNNMixin(PersistenceMixin):
 
     _persisted_attributes = ("regimes_",)
 
-    def __init__(self, M=16, P=2, *, module=ALRNNModule, criterion, **kwargs):
+    def __init__(self, M=16, P=2, *, embedding=None, module=ALRNNModule, criterion, **kwargs):
         super().__init__(module, criterion=criterion, **kwargs)
-        self.M, self.P = M, P
+        self.M, self.P, self.embedding = M, P, embedding
 
     def _check_params(self):
         check_sizes(self.M, self.P, type(self).__name__)
+        check_embedding(self.embedding, type(self).__name__)
 
     def _module_kwargs(self):
-        return {"M": self.M, "P": self.P}
+        kwargs = {"M": self.M, "P": self.P}
+        embedding = check_embedding(self.embedding, type(self).__name__)
+        if embedding is not None:  # only then: custom modules need not know the option
+            kwargs["embedding"] = embedding
+        return kwargs
+
+    # ---- token input (the embedding option) ----------------------------------
+    # Token ids are checked where X is validated, before a fit changes anything:
+    # an id outside the table would otherwise fail deep inside torch.
+    def _validate_targets(self, y, batch, **kwargs):
+        embedding = check_embedding(self.embedding, type(self).__name__)
+        if embedding is not None:
+            check_token_ids(batch, embedding[0], type(self).__name__)
+        return super()._validate_targets(y, batch, **kwargs)
+
+    def _check_X(self, X) -> SequenceBatch:
+        batch = super()._check_X(X)
+        table = getattr(self.module_, "embedding", None)
+        if table is not None:
+            check_token_ids(batch, table.num_embeddings, type(self).__name__)
+        return batch
+
+    @property
+    def embedding_(self) -> np.ndarray:
+        """The learned token table E, (n_tokens, dim) float32; row 0 is padding.
+
+        The input term of step t is ``C @ embedding_[token_t]``.  Raises
+        AttributeError when the estimator was fit without an embedding.
+        """
+        self.check_is_fitted(["module_"])
+        table = getattr(self.module_, "embedding", None)
+        if table is None:
+            raise AttributeError(f"{type(self).__name__} was fit without an embedding.")
+        return table.weight.detach().cpu().numpy().copy()
 
     def on_train_end(self, net, X=None, y=None, **kwargs):
         """Summarise the regimes visited on all of the fit's X (skorch hook)."""
@@ -43,7 +78,9 @@ class _ALRNNMixin(PersistenceMixin):
     def _inference_width(self) -> int:
         """Floats per step of a forward pass: the scan's buffer (M+P), drive, input, output."""
         module = self.module_
-        return 2 * module.M + module.P + self.n_features_in_ + self._n_outputs_
+        table = getattr(module, "embedding", None)
+        inputs = self.n_features_in_ + (0 if table is None else table.embedding_dim)
+        return 2 * module.M + module.P + inputs + self._n_outputs_
 
     # ---- latent states and regimes --------------------------------------------
     def _state_chunks(self, batch: SequenceBatch):
@@ -175,6 +212,13 @@ class ALRNNClassifier(_ALRNNMixin, SequenceClassifier):
     P : int, default=2
         Number of ReLU units; the last P of the M latent units.  P = 0 is a
         linear RNN, P = M a ReLU (PL)RNN.
+    embedding : tuple of (n_tokens, dim) or None, default=None
+        Token input: X holds token ids ((n, T) int or float arrays, or a list
+        of (T_i,) arrays; padding and unknown words as the vocabulary says,
+        id 0 is padding), embedded by a (n_tokens, dim) table learned jointly
+        with the network; the input term is then C applied to the embedded
+        token, C is (M, dim) and the table is ``embedding_``.  None: X holds
+        numbers.
     module : type, default=ALRNNModule
         The torch module; see :class:`sk_alrnn._net._base.SequenceNet` for what it
         must provide (and ``system_matrices()`` for :meth:`linearize`).
@@ -223,6 +267,8 @@ class ALRNNClassifier(_ALRNNMixin, SequenceClassifier):
         ``frequencies``, ``n_regimes``, ``transitions``).
     module_ : ALRNNModule
         The trained torch module.
+    embedding_ : ndarray of shape (n_tokens, dim)
+        The learned token table (only with ``embedding``).
 
     See Also
     --------
@@ -283,6 +329,13 @@ class ALRNNRegressor(_ALRNNMixin, SequenceRegressor):
     P : int, default=2
         Number of ReLU units; the last P of the M latent units.  P = 0 is a
         linear RNN, P = M a ReLU (PL)RNN.
+    embedding : tuple of (n_tokens, dim) or None, default=None
+        Token input: X holds token ids ((n, T) int or float arrays, or a list
+        of (T_i,) arrays; padding and unknown words as the vocabulary says,
+        id 0 is padding), embedded by a (n_tokens, dim) table learned jointly
+        with the network; the input term is then C applied to the embedded
+        token, C is (M, dim) and the table is ``embedding_``.  None: X holds
+        numbers.
     module : type, default=ALRNNModule
         The torch module; see :class:`sk_alrnn._net._base.SequenceNet` for what it
         must provide (and ``system_matrices()`` for :meth:`linearize`).
@@ -329,6 +382,8 @@ class ALRNNRegressor(_ALRNNMixin, SequenceRegressor):
         ``frequencies``, ``n_regimes``, ``transitions``).
     module_ : ALRNNModule
         The trained torch module.
+    embedding_ : ndarray of shape (n_tokens, dim)
+        The learned token table (only with ``embedding``).
 
     See Also
     --------
