@@ -7,6 +7,7 @@ from ._dynamical import make_forecasting_windows, make_lorenz63, make_roessler
 from ._mnist1d import load_mnist1d
 from ._neurogym import YANG19_TASKS, load_neurogym
 from ._real import load_digits_sequences, load_ucr
+from ._sst2 import load_sst2
 from ._tasks import (
     make_addition,
     make_contextual_integration,
@@ -19,6 +20,7 @@ __all__ = [
     "load_digits_sequences",
     "load_mnist1d",
     "load_neurogym",
+    "load_sst2",
     "load_ucr",
     "make_addition",
     "make_contextual_integration",
