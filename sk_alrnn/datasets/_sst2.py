@@ -85,7 +85,7 @@ def load_sst2(
     vocabulary: dict[str, int] | None = None,
     return_X_y: bool = False,
 ) -> Bunch | tuple[list[np.ndarray], np.ndarray]:
-    """Load one split of SST-2 as token-id sequences with 0/1 labels.
+    r"""Load one split of SST-2 as token-id sequences with 0/1 labels.
 
     Parameters
     ----------
@@ -146,8 +146,8 @@ def load_sst2(
     >>> import tempfile
     >>> from pathlib import Path
     >>> folder = Path(tempfile.mkdtemp())
-    >>> _ = (folder / "train.tsv").write_text("label\\tsentence\\n1\\tgood fun\\n0\\tnot fun\\n")
-    >>> _ = (folder / "dev.tsv").write_text("label\\tcontent\\n1\\tgreat fun\\n")
+    >>> _ = (folder / "train.tsv").write_text("label\tsentence\n1\tgood fun\n0\tnot fun\n")
+    >>> _ = (folder / "dev.tsv").write_text("label\tcontent\n1\tgreat fun\n")
     >>> train = load_sst2(folder)
     >>> train.vocabulary
     {'<pad>': 0, '<unk>': 1, 'fun': 2, 'good': 3, 'not': 4}

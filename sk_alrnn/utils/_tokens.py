@@ -86,8 +86,6 @@ def check_token_ids(batch: SequenceBatch, n_tokens: int, owner: str) -> None:
         raise input_error(
             f"Token ids given to {owner}",
             f"be whole numbers in [0, n_tokens={n_tokens})",
-            f"{float(ids[bad].flat[0]):g} (map unseen words to the unknown id, e.g. with load_sst2's "
-            "vocabulary)",
+            f"{float(ids[bad].flat[0]):g} (map unseen words to the unknown id, e.g. with "
+            "load_sst2's vocabulary)",
         )
-
-
