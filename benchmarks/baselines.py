@@ -82,7 +82,8 @@ class RecurrentReadout(nn.Module):
         kwargs = {"nonlinearity": "relu"} if cell == "relu_rnn" else {}
         self.sequence_output = sequence_output
         # Built on the meta device, so torch's default initialisation draws nothing.
-        rnn = _CELLS[cell](n_features, hidden_size, batch_first=True, device="meta", **kwargs)
+        n_inputs = n_features if embedding is None else int(embedding[1])
+        rnn = _CELLS[cell](n_inputs, hidden_size, batch_first=True, device="meta", **kwargs)
         self.rnn = rnn.to_empty(device="cpu")
         self.readout = nn.Linear(hidden_size, n_outputs, device="meta").to_empty(device="cpu")
         bound = hidden_size**-0.5
@@ -91,7 +92,7 @@ class RecurrentReadout(nn.Module):
                 parameter.uniform_(-bound, bound, generator=generator)
         self.embedding = None
         if embedding is not None:  # as the AL-RNN's: N(0, 1) entries, padding row 0
-            table = torch.randn(int(embedding[0]), int(embedding[1]), generator=generator)
+            table = torch.randn(int(embedding[0]), n_inputs, generator=generator)
             table[0] = 0.0
             self.embedding = nn.Embedding.from_pretrained(table, freeze=False, padding_idx=0)
 
