@@ -18,7 +18,8 @@ from typing import Callable
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from . import ALRNNClassifier, ALRNNRegressor, datasets
+from . import datasets
+from ._net import ALRNNClassifier, ALRNNRegressor
 from .analysis import describe
 from .model_selection import select_minimal_P, sweep_P
 

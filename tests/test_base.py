@@ -1,4 +1,4 @@
-"""The sequence-net base (sk_alrnn._net._base): seeding, the module contract, skorch's hooks."""
+"""The sequence-net base (SeededNet, SequenceNet, heads): seeding, module contract, hooks."""
 
 from concurrent.futures import ThreadPoolExecutor
 
@@ -133,7 +133,7 @@ def test_chunked_predict_equals_skorch_batches(sign_task, sum_task, monkeypatch)
     chunked = clf.predict_proba(X), reg.predict(Xs)
     # Chunks of 7 sequences where skorch's loader uses batches of batch_size=16.
     monkeypatch.setattr(
-        "sk_alrnn._net._base._INFERENCE_CHUNK_FLOATS", 7 * 12 * clf._inference_width()
+        "sk_alrnn._net._sequence._INFERENCE_CHUNK_FLOATS", 7 * 12 * clf._inference_width()
     )
     np.testing.assert_allclose(clf.predict_proba(X), chunked[0], rtol=1e-5, atol=1e-6)
     monkeypatch.setattr(type(clf), "_inference_width", lambda self: None)

@@ -131,11 +131,11 @@ def test_toolkit_on_a_fitted_estimator(fitted_ragged, sign_task):
 
 
 def test_chunked_state_computation_matches_one_pass(fitted_ragged, monkeypatch):
-    from sk_alrnn._net import _base
+    from sk_alrnn._net import _sequence
 
     reg, X = fitted_ragged
     whole, whole_codes = reg.latent_states(X), reg.regime_codes(X)
-    monkeypatch.setattr(_base, "_INFERENCE_CHUNK_FLOATS", 1)  # one sequence per chunk
+    monkeypatch.setattr(_sequence, "_INFERENCE_CHUNK_FLOATS", 1)  # one sequence per chunk
     for a, b in zip(whole, reg.latent_states(X)):
         np.testing.assert_allclose(a, b, atol=1e-6)
     for a, b in zip(whole_codes, reg.regime_codes(X)):

@@ -1,8 +1,8 @@
 """The AL-RNN estimators: what is specific to the Almost-Linear RNN.
 
 Everything any sequence net needs (validation, padding, seeding, clipping,
-chunked inference) lives in :mod:`sk_alrnn._net._base`; this module adds the
-hyper-parameters ``M`` and ``P``, the regimes visited (``regimes_``), the
+chunked inference) lives in ``_seeded``, ``_sequence`` and ``_heads``; this
+module adds the hyper-parameters ``M`` and ``P``, the regimes visited (``regimes_``), the
 latent states and regime codes, and ``linearize()``.
 """
 
@@ -12,11 +12,10 @@ import numpy as np
 from torch import nn
 
 from ..analysis import PiecewiseLinearSystem, RegimeSummary, codes_from_states, regime_summary
-from ..io._persistence import PersistenceMixin
-from ..nn._module import ALRNNModule
-from ..utils._tokens import check_embedding, check_token_ids
-from ..utils._validation import SequenceBatch, check_sizes, unpad
-from ._base import SequenceClassifier, SequenceRegressor
+from ..io import PersistenceMixin
+from ..nn import ALRNNModule
+from ..utils import SequenceBatch, check_embedding, check_sizes, check_token_ids, unpad
+from ._heads import SequenceClassifier, SequenceRegressor
 
 __all__ = ["ALRNNClassifier", "ALRNNRegressor"]
 
@@ -220,7 +219,7 @@ class ALRNNClassifier(_ALRNNMixin, SequenceClassifier):
         token, C is (M, dim) and the table is ``embedding_``.  None: X holds
         numbers.
     module : type, default=ALRNNModule
-        The torch module; see :class:`sk_alrnn._net._base.SequenceNet` for what it
+        The torch module; see :class:`sk_alrnn._net.SequenceNet` for what it
         must provide (and ``system_matrices()`` for :meth:`linearize`).
     criterion : type, default=torch.nn.CrossEntropyLoss
         The loss.
@@ -337,7 +336,7 @@ class ALRNNRegressor(_ALRNNMixin, SequenceRegressor):
         token, C is (M, dim) and the table is ``embedding_``.  None: X holds
         numbers.
     module : type, default=ALRNNModule
-        The torch module; see :class:`sk_alrnn._net._base.SequenceNet` for what it
+        The torch module; see :class:`sk_alrnn._net.SequenceNet` for what it
         must provide (and ``system_matrices()`` for :meth:`linearize`).
     criterion : type, default=torch.nn.MSELoss
         The loss.

@@ -11,12 +11,9 @@ would use.  The chosen P is refit on all the data as a plain estimator.
 from __future__ import annotations
 
 import numbers
-import time
-import warnings
 
 import numpy as np
 import torch
-from scipy.stats import rankdata
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -24,24 +21,21 @@ from sklearn.base import (
     clone,
     is_classifier,
 )
-from sklearn.exceptions import FitFailedWarning
-from sklearn.metrics import check_scoring
 from sklearn.model_selection import GridSearchCV, check_cv
-from sklearn.utils import _safe_indexing
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted
 
-from .._net._estimators import ALRNNClassifier, ALRNNRegressor
-from ..io._persistence import PersistenceMixin
+from .._net import ALRNNClassifier, ALRNNRegressor
+from ..io import PersistenceMixin
 from ..model_selection import minimal_P_refit
-from ..utils._validation import (
+from ..utils import (
     as_padded,
     check_option,
     check_param,
     check_sizes,
-    check_step_labels,
     input_error,
 )
-from ._engine import _OPTIMIZERS, PARAM_NAMES, BatchedProblem, plan_groups, train_batched
+from ._engine import BATCHED_OPTIMIZERS
+from ._search import BatchedSearch, cv_results
 
 __all__ = ["ALRNNClassifierCV", "ALRNNRegressorCV"]
 
@@ -52,25 +46,7 @@ _ENGINE_PREFIXES = ("optimizer__", "iterator_train__", "iterator_valid__")
 _ENGINE_NAMES = {"device", "warm_start"}
 
 
-class _IndexDataset(torch.utils.data.Dataset):
-    """Row numbers 0..n-1: runs the plain estimator's DataLoader to read its minibatch order."""
-
-    def __init__(self, n: int):
-        self.n = n
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __getitem__(self, i: int) -> int:
-        return i
-
-    def __getitems__(self, rows: list) -> np.ndarray:
-        # One call per minibatch instead of one per row: 25 models x 4 epochs of
-        # 800 rows took 0.8 s row by row.
-        return np.asarray(rows, dtype=np.int64)
-
-
-class _SweepCVBase(PersistenceMixin, BaseEstimator):
+class _SweepCVBase(BatchedSearch, PersistenceMixin, BaseEstimator):
     """Shared fit logic; subclasses set ``_plain_class``."""
 
     # What save() writes: the search's results and the refit plain estimator
@@ -174,7 +150,7 @@ class _SweepCVBase(PersistenceMixin, BaseEstimator):
             for p in self._extra_params
             if not p.startswith(_ENGINE_PREFIXES) and p not in _ENGINE_NAMES
         ]
-        return not plain_only and self.optimizer in _OPTIMIZERS
+        return not plain_only and self.optimizer in BATCHED_OPTIMIZERS
 
     # ---- fitting ----------------------------------------------------------
     def fit(self, X, y, groups=None):
@@ -203,7 +179,7 @@ class _SweepCVBase(PersistenceMixin, BaseEstimator):
             views = [self._model_view(template, P, X, y, train) for P in Ps for train, _ in splits]
             fit_times = self._train(views, batch, y, full_target)
             scores, score_times = self._score(views, X, y, splits)
-            self.cv_results_ = _cv_results(Ps, len(splits), scores, fit_times, score_times)
+            self.cv_results_ = cv_results(Ps, len(splits), scores, fit_times, score_times)
         else:
             self.cv_results_ = self._plain_search(template, Ps, X, y, splits)
         self.best_index_ = self._best_index()
@@ -225,129 +201,6 @@ class _SweepCVBase(PersistenceMixin, BaseEstimator):
             template, {"P": Ps}, cv=splits, scoring=self.scoring, refit=False, error_score=np.nan
         )
         return search.fit(X, y).cv_results_
-
-    def _model_view(self, template, P: int, X, y, train: np.ndarray) -> dict:
-        """The plain estimator of one (P, fold), initialised as its own fit would do it."""
-        est = clone(template).set_params(P=P)
-        with est._fitting(_safe_indexing(X, train), _safe_indexing(y, train), reset=True):
-            # The same loader (and generator) the fit would shuffle with, over row numbers.
-            loader = est.get_iterator(_IndexDataset(len(train)), training=True)
-            schedule = [train[rows.numpy()] for _ in range(est.max_epochs) for rows in loader]
-        return {"estimator": est, "P": P, "schedule": schedule}
-
-    def _train(self, views: list, batch, y, full_target) -> np.ndarray:
-        """Train all views in memory-bounded groups; return each model's share of the time."""
-        template = views[0]["estimator"]
-        device = template.device
-        problem_for = {}
-        fit_times = np.zeros(len(views))
-        n_steps, n_features = batch.values.shape[1], batch.n_features
-        batch_size = max(len(b) for view in views for b in view["schedule"][:1])
-        for key, members in self._output_groups(views).items():
-            problem_for[key] = self._problem(batch, y, full_target, views[members[0]], device)
-            member_Ps = [views[k]["P"] for k in members]
-            groups, memory_bound = plan_groups(
-                member_Ps, self.M, n_features, n_steps, batch_size, self.max_memory_mb
-            )
-            if self.verbose and len(groups) > 1:
-                reason = (
-                    f"exceed max_memory_mb={self.max_memory_mb}"
-                    if memory_bound
-                    else "train faster in cache-sized groups"
-                )
-                print(
-                    f"{type(self).__name__}: {len(members)} models {reason}; training them "
-                    f"in {len(groups)} groups of sizes {[len(g) for g in groups]}."
-                )
-            for group in groups:
-                models = [views[members[i]] for i in group]
-                seconds = self._train_group(models, problem_for[key], template)
-                fit_times[[members[i] for i in group]] = seconds / len(group)
-        return fit_times
-
-    @staticmethod
-    def _output_groups(views: list) -> dict:
-        """Models that share an output layout (classes seen in the fold) train together."""
-        groups = {}
-        for k, view in enumerate(views):
-            est = view["estimator"]
-            classes = getattr(est, "_label_encoder_", None)
-            key = (est._n_outputs_,) if classes is None else tuple(classes.classes_.tolist())
-            groups.setdefault(key, []).append(k)
-        return groups
-
-    def _problem(self, batch, y, full_target, view: dict, device) -> BatchedProblem:
-        est = view["estimator"]
-        if is_classifier(self):
-            # Encoded with this group's classes (a fold may lack one).
-            targets = _encode_for(est._label_encoder_.classes_, y, batch)
-        else:
-            targets = full_target
-        if est._sequence_output_:
-            targets = targets.swapaxes(0, 1)
-        # Time-major once here, so every minibatch is gathered in the kernel's layout.
-        return BatchedProblem(
-            values=torch.as_tensor(batch.values.transpose(1, 0, 2).copy(), device=device),
-            lengths=torch.as_tensor(batch.lengths, device=device),
-            targets=torch.as_tensor(np.ascontiguousarray(targets), device=device),
-            classification=is_classifier(self),
-            sequence_output=bool(est._sequence_output_),
-        )
-
-    def _train_group(self, models: list, problem: BatchedProblem, template) -> float:
-        params = {
-            name: torch.stack(
-                [getattr(m["estimator"].module_, name).detach() for m in models]
-            ).clone()
-            for name in PARAM_NAMES
-        }
-        opt_kwargs = template.get_params_for("optimizer")
-        log = print if self.verbose else None
-        start = time.perf_counter()
-        failed = train_batched(
-            params,
-            [m["P"] for m in models],
-            [m["schedule"] for m in models],
-            problem,
-            optimizer=self.optimizer,
-            lr=self.lr,
-            optimizer_kwargs=opt_kwargs,
-            max_grad_norm=self.max_grad_norm,
-            log=log,
-        )
-        seconds = time.perf_counter() - start
-        for k, model in enumerate(models):
-            module = model["estimator"].module_
-            with torch.no_grad():
-                for name in PARAM_NAMES:
-                    getattr(module, name).copy_(params[name][k])
-            model["failed"] = bool(failed[k])
-        return seconds
-
-    def _score(self, views: list, X, y, splits: list):
-        scorer = check_scoring(views[0]["estimator"], scoring=self.scoring)
-        scores, times = np.full(len(views), np.nan), np.zeros(len(views))
-        for k, view in enumerate(views):
-            if view["failed"]:
-                continue
-            test = splits[k % len(splits)][1]
-            start = time.perf_counter()
-            scores[k] = scorer(view["estimator"], _safe_indexing(X, test), _safe_indexing(y, test))
-            times[k] = time.perf_counter() - start
-        n_failed = sum(view["failed"] for view in views)
-        if n_failed == len(views):
-            raise FloatingPointError(
-                f"All {n_failed} models of {type(self).__name__} diverged (non-finite training "
-                f"loss). Lower lr (now {self.lr}) and standardise the inputs."
-            )
-        if n_failed:
-            warnings.warn(
-                f"{n_failed} of {len(views)} fits diverged (non-finite training loss); "
-                "their scores are NaN.",
-                FitFailedWarning,
-                stacklevel=3,
-            )
-        return scores, times
 
     def _best_index(self) -> int:
         if self.refit == "minimal":
@@ -389,51 +242,6 @@ class _SweepCVBase(PersistenceMixin, BaseEstimator):
         tags.input_tags.three_d_array = True
         tags.non_deterministic = self.random_state is None
         return tags
-
-
-def _encode_for(classes: np.ndarray, y, batch) -> np.ndarray:
-    """Labels as indices into ``classes``, (n,) or per step (n, T_max); -100 if unseen.
-
-    A label a group's folds never train on can still fill a padded (weight-0)
-    slot of a minibatch: cross_entropy's ignore_index (-100) keeps it harmless.
-    """
-    steps = check_step_labels(y, batch)
-    labels = column_or_1d(y) if steps is None else np.concatenate(steps)
-    position = np.searchsorted(classes, labels).clip(max=len(classes) - 1)
-    codes = np.where(classes[position] == labels, position, -100).astype(np.int64)
-    if steps is None:
-        return codes
-    padded = np.full(batch.values.shape[:2], -100, dtype=np.int64)
-    padded[batch.valid_mask()] = codes
-    return padded
-
-
-def _cv_results(Ps: list, n_splits: int, scores, fit_times, score_times) -> dict:
-    """``cv_results_`` spelt as GridSearchCV spells it for the grid {"P": Ps}."""
-    results = {}
-
-    def store(key, values, splits=False):
-        values = np.asarray(values, dtype=np.float64).reshape(len(Ps), n_splits)
-        if splits:
-            for i in range(n_splits):
-                results[f"split{i}_{key}"] = values[:, i]
-        mean = values.mean(axis=1)
-        results[f"mean_{key}"] = mean
-        results[f"std_{key}"] = np.sqrt(((values - mean[:, None]) ** 2).mean(axis=1))
-        return mean
-
-    store("fit_time", fit_times)
-    store("score_time", score_times)
-    results["param_P"] = np.ma.MaskedArray(np.asarray(Ps), mask=np.zeros(len(Ps), bool))
-    results["params"] = [{"P": P} for P in Ps]
-    mean = store("test_score", scores, splits=True)
-    if np.isnan(mean).all():
-        rank = np.ones(len(Ps), dtype=np.int32)
-    else:
-        # As GridSearchCV: failed candidates tie with the worst.
-        rank = rankdata(-np.nan_to_num(mean, nan=np.nanmin(mean) - 1), method="min")
-    results["rank_test_score"] = rank.astype(np.int32)
-    return results
 
 
 class ALRNNClassifierCV(ClassifierMixin, _SweepCVBase):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..utils._validation import input_error
+from ..utils import input_error
 from ._spectral import time_constants
 from ._system import PiecewiseLinearSystem
 

@@ -15,7 +15,7 @@ from itertools import product
 
 import numpy as np
 
-from ..utils._validation import input_error
+from ..utils import input_error
 from ._regimes import codes_from_states
 
 __all__ = [

@@ -9,7 +9,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from sklearn.utils import check_random_state
 
-from ..utils._validation import check_param
+from ..utils import check_param
 
 RandomStateLike = Union[int, np.random.RandomState, None]
 

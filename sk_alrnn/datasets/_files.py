@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..utils._validation import input_error
+from ..utils import input_error
 
 DATA_ENV = "SK_ALRNN_DATA"
 

@@ -8,7 +8,7 @@ from typing import Union
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
-from ..utils._validation import check_param
+from ..utils import check_param
 
 YANG19_TASKS = (
     "go", "rtgo", "dlygo", "anti", "rtanti", "dlyanti",

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-from ..utils._validation import check_option, check_param, input_error
+from ..utils import check_option, check_param, input_error
 from ._files import DATA_ENV, resolve_data_path
 
 __all__ = ["PAD", "UNK", "build_vocabulary", "load_sst2"]

@@ -14,7 +14,7 @@ from typing import Union
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ..utils._validation import check_param, input_error
+from ..utils import check_param, input_error
 
 RandomStateLike = Union[int, np.random.RandomState, None]
 

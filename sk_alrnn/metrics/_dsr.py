@@ -10,7 +10,7 @@ from scipy.ndimage import gaussian_filter1d
 from scipy.special import logsumexp
 from sklearn.utils import check_random_state
 
-from ..utils._trajectories import check_trajectories
+from ..utils import check_trajectories
 
 __all__ = [
     "make_dsr_scorer",

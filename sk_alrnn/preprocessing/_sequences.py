@@ -1,9 +1,9 @@
 """Sequence input for the transformers: every accepted form of X -> a list of (T_i, F) arrays.
 
-The estimators pad sequences to float32 (``sk_alrnn.utils._validation.as_padded``); a
+The estimators pad sequences to float32 (``sk_alrnn.utils.as_padded``); a
 transformer must instead keep the caller's float dtype (float64 stays float64,
 as scikit-learn's transformers do) and hand back the form it was given.  So
-the checks are those of the validation layer (``sk_alrnn.utils._validation``: the same
+the checks are those of the validation layer (``sk_alrnn.utils``: the same
 accepted forms, the same messages), but the sequences stay unpadded.
 """
 
@@ -14,13 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..utils._validation import (
-    _numeric_array,
-    _reject_sparse,
-    _split_list,
-    check_finite,
-    input_error,
-)
+from ..utils import check_finite, input_error, numeric_array, reject_sparse, split_list
 
 __all__ = ["Sequences", "check_sequences"]
 
@@ -99,15 +93,15 @@ def check_sequences(
     >>> check_sequences(np.ones((4, 6))).items[0].shape
     (6, 1)
     """
-    _reject_sparse(X, estimator_name)
+    reject_sparse(X, estimator_name)
     if isinstance(X, (list, tuple)) and len(X) == 0:
         raise input_error("X", "hold at least 1 sequence", "an empty list")
-    items = _split_list(X) if isinstance(X, (list, tuple)) else None
+    items = split_list(X) if isinstance(X, (list, tuple)) else None
     if items is not None:
         univariate = all(np.ndim(item) == 1 for item in X)
         sequences = Sequences([_as_float(item) for item in items], "list", univariate)
     else:
-        sequences = _regular(_numeric_array(X, "X"))
+        sequences = _regular(numeric_array(X, "X"))
     for item in sequences.items:
         check_finite(item, "X")
     if n_features is not None and sequences.n_features != n_features:

@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import SequenceBatch, check_param, input_error
+from ._params import check_param, input_error
+from ._sequences import SequenceBatch
 
 __all__ = ["check_embedding", "check_token_ids"]
 
@@ -71,7 +72,7 @@ def check_token_ids(batch: SequenceBatch, n_tokens: int, owner: str) -> None:
 
     Examples
     --------
-    >>> from sk_alrnn.utils._validation import as_padded
+    >>> from sk_alrnn.utils import as_padded
     >>> check_token_ids(as_padded([np.array([3, 1]), np.array([2])]), 4, "ALRNNClassifier")
     """
     if batch.n_features != 1:
