@@ -48,8 +48,9 @@ from sk_alrnn.model_selection._refit import select_minimal_P  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "results" / "study_sst2.jsonl"
-MECHANISM_OUT = HERE / "results" / "study_sst2_mechanism.json"
-FIGURE = HERE / "results" / "figures" / "sst2_integrator.png"
+# The analysed P is appended to these names: ..._P8.json, ..._P8.png.
+MECHANISM_OUT = HERE / "results" / "study_sst2_mechanism"
+FIGURE = HERE / "results" / "figures" / "sst2_integrator"
 NEGATIONS = ("not", "n't", "no", "never", "nothing", "but", "too", "very", "most", "so")
 
 
@@ -302,7 +303,7 @@ def analyse(args):
         for w in NEGATIONS
         if w in train.vocabulary
     }
-    MECHANISM_OUT.write_text(json.dumps(result, indent=1, default=float))
+    Path(f"{MECHANISM_OUT}_P{P}.json").write_text(json.dumps(result, indent=1, default=float))
     print(json.dumps(result, indent=1, default=float))
     _figure(states, dev.target, mode, P)
 
@@ -325,9 +326,10 @@ def _figure(states, labels, mode, P):
     fig.suptitle(f"SST-2 dev, AL-RNN P={P}: states on the mode with eigenvalue {lam:.3f} "
                  f"(tau = {mode.time_constant:.0f} steps)")  # fmt: skip
     fig.tight_layout()
-    FIGURE.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(FIGURE, dpi=110)
-    print(f"figure: {FIGURE}")
+    path = Path(f"{FIGURE}_P{P}.png")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    print(f"figure: {path}")
 
 
 def main(argv=None):
