@@ -287,6 +287,18 @@ def analyse(args):
     }
     for key in ("sep_mode", "sep_readout", "sep_pc1"):
         result[key] = {k: result[key][k] for k in ("d_prime", "auc")}
+    # Is the slow line shared? The mode of each frequent regime against the dominant one's.
+    result["top_regimes"] = [
+        {
+            "share": float(summary.frequencies[i]),
+            "eigenvalue": integrator_mode(system, summary.codes[i]).eigenvalue.real,
+            "time_constant": integrator_mode(system, summary.codes[i]).time_constant,
+            "align_with_dominant": mode_alignment(
+                integrator_mode(system, summary.codes[i]).eigenvector, mode.eigenvector
+            ),
+        }
+        for i in range(min(10, summary.n_regimes))
+    ]
     # Which units switch on at which words: dev and test sentences, words seen >= 10 times.
     X = dev.data + test.data
     rates = token_unit_rates(est.regime_codes(X), X, train.n_tokens, min_count=10)
@@ -305,10 +317,11 @@ def analyse(args):
     }
     Path(f"{MECHANISM_OUT}_P{P}.json").write_text(json.dumps(result, indent=1, default=float))
     print(json.dumps(result, indent=1, default=float))
-    _figure(states, dev.target, mode, P)
+    sign = np.sign(result["sep_mode"]["d_prime"]) or 1.0  # positive reviews upwards
+    _figure(states, dev.target, mode, P, sign)
 
 
-def _figure(states, labels, mode, P):
+def _figure(states, labels, mode, P, sign=1.0):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -318,9 +331,10 @@ def _figure(states, labels, mode, P):
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     names = ["negative", "positive"]
-    plot_integrator_projection(states, labels, mode.eigenvector, label_names=names, ax=axes[0],
+    direction = sign * mode.eigenvector
+    plot_integrator_projection(states, labels, direction, label_names=names, ax=axes[0],
                                max_sequences=150)  # fmt: skip
-    plot_integrator_projection(states, labels, mode.eigenvector, kind="final", label_names=names,
+    plot_integrator_projection(states, labels, direction, kind="final", label_names=names,
                                ax=axes[1])  # fmt: skip
     lam = mode.eigenvalue.real
     fig.suptitle(f"SST-2 dev, AL-RNN P={P}: states on the mode with eigenvalue {lam:.3f} "
