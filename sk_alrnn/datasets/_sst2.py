@@ -133,13 +133,20 @@ def load_sst2(
     -----
     The training file holds every labelled phrase of the treebank (sub-phrases
     of the training sentences included); dev and test hold whole sentences.
-    Pre-trained word vectors are not available offline, so the embedding is
-    learned from SST-2 alone.
+    Pre-trained word vectors are not available offline, so the estimators'
+    embedding is learned from SST-2 alone.  That costs a few points: Kim (2014)
+    reports 82.7 % on SST-2 for a CNN with random word vectors against 86.8 %
+    with word2vec ones, and GloVe-initialised LSTMs reach 84-87 % (Tai et al.,
+    2015); words seen only at test time are unknown (id 1) here, where
+    pre-trained vectors would still place them.
 
     References
     ----------
     Socher et al., "Recursive Deep Models for Semantic Compositionality Over a
-    Sentiment Treebank", EMNLP 2013.
+    Sentiment Treebank", EMNLP 2013.  Kim, "Convolutional Neural Networks for
+    Sentence Classification", EMNLP 2014.  Tai, Socher & Manning, "Improved
+    Semantic Representations From Tree-Structured Long Short-Term Memory
+    Networks", ACL 2015.
 
     Examples
     --------
