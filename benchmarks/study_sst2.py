@@ -258,8 +258,10 @@ def analyse(args):
     pc1, explained = principal_direction(states)
     readout = readout_direction(system.B)
     words = np.array(sorted(train.vocabulary, key=train.vocabulary.get))
-    # Each word's push along the mode: the left eigenvector picks what is accumulated.
-    push = mode.left_eigenvector @ system.C @ est.embedding_.T.astype(np.float64)
+    # Each word's push along the mode (the left eigenvector picks what is accumulated),
+    # signed so that positive means towards the positive reviews' end.
+    toward = np.sign(separation_along(final, dev.target, mode.eigenvector).d_prime) or 1.0
+    push = toward * mode.left_eigenvector @ system.C @ est.embedding_.T.astype(np.float64)
     push[:2] = np.nan  # padding and unknown
     order = np.argsort(np.nan_to_num(push, nan=0.0))
     result = {
@@ -282,8 +284,8 @@ def analyse(args):
         "sep_mode": vars(separation_along(final, dev.target, mode.eigenvector)),
         "sep_readout": vars(separation_along(final, dev.target, readout)),
         "sep_pc1": vars(separation_along(final, dev.target, pc1)),
-        "words_push_positive": words[order[::-1][:15]].tolist(),
-        "words_push_negative": words[order[:15]].tolist(),
+        "words_toward_positive": words[order[::-1][:15]].tolist(),
+        "words_toward_negative": words[order[:15]].tolist(),
     }
     for key in ("sep_mode", "sep_readout", "sep_pc1"):
         result[key] = {k: result[key][k] for k in ("d_prime", "auc")}

@@ -65,6 +65,7 @@ def test_left_eigenvector_of_a_non_normal_matrix():
     mode = integrator_mode(np.array([[0.9, 0.5], [0.0, 0.5]]))
     assert mode.code is None and mode.eigenvalue == pytest.approx(0.9)
     np.testing.assert_allclose(np.abs(mode.eigenvector), [1.0, 0.0], atol=1e-12)
+    assert mode.left_eigenvector @ mode.eigenvector > 0  # signs agree
     np.testing.assert_allclose(
         np.abs(mode.left_eigenvector), np.array([1, 1.25]) / np.hypot(1, 1.25)
     )

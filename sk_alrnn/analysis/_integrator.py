@@ -49,8 +49,10 @@ class IntegratorMode:
         Right eigenvector, real part, unit norm: the direction the state
         moves along (the line of the line attractor).
     left_eigenvector : ndarray of shape (M,)
-        Left eigenvector, real part, unit norm: which input component the
-        mode accumulates (``left @ C`` gives each input's weight).
+        Left eigenvector, real part, unit norm, signed so that
+        ``left_eigenvector @ eigenvector > 0``: which input component the mode
+        accumulates (``left_eigenvector @ C`` gives each input's push along
+        ``+eigenvector``).
     """
 
     code: np.ndarray | None
@@ -103,12 +105,16 @@ def integrator_mode(system, code=None) -> IntegratorMode:
     i = int(np.argmin(np.abs(eigenvalues - 1.0)))
     left_values, left = np.linalg.eig(A.T)  # left eigenvectors of A
     j = int(np.argmin(np.abs(left_values - eigenvalues[i])))
+    vector, left_vector = _unit(right[:, i].real), _unit(left[:, j].real)
+    # Signs agree (left @ right > 0), so left @ (C s) > 0 moves the state along +vector.
+    if left_vector @ vector < 0:
+        left_vector = -left_vector
     return IntegratorMode(
         code=code,
         eigenvalue=complex(eigenvalues[i]),
         time_constant=float(time_constants([eigenvalues[i]])[0]),
-        eigenvector=_unit(right[:, i].real),
-        left_eigenvector=_unit(left[:, j].real),
+        eigenvector=vector,
+        left_eigenvector=left_vector,
     )
 
 
