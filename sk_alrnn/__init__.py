@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # static tools (type checkers, IDEs, docs) see the names; run
     from ._net._estimators import ALRNNClassifier, ALRNNRegressor
     from ._net._forecaster import ALRNNForecaster
     from ._sweep._cv import ALRNNClassifierCV, ALRNNRegressorCV
+    from ._sweep._forecaster_cv import ALRNNForecasterCV
     from .io._persistence import load
 
 # Public name -> the private module that defines it (imported on first access,
@@ -27,6 +28,7 @@ _LAZY_EXPORTS = {
     "ALRNNClassifierCV": "._sweep._cv",
     "ALRNNRegressorCV": "._sweep._cv",
     "ALRNNForecaster": "._net._forecaster",
+    "ALRNNForecasterCV": "._sweep._forecaster_cv",
     "load": ".io._persistence",
 }
 
@@ -34,6 +36,7 @@ __all__ = [
     "ALRNNClassifier",
     "ALRNNClassifierCV",
     "ALRNNForecaster",
+    "ALRNNForecasterCV",
     "ALRNNRegressor",
     "ALRNNRegressorCV",
     "__version__",
@@ -41,7 +44,15 @@ __all__ = [
 ]
 
 
+# The estimator classes register themselves with the file format when defined,
+# so ``load`` needs their modules imported first.
+_REGISTERING = ("._net", "._sweep")
+
+
 def __getattr__(name):
+    if name == "load":
+        for module in _REGISTERING:
+            import_module(module, __name__)
     if name in _LAZY_EXPORTS:
         return getattr(import_module(_LAZY_EXPORTS[name], __name__), name)
     raise AttributeError(f"module 'sk_alrnn' has no attribute {name!r}")
