@@ -384,7 +384,8 @@ def test_per_step_labels_match_grid_search():
 
 # ---- the closed parameter list and the two fit paths ------------------------------
 def _plain_training_names(plain_class):
-    excluded = {"M", "P", "classes", "warm_start", "torch_load_kwargs"}
+    # Model parameters are not training parameters; token input (embedding) is not swept.
+    excluded = {"M", "P", "embedding", "classes", "warm_start", "torch_load_kwargs"}
     return set(plain_class().get_params(deep=False)) - excluded
 
 

@@ -10,6 +10,7 @@ from ._neurogym import YANG19_TASKS, load_neurogym
 from ._real import load_digits_sequences, load_ucr
 from ._registry import TASKS, Task
 from ._scan_commands import decode_scan, encode_scan, generate_scan, load_scan
+from ._sst2 import load_sst2
 from ._tasks import (
     make_addition,
     make_contextual_integration,
@@ -29,6 +30,7 @@ __all__ = [
     "load_mnist1d",
     "load_neurogym",
     "load_scan",
+    "load_sst2",
     "load_ucr",
     "make_addition",
     "make_contextual_integration",
