@@ -202,7 +202,7 @@ class ALRNNForecaster(PersistenceMixin, SeededNet, NeuralNet):
     >>> X = make_roessler(n_steps=400, random_state=0)
     >>> X = (X - X.mean(0)) / X.std(0)
     >>> est = ALRNNForecaster(M=6, P=1, max_epochs=2, batches_per_epoch=5,
-    ...                       random_state=0).fit(X)
+    ...                       checkpoint_interval=None, random_state=0).fit(X)
     >>> est.simulate(100).shape
     (100, 3)
     >>> est.predict(X, n_steps=5).shape == X.shape
