@@ -1,6 +1,7 @@
-"""Conformance tests: API.md's statements, checked literally through the public API.
+"""Conformance tests: the package's stated promises, checked literally through the public API.
 
-Each test names the API.md section it checks. Models are tiny (small M, few epochs,
+The promises are those of the docs page ``docs/user_guide/contract.rst``; each test
+names the part it checks. Models are tiny (small M, few epochs,
 seeded) so the file stays fast; the point is the contract (names, defaults, shapes,
 errors, identities), not the quality of a fit.
 """
@@ -798,11 +799,15 @@ def test_forecaster_param_errors(params):
         _fc(**params).fit(_sine())
 
 
-def test_forecaster_valid_edge_params():
-    _fc(sequence_length=59, tf_interval=100, max_epochs=1).fit(_sine())
-    _fc(tf_alpha=0.5, lr_end=None, checkpoint_interval=None, max_epochs=1).fit(_sine())
-    _fc(P=0, max_epochs=1).fit(_sine())
-    _fc(M=2, P=2, max_epochs=1).fit(_sine())
+def test_forecaster_edge_params_are_accepted_and_train_one_epoch():
+    for params in (
+        {"sequence_length": 59, "tf_interval": 100},
+        {"tf_alpha": 0.5, "lr_end": None, "checkpoint_interval": None},
+        {"P": 0},
+        {"M": 2, "P": 2},
+    ):
+        est = _fc(**params, max_epochs=1).fit(_sine())
+        assert len(est.history) == 1 and est.n_features_in_ == 2, params
 
 
 def test_initial_state_and_simulate(fc):
@@ -1330,7 +1335,7 @@ def test_cv_minimal_rule_by_hand(clf_data):
 
 
 def test_cv_accepts_every_training_parameter(clf_data):
-    # API.md: training_params are those of the plain estimators; those the batched
+    # The CV estimators' training parameters are those of the plain estimators; those the batched
     # engine does not model give GridSearchCV's own results.
     X, y = clf_data
     for name, value in {"optimizer": torch.optim.RMSprop, "callbacks": []}.items():

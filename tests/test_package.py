@@ -53,6 +53,24 @@ def test_numpy_only_import_does_not_load_torch():
 
 # (importing module, imported module) pairs still allowed, with the reason.
 KNOWN_EXCEPTIONS: set = set()
+# The layers, lowest first: a subpackage imports only from its own layer or lower ones.
+LAYERS = {
+    "_version": 0,
+    "utils": 0,
+    "nn": 1,
+    "analysis": 1,
+    "metrics": 1,
+    "datasets": 1,
+    "preprocessing": 1,
+    "io": 2,
+    "plotting": 2,
+    "model_selection": 3,
+    "_net": 4,
+    "_sweep": 5,
+    "contrib": 6,
+    "cli": 6,
+    "__main__": 7,
+}
 # The one private leaf module every layer may import: it holds __version__, so
 # that no module needs the package root for it.
 LEAF_MODULES = {"sk_alrnn._version"}
@@ -94,7 +112,11 @@ def _violations(module: str, is_package: bool, source: str) -> list:
     for target, names in _imports(module, is_package, source):
         if target == "sk_alrnn":
             found.append(f"{module} imports the package root")
-        elif target == "sk_alrnn" or layer(target) == layer(module) or target in LEAF_MODULES:
+        elif target == "sk_alrnn" or layer(target) == layer(module):
+            continue
+        elif LAYERS[layer(target)] > LAYERS[layer(module)]:
+            found.append(f"{module} imports the higher layer {target}")
+        elif target in LEAF_MODULES:
             continue
         elif (module, target) not in KNOWN_EXCEPTIONS:
             private_path = any(part.startswith("_") for part in target.split(".")[2:])
@@ -110,12 +132,14 @@ def test_dependency_checker_flags_root_and_private_cross_layer_imports():
         "from ..utils import _hidden, check_param\n"
         "from ..utils import check_param\n"
         "from .. import utils\n"
+        "from .._sweep import ALRNNClassifierCV\n"
         "from ._sequence import SequenceNet\n"
         "def f():\n    import sk_alrnn\n"
     )
     assert _violations("sk_alrnn._net._seeded", False, source) == [
         "sk_alrnn._net._seeded imports ['input_error'] from sk_alrnn.utils._params",
         "sk_alrnn._net._seeded imports ['_hidden'] from sk_alrnn.utils",
+        "sk_alrnn._net._seeded imports the higher layer sk_alrnn._sweep",
         "sk_alrnn._net._seeded imports the package root",
     ]
 
@@ -133,3 +157,16 @@ def test_every_listed_exception_is_still_needed():
         for target, _ in _imports(_module_name(p), p.name == "__init__.py", p.read_text())
     }
     assert KNOWN_EXCEPTIONS <= used
+
+
+def test_mnist1d_doctest_is_skipped_cleanly_without_the_extra():
+    # sys.modules["mnist1d"] = None makes the library look absent to find_spec and import.
+    code = (
+        "import sys; sys.modules['mnist1d'] = None; import pytest; sys.exit(pytest.main("
+        "['--collect-only', '-q', '-p', 'no:cacheprovider', 'sk_alrnn/datasets']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=PACKAGE.parent, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert "_neurogym.py" in result.stdout and "_mnist1d.py" not in result.stdout

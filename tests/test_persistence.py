@@ -415,7 +415,7 @@ def test_file_is_small(fitted_classifier, tmp_path):
 
 
 def test_cv_style_fitted_state_round_trips(sum_task):
-    # What a CV estimator persists (issue 12 note: ALRNN*CV list these attributes):
+    # What a CV estimator persists (the CV estimators list these attributes):
     # GridSearchCV's cv_results_ (masked arrays, lists of dicts) and a nested best_estimator_.
     from sklearn.model_selection import GridSearchCV
 

@@ -10,10 +10,12 @@ module of this package):
 * :class:`SequenceNet`, :class:`SequenceDataset` (``_sequence``) and the heads
   :class:`SequenceClassifier`, :class:`SequenceRegressor` (``_heads``), on
   which model-specific sequence estimators are built;
+* :class:`ALRNNMixin` (``_alrnn``): what the AL-RNN adds to a sequence net;
 * :class:`ALRNNClassifier`, :class:`ALRNNRegressor` (``_estimators``) and
   :class:`ALRNNForecaster` (``_forecaster``).
 """
 
+from ._alrnn import ALRNNMixin
 from ._callbacks import LastFiniteWeights
 from ._estimators import ALRNNClassifier, ALRNNRegressor
 from ._forecaster import ALRNNForecaster
@@ -23,6 +25,7 @@ from ._sequence import SequenceDataset, SequenceNet
 
 __all__ = [
     "ALRNNClassifier",
+    "ALRNNMixin",
     "ALRNNForecaster",
     "ALRNNRegressor",
     "LastFiniteWeights",

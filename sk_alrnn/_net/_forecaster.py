@@ -283,6 +283,7 @@ class ALRNNForecaster(PersistenceMixin, SeededNet, NeuralNet):
 
     # ---- validation -------------------------------------------------------------
     def _check_params(self) -> None:
+        super()._check_params()  # the table every family shares (device, lr, clipping, ...)
         name = type(self).__name__
         real = {"target_type": numbers.Real}
         check_sizes(self.M, self.P, name)

@@ -16,11 +16,11 @@ from ..utils import (
     check_finite,
     check_n_samples,
     check_regression_targets,
-    check_sample_weight,
     check_sequence_targets,
     check_step_labels,
     check_step_weights,
     check_y_present,
+    is_per_sequence_list,
 )
 from ._sequence import SequenceNet
 
@@ -210,10 +210,8 @@ class SequenceRegressor(SequenceNet, NeuralNetRegressor):
 
     def _validate_targets(self, y, batch, *, reset, classes=None):
         check_y_present(y, type(self).__name__)
-        # Per-step targets: (n, T, k), or a list of arrays beside a list of sequences.
-        listed = (
-            isinstance(y, (list, tuple)) and batch.ragged and all(np.ndim(item) >= 1 for item in y)
-        )
+        # Per-step targets: (n, T, k), or a list of per-sequence arrays beside a list X.
+        listed = batch.ragged and is_per_sequence_list(y)
         array = None if listed else np.asarray(y)
         sequence = listed or array.ndim == 3
         if not reset and sequence != self._sequence_output_:
@@ -275,8 +273,10 @@ class SequenceRegressor(SequenceNet, NeuralNetRegressor):
             Input sequences.
         y : array-like or list
             True targets, in the convention given to fit.
-        sample_weight : array-like of shape (n_samples,) or None, default=None
-            Weight of each sequence (each of its valid steps for sequence targets).
+        sample_weight : array-like or None, default=None
+            Weight of each sequence, or for sequence targets of each step in
+            the forms ``fit`` takes ((n, T) array or list of (T_i,) arrays;
+            (n,) weighs all valid steps of a sequence alike).
 
         Returns
         -------
@@ -299,7 +299,6 @@ class SequenceRegressor(SequenceNet, NeuralNetRegressor):
         batch = dataset.batch
         y_true = check_sequence_targets(y, batch)
         valid = batch.valid_mask()
-        if sample_weight is not None:
-            weights = check_sample_weight(sample_weight, len(batch))
-            sample_weight = np.broadcast_to(weights[:, None], valid.shape)[valid]
+        if sample_weight is not None:  # the forms fit takes: per step, or per sequence
+            sample_weight = check_step_weights(sample_weight, batch)[valid]
         return r2_score(y_true[valid], outputs[valid], sample_weight=sample_weight)

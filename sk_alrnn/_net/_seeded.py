@@ -26,7 +26,12 @@ import torch
 from sklearn.utils import check_random_state
 from skorch.callbacks import GradientNormClipping, ProgressBar
 
-from ..utils import check_device, check_training_params
+from ..utils import (
+    TRAINING_CONSTRAINTS,
+    check_device,
+    parameter_constraints,
+    validate_parameter_constraints,
+)
 from ._callbacks import LastFiniteWeights
 
 __all__ = ["SeededNet"]
@@ -53,6 +58,20 @@ def _global_rng_from(generator: torch.Generator | None):
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         yield
+
+
+def _device_constraint(device, name: str, owner: str) -> None:
+    check_device(device, owner)
+
+
+def _same_value(value, default) -> bool:
+    """Whether ``value`` is the default as scikit-learn's repr decides (NaN equals NaN)."""
+    if value is default:
+        return True
+    try:
+        return bool(repr(value) == repr(default))
+    except Exception:  # noqa: BLE001 -- an odd object's repr: show it
+        return False
 
 
 class SeededNet:
@@ -97,6 +116,8 @@ class SeededNet:
     """
 
     _generator: torch.Generator | None = None  # set only while a fit runs
+    # The parameter table, checked at every fit (subclasses add their own rows).
+    _parameter_constraints = {**TRAINING_CONSTRAINTS, "device": [_device_constraint]}
 
     def __init__(
         self,
@@ -115,9 +136,17 @@ class SeededNet:
         self.progress_bar = progress_bar
         self.on_divergence = on_divergence
 
-    # ---- hooks for subclasses ----------------------------------------------------
+    # ---- parameters ----------------------------------------------------------------
     def _check_params(self) -> None:
-        """Check model hyper-parameters at fit; raise ValueError (none by default)."""
+        """Check every hyper-parameter at fit (and at load); raise ValueError.
+
+        Runs the ``_parameter_constraints`` tables of the class and its bases,
+        merged; a subclass with rules a table cannot state overrides this and
+        calls ``super()._check_params()``.
+        """
+        table = parameter_constraints(type(self))
+        params = {name: getattr(self, name) for name in table}
+        validate_parameter_constraints(table, params, type(self).__name__)
 
     # ---- fitting -------------------------------------------------------------------
     @contextlib.contextmanager
@@ -129,7 +158,6 @@ class SeededNet:
         model parameters are checked and before the generator exists, so a
         refused fit leaves a fitted estimator exactly as it was.
         """
-        self._check_training_params()
         self._check_params()
         checked = validate()
         # Every check has passed: from here on the estimator may change.
@@ -148,18 +176,6 @@ class SeededNet:
                 raise
             self._restore_last_finite(error)
             self.notify("on_train_end", X=dataset, y=target)  # as after an interrupt
-
-    def _check_training_params(self) -> None:
-        owner = type(self).__name__
-        check_training_params(
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            max_grad_norm=self.max_grad_norm,
-            on_divergence=self.on_divergence,
-            owner=owner,
-        )
-        check_device(self.device, owner)
 
     def _check_finite_loss(self, loss: torch.Tensor) -> None:
         """Raise ``FloatingPointError`` with the likely cause for a NaN/inf training loss."""
@@ -245,3 +261,23 @@ class SeededNet:
         tags = super().__sklearn_tags__()
         tags.non_deterministic = self.random_state is None
         return tags
+
+    def __repr__(self) -> str:
+        """scikit-learn's short form: the class and the parameters that differ from defaults.
+
+        skorch prints the module's layers instead; ``print(net.module_)`` still does.
+        """
+        defaults = {}
+        for klass in reversed(type(self).__mro__):
+            init = vars(klass).get("__init__")
+            if init is None:
+                continue
+            for name, param in inspect.signature(init).parameters.items():
+                if param.default is not param.empty:
+                    defaults[name] = param.default
+        changed = [
+            f"{name}={value!r}"
+            for name, value in sorted(self.get_params(deep=False).items())
+            if name not in defaults or not _same_value(value, defaults[name])
+        ]
+        return f"{type(self).__name__}({', '.join(changed)})"

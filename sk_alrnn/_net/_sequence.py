@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
 import torch
+from skorch.dataset import Dataset as SkorchDataset
 from skorch.utils import is_dataset, to_numpy, to_tensor
 from torch.utils.data import Dataset
 
@@ -24,6 +25,7 @@ from ..utils import (
     as_padded,
     check_sample_weight,
     check_step_weights,
+    input_error,
     unpad,
 )
 from ._seeded import SeededNet
@@ -86,6 +88,15 @@ def _loss_weights(sample_weight, batch: SequenceBatch, sequence: bool) -> np.nda
     return (weights / weights.mean()).astype(np.float32)
 
 
+def _default_dataset_only(dataset, name: str, owner: str) -> None:
+    if dataset is not SkorchDataset:
+        raise input_error(
+            f"The {name!r} parameter of {owner}",
+            "be left at skorch's default (X always becomes a SequenceDataset)",
+            repr(dataset),
+        )
+
+
 class SequenceNet(SeededNet):
     """Mixin for skorch nets on sequences; put it before the skorch class.
 
@@ -144,6 +155,7 @@ class SequenceNet(SeededNet):
     """
 
     _sequence_output_ = False
+    _parameter_constraints = {"dataset": [_default_dataset_only]}
     # Fitted attributes written by save() (besides module_, optimizer_, history).
     _persisted_attributes = ("n_features_in_", "_n_outputs_", "_sequence_output_")
 
@@ -432,6 +444,12 @@ class SequenceNet(SeededNet):
                     yield to_numpy(step(module, values, lengths))
         finally:
             module.train(was_training)
+
+    # ---- scikit-learn glue -----------------------------------------------------------
+    def _get_param_names(self):
+        # skorch's ``dataset`` is not used: X always becomes a SequenceDataset
+        # (get_dataset), so it is not offered as a parameter.
+        return [name for name in super()._get_param_names() if name != "dataset"]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,250 +1,22 @@
 """ALRNNClassifierCV / ALRNNRegressorCV: a cross-validated sweep over P in one batched fit.
 
-Each (P, fold) model is set up as the plain estimator GridSearchCV would fit
-(``clone(template).set_params(P=P)`` on the fold's training part: the same
-validation, initial weights and minibatch order), then all of them are trained
-together by the batched engine (``_batched``), loaded back into those plain
-estimators and scored on their held-out parts with the scorer GridSearchCV
-would use.  The chosen P is refit on all the data as a plain estimator.
+Each (P, fold) model is set up as the plain estimator GridSearchCV would fit,
+then all of them are trained together by the batched engine (``_search``,
+``_engine``); the chosen P is refit on all the data as a plain estimator.
+The shared parameters and fit paths are in ``_base``.
 """
 
 from __future__ import annotations
 
-import numbers
-
-import numpy as np
-import torch
-from sklearn.base import (
-    BaseEstimator,
-    ClassifierMixin,
-    RegressorMixin,
-    clone,
-    is_classifier,
-)
-from sklearn.model_selection import GridSearchCV, check_cv
-from sklearn.utils.validation import check_is_fitted
+from sklearn.base import ClassifierMixin, RegressorMixin
 
 from .._net import ALRNNClassifier, ALRNNRegressor
-from ..io import PersistenceMixin
-from ..model_selection import minimal_P_refit
-from ..utils import (
-    as_padded,
-    check_option,
-    check_param,
-    check_sizes,
-    input_error,
-)
-from ._engine import BATCHED_OPTIMIZERS
-from ._search import BatchedSearch, cv_results
+from ._base import SweepCVBase
 
 __all__ = ["ALRNNClassifierCV", "ALRNNRegressorCV"]
 
-# Training parameters the engine reproduces; any other skorch parameter would
-# change training in a way the batched engine does not model, so with one of
-# them the models are trained one by one as plain estimators (GridSearchCV's path).
-_ENGINE_PREFIXES = ("optimizer__", "iterator_train__", "iterator_valid__")
-_ENGINE_NAMES = {"device", "warm_start"}
 
-
-class _SweepCVBase(BatchedSearch, PersistenceMixin, BaseEstimator):
-    """Shared fit logic; subclasses set ``_plain_class``."""
-
-    # What save() writes: the search's results and the refit plain estimator
-    # (itself written as a nested estimator with its weights).
-    _persisted_attributes = (
-        "cv_results_",
-        "best_index_",
-        "P_",
-        "best_score_",
-        "best_params_",
-        "n_splits_",
-        "best_estimator_",
-        "n_features_in_",
-    )
-
-    _plain_class: type = None
-
-    def __init__(
-        self,
-        Ps=(0, 1, 2, 4, 8),
-        M=16,
-        *,
-        cv=5,
-        scoring=None,
-        refit="minimal",
-        random_state=None,
-        max_memory_mb=1024.0,
-        lr=3e-3,
-        max_epochs=100,
-        batch_size=64,
-        max_grad_norm=1.0,
-        optimizer=torch.optim.Adam,
-        verbose=0,
-        **kwargs,
-    ):
-        self.Ps, self.M, self.cv, self.scoring, self.refit = Ps, M, cv, scoring, refit
-        self.random_state, self.max_memory_mb = random_state, max_memory_mb
-        self.lr, self.max_epochs, self.batch_size = lr, max_epochs, batch_size
-        self.max_grad_norm, self.optimizer, self.verbose = (
-            max_grad_norm,
-            optimizer,
-            verbose,
-        )
-        for name, value in kwargs.items():
-            setattr(self, name, value)
-        self._extra_params = sorted(kwargs)
-
-    # ---- parameters -------------------------------------------------------
-    def _get_param_names(self):
-        return sorted(set(super()._get_param_names()) | set(self._extra_params))
-
-    def set_params(self, **params):
-        # Flat, as skorch's: "optimizer__eps" is a parameter of its own, not a
-        # nested one; a new training parameter is checked at fit.
-        for name, value in params.items():
-            if name not in self._get_param_names():
-                self._extra_params = sorted(self._extra_params + [name])
-            setattr(self, name, value)
-        return self
-
-    def _training_params(self) -> dict:
-        names = ("lr", "max_epochs", "batch_size", "max_grad_norm", "optimizer")
-        params = {name: getattr(self, name) for name in names}
-        params.update({name: getattr(self, name) for name in self._extra_params})
-        return params
-
-    def _template(self):
-        """The plain estimator every model copies (its constructor checks the parameters)."""
-        return self._plain_class(
-            M=self.M, P=0, random_state=self.random_state, **self._training_params()
-        )
-
-    def _check_params(self) -> list:
-        name = type(self).__name__
-        if isinstance(self.Ps, (str, bytes)) or not np.iterable(self.Ps) or len(self.Ps) == 0:
-            raise input_error(
-                f"The 'Ps' parameter of {name}",
-                "be a non-empty sequence of ints",
-                repr(self.Ps),
-            )
-        Ps = list(self.Ps)
-        for P in Ps:
-            check_sizes(self.M, P, name)
-        if len(set(Ps)) != len(Ps):
-            raise input_error(f"The 'Ps' parameter of {name}", "not repeat a value", Ps)
-        check_option(self.refit, "refit", name, ["minimal", "best"])
-        check_param(
-            self.max_memory_mb,
-            "max_memory_mb",
-            name,
-            target_type=numbers.Real,
-            min_val=0,
-            include_boundaries="neither",
-        )
-        return [int(P) for P in Ps]
-
-    def _engine_reproduces(self) -> bool:
-        """Whether the batched engine trains exactly as the plain estimator would."""
-        plain_only = [
-            p
-            for p in self._extra_params
-            if not p.startswith(_ENGINE_PREFIXES) and p not in _ENGINE_NAMES
-        ]
-        return not plain_only and self.optimizer in BATCHED_OPTIMIZERS
-
-    # ---- fitting ----------------------------------------------------------
-    def fit(self, X, y, groups=None):
-        """Cross-validate every P of ``Ps`` in one batched fit, then refit the chosen P.
-
-        Parameters
-        ----------
-        X : array of shape (n, T, F) or (n, T), or list of (T_i, F) arrays
-        y : targets, as for the plain estimator.
-        groups : array-like of shape (n,), optional
-            Group labels for a group splitter passed as ``cv``.
-
-        Returns
-        -------
-        self
-        """
-        Ps = self._check_params()
-        template = self._template()
-        name = type(self).__name__
-        batch = as_padded(X, estimator_name=name)
-        full_target, _ = template._validate_targets(y, batch, reset=True)
-        # As GridSearchCV: an int cv is stratified on y for the classifier only.
-        cv = check_cv(self.cv, y, classifier=is_classifier(self))
-        splits = list(cv.split(X, y, groups))
-        if self._engine_reproduces():
-            views = [self._model_view(template, P, X, y, train) for P in Ps for train, _ in splits]
-            fit_times = self._train(views, batch, y, full_target)
-            scores, score_times = self._score(views, X, y, splits)
-            self.cv_results_ = cv_results(Ps, len(splits), scores, fit_times, score_times)
-        else:
-            self.cv_results_ = self._plain_search(template, Ps, X, y, splits)
-        self.best_index_ = self._best_index()
-        self.P_ = Ps[self.best_index_]
-        self.best_score_ = float(self.cv_results_["mean_test_score"][self.best_index_])
-        self.best_params_ = {"P": self.P_}
-        self.n_splits_ = len(splits)
-        self.best_estimator_ = clone(template).set_params(P=self.P_).fit(X, y)
-        self.n_features_in_ = self.best_estimator_.n_features_in_
-        return self
-
-    def _plain_search(self, template, Ps: list, X, y, splits: list) -> dict:
-        """``cv_results_`` of GridSearchCV itself, for parameters the engine does not model.
-
-        API.md: the training parameters are those of the plain estimators
-        (callbacks, criterion, train_split, any optimizer, ...); slower, but exact.
-        """
-        search = GridSearchCV(
-            template, {"P": Ps}, cv=splits, scoring=self.scoring, refit=False, error_score=np.nan
-        )
-        return search.fit(X, y).cv_results_
-
-    def _best_index(self) -> int:
-        if self.refit == "minimal":
-            return minimal_P_refit(self.cv_results_)
-        return int(np.nanargmax(self.cv_results_["mean_test_score"]))
-
-    # ---- answers through best_estimator_ ------------------------------------
-    def _fitted(self):
-        check_is_fitted(self, "best_estimator_")
-        return self.best_estimator_
-
-    def predict(self, X):
-        """Predictions of ``best_estimator_``."""
-        return self._fitted().predict(X)
-
-    def score(self, X, y, sample_weight=None):
-        """Score of ``best_estimator_`` (accuracy / R^2)."""
-        return self._fitted().score(X, y, sample_weight=sample_weight)
-
-    def latent_states(self, X):
-        """Latent states of ``best_estimator_``, see ``ALRNNClassifier.latent_states``."""
-        return self._fitted().latent_states(X)
-
-    def regime_codes(self, X):
-        """Regime codes of ``best_estimator_``, see ``ALRNNClassifier.regime_codes``."""
-        return self._fitted().regime_codes(X)
-
-    def linearize(self):
-        """``best_estimator_.linearize()``: the chosen network as a piecewise-affine system."""
-        return self._fitted().linearize()
-
-    @property
-    def regimes_(self):
-        """Regimes of ``best_estimator_`` on all training data."""
-        return self._fitted().regimes_
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.non_deterministic = self.random_state is None
-        return tags
-
-
-class ALRNNClassifierCV(ClassifierMixin, _SweepCVBase):
+class ALRNNClassifierCV(ClassifierMixin, SweepCVBase):
     """AL-RNN classifier with the number of ReLU units P chosen by cross-validation.
 
     Trains every (P, fold) model at once as one batched model, then refits the
@@ -253,8 +25,9 @@ class ALRNNClassifierCV(ClassifierMixin, _SweepCVBase):
 
     Parameters
     ----------
-    Ps : sequence of int, default=(0, 1, 2, 4, 8)
-        Numbers of ReLU units to compare (each in [0, M], no repeats).
+    Ps : iterable of int, default=(0, 1, 2, 4, 8)
+        Numbers of ReLU units to compare (each in [0, M], no repeats); any
+        iterable, a generator included.
     M : int, default=16
         Number of latent units of every model.
     cv : int, cross-validation generator or iterable, default=5
@@ -279,14 +52,26 @@ class ALRNNClassifierCV(ClassifierMixin, _SweepCVBase):
         Gradient-norm clipping, applied to each model's own gradient.
     optimizer : torch optimizer class, default=torch.optim.Adam
         Adam and SGD train in the batched engine; others one model at a time.
+    on_divergence, train_split, callbacks, device, progress_bar, module
+        The plain estimator's parameters, with its defaults (so are
+        ``iterator_train``, ``iterator_valid``, ``predict_nonlinearity``,
+        ``compile`` and ``use_caching``).  At any other
+        value than the default (``device`` aside) the models train one at a
+        time as plain estimators, as GridSearchCV does (same results, slower).
+    criterion : type or None, default=None
+        The loss; None is the plain estimator's default.  Another loss trains
+        the models one at a time.
     verbose : int, default=0
-        1 prints the engine's progress and any split into groups.
-    **kwargs
-        Training parameters of the plain estimator.  ``optimizer__*``,
-        ``iterator_train__*``, ``iterator_valid__*``, ``device`` and
-        ``warm_start`` keep the batched engine; any other skorch parameter
-        (or an optimizer other than Adam and SGD) trains the models one by one
-        as plain estimators, as GridSearchCV does (same results, slower).
+        1 prints the engine's progress, any split into groups, and why a fit
+        trains one model at a time.
+    **routed
+        skorch's routed parameters (``optimizer__*``, ``module__*``,
+        ``criterion__*``, ``iterator_train__*``, ``iterator_valid__*``,
+        ``callbacks__*``).  ``iterator_*__`` and the batched optimizer's own
+        arguments (Adam: betas, eps, weight_decay; SGD: momentum, dampening,
+        weight_decay, nesterov) keep the batched engine; any other routed
+        parameter trains the models one at a time.  Any other name is refused
+        (at ``set_params`` and ``fit``) with the list of valid ones.
 
     Attributes
     ----------
@@ -305,6 +90,10 @@ class ALRNNClassifierCV(ClassifierMixin, _SweepCVBase):
     best_params_ : dict
     n_splits_ : int
     n_features_in_ : int
+    fit_path_ : {"batched", "sequential"}
+        Whether the models trained together in the batched engine, or one at
+        a time as plain estimators (for training parameters the engine does
+        not model, or sample weights).
     classes_ : ndarray of shape (n_classes,)
 
     See Also
@@ -342,7 +131,7 @@ class ALRNNClassifierCV(ClassifierMixin, _SweepCVBase):
         return self._fitted().predict_proba(X)
 
 
-class ALRNNRegressorCV(RegressorMixin, _SweepCVBase):
+class ALRNNRegressorCV(RegressorMixin, SweepCVBase):
     """AL-RNN regressor with the number of ReLU units P chosen by cross-validation.
 
     Trains every (P, fold) model at once as one batched model, then refits the
@@ -351,8 +140,9 @@ class ALRNNRegressorCV(RegressorMixin, _SweepCVBase):
 
     Parameters
     ----------
-    Ps : sequence of int, default=(0, 1, 2, 4, 8)
-        Numbers of ReLU units to compare (each in [0, M], no repeats).
+    Ps : iterable of int, default=(0, 1, 2, 4, 8)
+        Numbers of ReLU units to compare (each in [0, M], no repeats); any
+        iterable, a generator included.
     M : int, default=16
         Number of latent units of every model.
     cv : int, cross-validation generator or iterable, default=5
@@ -377,14 +167,26 @@ class ALRNNRegressorCV(RegressorMixin, _SweepCVBase):
         Gradient-norm clipping, applied to each model's own gradient.
     optimizer : torch optimizer class, default=torch.optim.Adam
         Adam and SGD train in the batched engine; others one model at a time.
+    on_divergence, train_split, callbacks, device, progress_bar, module
+        The plain estimator's parameters, with its defaults (so are
+        ``iterator_train``, ``iterator_valid``, ``predict_nonlinearity``,
+        ``compile`` and ``use_caching``).  At any other
+        value than the default (``device`` aside) the models train one at a
+        time as plain estimators, as GridSearchCV does (same results, slower).
+    criterion : type or None, default=None
+        The loss; None is the plain estimator's default.  Another loss trains
+        the models one at a time.
     verbose : int, default=0
-        1 prints the engine's progress and any split into groups.
-    **kwargs
-        Training parameters of the plain estimator.  ``optimizer__*``,
-        ``iterator_train__*``, ``iterator_valid__*``, ``device`` and
-        ``warm_start`` keep the batched engine; any other skorch parameter
-        (or an optimizer other than Adam and SGD) trains the models one by one
-        as plain estimators, as GridSearchCV does (same results, slower).
+        1 prints the engine's progress, any split into groups, and why a fit
+        trains one model at a time.
+    **routed
+        skorch's routed parameters (``optimizer__*``, ``module__*``,
+        ``criterion__*``, ``iterator_train__*``, ``iterator_valid__*``,
+        ``callbacks__*``).  ``iterator_*__`` and the batched optimizer's own
+        arguments (Adam: betas, eps, weight_decay; SGD: momentum, dampening,
+        weight_decay, nesterov) keep the batched engine; any other routed
+        parameter trains the models one at a time.  Any other name is refused
+        (at ``set_params`` and ``fit``) with the list of valid ones.
 
     Attributes
     ----------
@@ -403,6 +205,10 @@ class ALRNNRegressorCV(RegressorMixin, _SweepCVBase):
     best_params_ : dict
     n_splits_ : int
     n_features_in_ : int
+    fit_path_ : {"batched", "sequential"}
+        Whether the models trained together in the batched engine, or one at
+        a time as plain estimators (for training parameters the engine does
+        not model, or sample weights).
 
     See Also
     --------
@@ -422,3 +228,11 @@ class ALRNNRegressorCV(RegressorMixin, _SweepCVBase):
     """
 
     _plain_class = ALRNNRegressor
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # As ALRNNRegressor: (n, k) targets are native, and 2-D X of scikit-learn's
+        # checks is read as short univariate sequences.
+        tags.target_tags.multi_output = True
+        tags.regressor_tags.poor_score = True
+        return tags

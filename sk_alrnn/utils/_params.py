@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Union
 
 import numpy as np
 from sklearn.utils import check_scalar
 
+# What ``random_state`` parameters accept (scikit-learn's convention).
+RandomStateLike = Union[int, np.random.RandomState, None]
+
 __all__ = [
+    "RandomStateLike",
     "check_device",
     "check_option",
     "check_param",
     "check_sizes",
-    "check_training_params",
     "input_error",
 ]
 
@@ -219,57 +222,3 @@ def check_device(device: Any, owner: str) -> None:
         raise input_error(
             what, f"name one of the {torch.cuda.device_count()} CUDA device(s)", repr(device)
         )
-
-
-def check_training_params(
-    *,
-    lr: Any,
-    max_epochs: Any,
-    batch_size: Any,
-    max_grad_norm: Any,
-    on_divergence: Any,
-    owner: str,
-) -> None:
-    """Check the training hyper-parameters before a fit touches anything.
-
-    Left unchecked, each of these fails later inside torch with an internal
-    message (``Invalid learning rate: -1``, ``batch_size should be a positive
-    integer value``) or, worse, trains silently wrong (a negative clipping norm).
-
-    Parameters
-    ----------
-    lr : float
-        Learning rate, a finite number > 0.
-    max_epochs : int
-        Epochs per fit, >= 0 (0 builds the initial network only).
-    batch_size : int
-        Sequences per batch, >= 1, or -1 for the whole data set (skorch's convention).
-    max_grad_norm : float or None
-        Gradient-norm clipping, a finite number > 0, or None for none.
-    on_divergence : {"raise", "restore"}
-        What a non-finite loss does.
-    owner : str
-        Estimator name for the messages.
-
-    Examples
-    --------
-    >>> check_training_params(lr=1e-3, max_epochs=10, batch_size=-1, max_grad_norm=None,
-    ...                       on_divergence="raise", owner="ALRNNRegressor")
-    """
-    positive = {
-        "target_type": numbers.Real,
-        "min_val": 0,
-        "max_val": np.inf,
-        "include_boundaries": "neither",
-    }
-    check_param(lr, "lr", owner, **positive, bounds="> 0 and finite")
-    check_param(max_epochs, "max_epochs", owner, min_val=0)
-    if not (isinstance(batch_size, numbers.Integral) and batch_size == -1):
-        check_param(
-            batch_size, "batch_size", owner, min_val=1, bounds=">= 1 (or -1 for the whole data set)"
-        )
-    if max_grad_norm is not None:
-        check_param(
-            max_grad_norm, "max_grad_norm", owner, **positive, bounds="> 0 and finite (or None)"
-        )
-    check_option(on_divergence, "on_divergence", owner, ["raise", "restore"])

@@ -5,7 +5,9 @@ Accepted sequence input X:
 * ``(n, T, F)`` array -- n sequences of T steps with F features;
 * ``(n, T)`` array -- univariate sequences (F = 1);
 * a list of ``(T_i, F)`` arrays -- variable-length sequences (a list of 1-D
-  arrays of unequal lengths is read as univariate sequences).
+  arrays of unequal lengths is read as univariate sequences);
+* an ``(n, T, F)`` or ``(n, T)`` array whose trailing all-NaN steps are
+  padding -- variable-length sequences in one array.
 
 Built on scikit-learn's public ``check_array`` (with ``allow_nd``); numpy and
 scikit-learn only, so the numpy-only subpackages use the same checks.
@@ -24,11 +26,14 @@ from sklearn.utils import check_array
 from ._params import input_error
 
 __all__ = [
+    "ParsedSequences",
     "SequenceBatch",
     "as_padded",
     "check_finite",
+    "check_n_features",
     "numeric_array",
     "pad_items",
+    "parse_sequences",
     "reject_sparse",
     "split_list",
     "unpad",
@@ -161,22 +166,59 @@ def pad_items(items: list, n_steps: int | None = None) -> np.ndarray:
     return values
 
 
-def _pad_list(items: list) -> SequenceBatch:
-    lengths = np.array([len(item) for item in items], dtype=np.int64)
-    if (lengths == 0).any():
-        raise input_error(
-            "Every sequence",
-            "have at least one step",
-            f"sequence {int(np.argmin(lengths))} is empty",
+def check_n_features(n_features: int, expected: int | None, estimator_name: str) -> None:
+    """The one "X has N features" check of the package (scikit-learn's own wording).
+
+    Examples
+    --------
+    >>> check_n_features(2, None, "ALRNNRegressor")  # nothing seen yet: anything goes
+    >>> check_n_features(3, 2, "ALRNNRegressor")
+    Traceback (most recent call last):
+    ...
+    ValueError: X has 3 features, but ALRNNRegressor is expecting 2 features as input.
+    """
+    if expected is not None and n_features != expected:
+        raise ValueError(
+            f"X has {n_features} features, but {estimator_name} is expecting "
+            f"{expected} features as input."
         )
-    return SequenceBatch(pad_items(items), lengths, ragged=True)
 
 
-def _pad_regular(array: np.ndarray) -> SequenceBatch:
+@dataclass
+class ParsedSequences:
+    """Sequences in one of the input conventions, checked for shape but not yet converted.
+
+    Attributes
+    ----------
+    form : {"3d", "2d", "list"}
+        An (n, T, F) array, an (n, T) array of univariate sequences, or a list.
+    array : ndarray of shape (n, T, F) or None
+        The numeric array (array input), any numeric dtype.
+    items : list of ndarray of shape (T_i, F) or None
+        The sequences (list input), any numeric dtype.
+    univariate_list : bool
+        A list of 1-D ``(T_i,)`` arrays.
+    """
+
+    form: str
+    array: np.ndarray | None = None
+    items: list | None = None
+    univariate_list: bool = False
+
+    @property
+    def n_features(self) -> int:
+        """Number of features F per step."""
+        return (self.array if self.items is None else self.items[0]).shape[-1]
+
+    def as_items(self) -> list:
+        """One (T_i, F) array per sequence (views of the array for array input)."""
+        return list(self.array) if self.items is None else self.items
+
+
+def _regular(X: Any) -> ParsedSequences:
+    array = numeric_array(X, "X")
     shape = array.shape
-    if array.ndim == 2:
-        array = array[:, :, None]
-    if array.ndim != 3:
+    if array.ndim not in (2, 3):
         raise input_error(
             "X",
             "be a 3-D array (n_samples, n_steps, n_features), a 2-D array (n_samples, n_steps) "
@@ -184,6 +226,8 @@ def _pad_regular(array: np.ndarray) -> SequenceBatch:
             "univariate sequence is X.reshape(1, -1), a single multivariate one X[None])",
             f"an array with ndim={array.ndim} and shape {shape}",
         )
+    form = "2d" if array.ndim == 2 else "3d"
+    array = array[:, :, None] if form == "2d" else array
     n, T, F = array.shape
     if n == 0:
         raise ValueError(
@@ -195,8 +239,69 @@ def _pad_regular(array: np.ndarray) -> SequenceBatch:
             f"Found array with 0 feature(s) (shape={shape}) while a minimum of 1 is required: "
             "every sequence needs at least 1 step and 1 feature."
         )
-    values = np.ascontiguousarray(array, dtype=np.float32)
-    return SequenceBatch(values, np.full(n, T, dtype=np.int64), ragged=False)
+    return ParsedSequences(form, array=array)
+
+
+def parse_sequences(
+    X: Any, *, n_features: int | None = None, estimator_name: str = "This estimator"
+) -> ParsedSequences:
+    """The one parser of the sequence conventions: shapes, types and the number of features.
+
+    Finiteness is left to the caller (the estimators check it after their float32
+    conversion, which can overflow).
+
+    Parameters
+    ----------
+    X : array-like of shape (n, T, F) or (n, T), or list of (T_i, F) arrays
+        Input sequences; a list of 1-D arrays of different lengths holds
+        univariate sequences, equal-length 1-D rows are the (n, T) convention.
+    n_features : int, optional
+        F seen at fit; a different F raises ValueError.
+    estimator_name : str
+        Used in error messages.
+
+    Returns
+    -------
+    sequences : ParsedSequences
+
+    Examples
+    --------
+    >>> parsed = parse_sequences([np.ones((3, 2)), np.ones((5, 2))])
+    >>> parsed.form, parsed.n_features, [item.shape for item in parsed.as_items()]
+    ('list', 2, [(3, 2), (5, 2)])
+    >>> parse_sequences(np.ones((4, 6))).array.shape
+    (4, 6, 1)
+    """
+    reject_sparse(X, estimator_name)
+    if X is None:
+        raise input_error(
+            "X", "be an array of sequences (n, T, F) or (n, T), or a list of them", None
+        )
+    if isinstance(X, (list, tuple)) and len(X) == 0:
+        raise input_error("X", "hold at least 1 sequence", "an empty list")
+    items = split_list(X) if isinstance(X, (list, tuple)) else None
+    if items is None:
+        parsed = _regular(X)
+    else:
+        lengths = [len(item) for item in items]
+        if 0 in lengths:
+            raise input_error(
+                "Every sequence", "have at least one step", f"sequence {lengths.index(0)} is empty"
+            )
+        univariate = all(np.ndim(item) == 1 for item in X)
+        parsed = ParsedSequences("list", items=items, univariate_list=univariate)
+    check_n_features(parsed.n_features, n_features, estimator_name)
+    return parsed
+
+
+def _nan_padding(array: np.ndarray) -> np.ndarray:
+    """Sequence lengths of an (n, T, F) array whose trailing all-NaN steps are padding."""
+    if array.dtype.kind != "f":
+        return np.full(len(array), array.shape[1], dtype=np.int64)
+    padded_step = np.isnan(array).all(axis=2)  # (n, T)
+    # Length = T minus the number of trailing all-NaN steps.
+    trailing = np.cumprod(padded_step[:, ::-1], axis=1).sum(axis=1)
+    return (array.shape[1] - trailing).astype(np.int64)
 
 
 def as_padded(
@@ -207,7 +312,10 @@ def as_padded(
     Parameters
     ----------
     X : array-like of shape (n, T, F) or (n, T), or list of (T_i, F) arrays
-        Input sequences.
+        Input sequences.  In an array, trailing steps that are NaN in every
+        feature are padding: variable-length sequences as one NaN-padded
+        array.  Any other NaN (inside a sequence, or in some features of a
+        step only) is an error, as is a sequence that is padding only.
     n_features : int, optional
         The number of features seen at fit; a different F raises ValueError.
     estimator_name : str
@@ -223,23 +331,29 @@ def as_padded(
     >>> batch = as_padded([np.ones((3, 2)), np.ones((5, 2))])
     >>> batch.values.shape, batch.lengths.tolist(), batch.ragged
     ((2, 5, 2), [3, 5], True)
+    >>> X = np.ones((2, 4, 1))
+    >>> X[0, 2:] = np.nan  # sequence 0 has 2 steps
+    >>> as_padded(X).lengths.tolist()
+    [2, 4]
     """
-    reject_sparse(X, estimator_name)
-    if X is None:
-        raise input_error(
-            "X", "be an array of sequences (n, T, F) or (n, T), or a list of them", None
-        )
-    if isinstance(X, (list, tuple)) and len(X) == 0:
-        raise input_error("X", "hold at least 1 sequence", "an empty list")
-    items = split_list(X) if isinstance(X, (list, tuple)) else None
-    batch = _pad_list(items) if items is not None else _pad_regular(numeric_array(X, "X"))
+    parsed = parse_sequences(X, n_features=n_features, estimator_name=estimator_name)
+    if parsed.items is not None:
+        lengths = np.array([len(item) for item in parsed.items], dtype=np.int64)
+        batch = SequenceBatch(pad_items(parsed.items), lengths, ragged=True)
+    else:
+        lengths = _nan_padding(parsed.array)
+        values = np.ascontiguousarray(parsed.array, dtype=np.float32)
+        if (lengths < values.shape[1]).any():
+            if (lengths == 0).any():
+                raise ValueError(
+                    f"Input X contains NaN or infinity: sequence {int(np.argmin(lengths))} is "
+                    "NaN at every step (trailing all-NaN steps are padding, and a sequence "
+                    "needs at least one step)."
+                )
+            values = values.copy()  # never write into the caller's array
+            values[np.arange(values.shape[1]) >= lengths[:, None]] = 0.0
+        batch = SequenceBatch(values, lengths, ragged=False)
     check_finite(batch.values, "X")
-    if n_features is not None and batch.n_features != n_features:
-        # scikit-learn's own wording, so the message reads as users know it.
-        raise ValueError(
-            f"X has {batch.n_features} features, but {estimator_name} is expecting "
-            f"{n_features} features as input."
-        )
     return batch
 
 
@@ -263,6 +377,9 @@ def unpad(values: np.ndarray, batch: SequenceBatch):
     >>> [part.shape for part in unpad(batch.values, batch)]
     [(2, 1), (3, 1)]
     """
-    if not batch.ragged:
-        return values
-    return [values[i, :length] for i, length in enumerate(batch.lengths)]
+    if batch.ragged:
+        return [values[i, :length] for i, length in enumerate(batch.lengths)]
+    if values.dtype.kind == "f" and (batch.lengths < values.shape[1]).any():
+        values = values.copy()  # NaN-padded input: padded steps answer NaN
+        values[~batch.valid_mask()] = np.nan
+    return values

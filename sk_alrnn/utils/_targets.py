@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 from sklearn.utils import check_consistent_length
-from sklearn.utils.validation import _check_sample_weight
 
 from ._params import input_error
 from ._sequences import SequenceBatch, check_finite, numeric_array, pad_items
@@ -19,6 +18,7 @@ __all__ = [
     "check_step_labels",
     "check_step_weights",
     "check_y_present",
+    "is_per_sequence_list",
 ]
 
 
@@ -58,14 +58,17 @@ def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
     >>> check_sample_weight(None, 3).tolist()
     [1.0, 1.0, 1.0]
     """
-    try:
-        weights = _check_sample_weight(sample_weight, np.empty((n_samples, 0)), dtype=np.float64)
-    except (TypeError, ValueError) as error:  # sklearn's message does not name the parameter
+    if sample_weight is None:
+        return np.ones(n_samples)
+    weights = numeric_array(sample_weight, "sample_weight").astype(np.float64)
+    if weights.ndim == 0:
+        weights = np.full(n_samples, float(weights))
+    if weights.shape != (n_samples,):
         raise input_error(
             "sample_weight",
             f"be None, a number or a 1-D array of {n_samples} weights (one per sequence)",
-            f"{error}".rstrip("."),
-        ) from None
+            f"shape {weights.shape}",
+        )
     _check_weight_values(weights)
     return weights
 
@@ -118,6 +121,31 @@ def check_y_present(y: Any, owner: str) -> None:
         raise ValueError(f"{owner} requires y to be passed, but the target y is None.")
 
 
+def is_per_sequence_list(y: Any) -> bool:
+    """Whether a list ``y`` holds one target array per sequence (per-step targets).
+
+    The rule: a list (or tuple) whose items are numpy arrays of ndim >= 1, or
+    whose items have different shapes (so they cannot form one array), is one
+    item per sequence.  Any other ``y`` -- numbers, or lists of equal length --
+    means what ``np.asarray(y)`` means, so a list of lists and the same numbers
+    as an array are read alike: (n, k) is one k-vector per sequence.
+
+    Examples
+    --------
+    >>> is_per_sequence_list([np.arange(3.0), np.arange(3.0)])
+    True
+    >>> is_per_sequence_list([[0.0, 1.0, 2.0], [0.0, 1.0]])  # different lengths
+    True
+    >>> is_per_sequence_list([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]])  # as np.asarray: (2, 3)
+    False
+    """
+    if not isinstance(y, (list, tuple)) or not y or not all(np.ndim(item) >= 1 for item in y):
+        return False
+    if all(isinstance(item, np.ndarray) for item in y):
+        return True
+    return len({np.shape(item) for item in y}) > 1
+
+
 def check_sequence_targets(y: Any, batch: SequenceBatch) -> np.ndarray:
     """Validate per-step targets and pad them like X.
 
@@ -157,13 +185,15 @@ def check_sequence_targets(y: Any, batch: SequenceBatch) -> np.ndarray:
             )
         padded = pad_items(items, batch.values.shape[1])
     else:
-        padded = np.ascontiguousarray(numeric_array(y, "y"), dtype=np.float32)
+        padded = np.array(numeric_array(y, "y"), dtype=np.float32)  # a copy: padding is zeroed
         if padded.shape[:2] != batch.values.shape[:2]:
             raise ValueError(
                 f"Sequence targets y of shape {padded.shape} do not match X's "
                 f"(n_samples, n_steps) = {batch.values.shape[:2]}."
             )
-    check_finite(padded, "y")
+    valid = batch.valid_mask()
+    check_finite(padded[valid], "y")  # padded steps (NaN-padded X) carry no target
+    padded[~valid] = 0.0
     return padded
 
 

@@ -1,8 +1,8 @@
 """Input conventions for dynamical-systems reconstruction: X -> list of (T_i, N) trajectories.
 
-These differ from ``_data`` (the classifier/regressor's): a 2-D array is ONE
+These differ from the classifier/regressor's (``_sequences``): a 2-D array is ONE
 trajectory (T, N), not n univariate sequences, because the data are a
-recording.  Accepted (see API.md, "Dynamical-systems reconstruction"):
+recording.  Accepted:
 
 * ``(T, N)`` -- one trajectory;  ``(T,)`` -- one univariate trajectory;
 * ``(n, T, N)`` -- n trajectories of equal length;
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ._params import input_error
-from ._sequences import check_finite, numeric_array, reject_sparse
+from ._sequences import check_finite, check_n_features, numeric_array, reject_sparse
 
 __all__ = ["Trajectories", "check_trajectories"]
 
@@ -130,11 +130,7 @@ def check_trajectories(
     items = [np.ascontiguousarray(item, dtype=np.float64) for item in items]
     for item in items:
         check_finite(item, "X")
-    if n_features is not None and items[0].shape[1] != n_features:
-        raise ValueError(
-            f"X has {items[0].shape[1]} features, but {estimator_name} is expecting "
-            f"{n_features} features as input."
-        )
+    check_n_features(items[0].shape[1], n_features, estimator_name)
     return Trajectories(items, form, flat)
 
 

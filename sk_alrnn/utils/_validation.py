@@ -5,12 +5,12 @@ and the message template; ``_sequences``: the sequence parser; ``_targets``:
 targets and weights).  New code imports from ``sk_alrnn.utils``.
 """
 
+from ._constraints import check_training_params
 from ._params import (
     check_device,
     check_option,
     check_param,
     check_sizes,
-    check_training_params,
     input_error,
 )
 from ._sequences import SequenceBatch, as_padded, check_finite, unpad
