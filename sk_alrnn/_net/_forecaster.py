@@ -745,7 +745,7 @@ class ALRNNForecaster(PersistenceMixin, SeededNet, NeuralNet):
 
     def score(self, X, y=None) -> float:
         """``-prediction_error(self, X, n_steps=20)`` (greater is better); ``y`` must be None."""
-        if y is not None:  # API.md: y is ignored and must be None, as at fit
+        if y is not None:  # y is ignored and must be None, as at fit
             raise input_error(
                 f"y of {type(self).__name__}.score",
                 "be None (the targets are X itself)",
