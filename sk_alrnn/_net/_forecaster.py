@@ -155,7 +155,7 @@ class ALRNNForecaster(PersistenceMixin, SeededNet, NeuralNet):
     regimes_ : RegimeSummary
         Regimes visited by ``regime_codes(X_fit)`` (assimilated paths).
     history : skorch History
-        ``train_loss`` (summed over the starts) every epoch, ``tf_alpha`` with
+        ``train_loss`` (the mean over the starts) every epoch, ``tf_alpha`` with
         adaptive forcing, ``dstsp`` (the best start's) and ``collapsed`` (how
         many starts' runs collapsed or diverged) at checkpoint epochs.
     module_ : DSRModule
