@@ -65,8 +65,8 @@ class ALRNNClassifier(ALRNNMixin, SequenceClassifier):
     verbose : int, default=0
         Quiet by default; 1 prints skorch's epoch table.
     progress_bar : bool, default=False
-        Show a progress bar of each epoch's batches (skorch's ``ProgressBar``)
-        -- for long fits.
+        Show a progress bar over the epochs (epoch k of N, training loss,
+        time elapsed and left) -- for long fits.
     device : str, default="cpu"
         torch device to train and predict on, e.g. ``"cuda"``; a device this
         machine does not have raises ValueError at fit.
@@ -215,8 +215,8 @@ class ALRNNRegressor(ALRNNMixin, SequenceRegressor):
     verbose : int, default=0
         Quiet by default; 1 prints skorch's epoch table.
     progress_bar : bool, default=False
-        Show a progress bar of each epoch's batches (skorch's ``ProgressBar``)
-        -- for long fits.
+        Show a progress bar over the epochs (epoch k of N, training loss,
+        time elapsed and left) -- for long fits.
     device : str, default="cpu"
         torch device to train and predict on, e.g. ``"cuda"``; a device this
         machine does not have raises ValueError at fit.
