@@ -226,9 +226,12 @@ class SeededNet:
     def get_params_for(self, prefix):
         """Return skorch's parameters for ``prefix``, plus the DataLoaders' generators.
 
-        The training loader shuffles with the per-fit generator; every loader
-        draws its base seed from a private generator, so torch's global RNG
-        (shared by threads) is never read when ``random_state`` is set.
+        The training loader gets the per-fit generator, which it uses when it
+        shuffles (``iterator_train__shuffle=True``; skorch's default is False,
+        so batches then follow the order of the data: shuffle data sorted by
+        class or speaker first); every loader draws its base seed from a
+        private generator, so torch's global RNG (shared by threads) is never
+        read when ``random_state`` is set.
         """
         params = super().get_params_for(prefix)
         if prefix not in ("iterator_train", "iterator_valid"):
