@@ -21,6 +21,7 @@ from skorch.dataset import ValidSplit
 
 import sk_alrnn
 from sk_alrnn import ALRNNClassifier, ALRNNRegressor
+from sk_alrnn.io._header import digest
 from sk_alrnn.io._persistence import FORMAT_VERSION
 
 FAST = {"M": 8, "P": 2, "max_epochs": 4, "lr": 1e-2, "random_state": 0}
@@ -222,7 +223,10 @@ def _read(path):
 
 
 def _write(path, header, arrays):
-    save_file(arrays, str(path), metadata={"sk_alrnn": json.dumps(header)})
+    """Write a changed file as a hostile writer would: with a checksum that matches it."""
+    text = json.dumps(header)
+    metadata = {"sk_alrnn": text, "sk_alrnn_sha256": digest(text, arrays)}
+    save_file(arrays, str(path), metadata=metadata)
 
 
 @pytest.fixture
@@ -236,7 +240,7 @@ def test_newer_format_version_is_refused(saved):
     header, arrays = _read(saved)
     header["format_version"] = FORMAT_VERSION + 1
     _write(saved, header, arrays)
-    with pytest.raises(ValueError, match="format version 2.*upgrade sk_alrnn"):
+    with pytest.raises(ValueError, match=f"format version {FORMAT_VERSION + 1}.*upgrade sk_alrnn"):
         sk_alrnn.load(saved)
 
 
@@ -264,7 +268,9 @@ def test_foreign_files_are_refused(tmp_path, fitted_classifier):
         (lambda h, a: a.pop("module_['W']"), "missing"),
         (lambda h, a: a.update({"extra": np.zeros(1, np.float32)}), "not declared"),
         (
-            lambda h, a: h["state"].update({"class": "os.system"}),
+            lambda h, a: (
+                h.update(estimator="os.system") or h["state"].update({"class": "os.system"})
+            ),
             "unknown estimator class",
         ),
         (
