@@ -298,13 +298,13 @@ class _Reader(Reader):
             )
         for name, item in node["fitted"].items():
             setattr(estimator, name, self.decode(item, name))
+        check_consistency(estimator, where)  # before the net is built from these values
         if "net" in node:
             if not isinstance(estimator, NeuralNet):
                 raise corrupt(where or "net", f"{cls.__name__} has no network")
             self._restore_net(estimator, node["net"], where)
         elif isinstance(estimator, NeuralNet):
             raise corrupt(where or "net", f"a {cls.__name__} without its network")
-        check_consistency(estimator, where)
         return estimator
 
     def _restore_net(self, net: NeuralNet, node: dict, where: str) -> None:
