@@ -186,8 +186,13 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``sk-alrnn`` and ``python -m sk_alrnn``."""
     args = _parser().parse_args(argv)
-    if args.command == "demo":
-        run_demo(args)
-    else:
-        run_sweep(args)
+    try:
+        if args.command == "demo":
+            run_demo(args)
+        else:
+            run_sweep(args)
+    except (ValueError, TypeError) as exc:
+        # A bad value (e.g. --P 9 with --M 4) is the user's to fix: one line, no traceback.
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0
