@@ -203,16 +203,21 @@ class _SweepCVBase(PersistenceMixin, BaseEstimator):
             views = [self._model_view(template, P, X, y, train) for P in Ps for train, _ in splits]
             fit_times = self._train(views, batch, y, full_target)
             scores, score_times = self._score(views, X, y, splits)
-            self.cv_results_ = _cv_results(Ps, len(splits), scores, fit_times, score_times)
+            results = _cv_results(Ps, len(splits), scores, fit_times, score_times)
         else:
-            self.cv_results_ = self._plain_search(template, Ps, X, y, splits)
-        self.best_index_ = self._best_index()
-        self.P_ = Ps[self.best_index_]
-        self.best_score_ = float(self.cv_results_["mean_test_score"][self.best_index_])
+            results = self._plain_search(template, Ps, X, y, splits)
+        # Everything is computed before any attribute is set: a refused fit leaves a
+        # previously fitted estimator exactly as it was.
+        best_index = self._best_index(results, splits)
+        best_estimator = clone(template).set_params(P=Ps[best_index]).fit(X, y)
+        self.cv_results_ = results
+        self.best_index_ = best_index
+        self.P_ = Ps[best_index]
+        self.best_score_ = float(results["mean_test_score"][best_index])
         self.best_params_ = {"P": self.P_}
         self.n_splits_ = len(splits)
-        self.best_estimator_ = clone(template).set_params(P=self.P_).fit(X, y)
-        self.n_features_in_ = self.best_estimator_.n_features_in_
+        self.best_estimator_ = best_estimator
+        self.n_features_in_ = best_estimator.n_features_in_
         return self
 
     def _plain_search(self, template, Ps: list, X, y, splits: list) -> dict:
@@ -349,10 +354,23 @@ class _SweepCVBase(PersistenceMixin, BaseEstimator):
             )
         return scores, times
 
-    def _best_index(self) -> int:
+    def _best_index(self, results: dict, splits: list) -> int:
+        if not np.isfinite(results["mean_test_score"]).any():
+            smallest = min(len(test) for _, test in splits)
+            cause = (
+                f"its smallest test fold has {smallest} sample(s), on which the scorer "
+                f"({self.scoring or 'the default score'}) is undefined"
+                if smallest < 2
+                else "every candidate's score was NaN (diverged fits or a scorer that fails)"
+            )
+            raise ValueError(
+                f"{type(self).__name__} cannot choose P: no candidate has a finite mean test "
+                f"score, because {cause}. Use fewer folds (cv) or more sequences; the "
+                "estimator was left as it was."
+            )
         if self.refit == "minimal":
-            return minimal_P_refit(self.cv_results_)
-        return int(np.nanargmax(self.cv_results_["mean_test_score"]))
+            return minimal_P_refit(results)
+        return int(np.nanargmax(results["mean_test_score"]))
 
     # ---- answers through best_estimator_ ------------------------------------
     def _fitted(self):

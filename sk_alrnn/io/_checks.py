@@ -2,7 +2,8 @@
 
 * Hyper-parameters: only the names ``get_params`` of a default instance lists,
   plus, for a skorch net, ``<prefix>__<name>`` keyword arguments routed to its
-  optimizer, criterion, module, iterators, ... (``optimizer__weight_decay``).
+  optimizer, criterion, module, iterators, ... (``optimizer__weight_decay``),
+  and, for a CV search, the training parameters of the model it refits.
   Skorch keeps any unknown keyword argument ending in ``_`` as an instance
   attribute, so without this check a file could plant ``best_epoch_`` or
   ``__sklearn_clone__`` on the estimator.
@@ -14,6 +15,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -35,19 +37,31 @@ def _routed(name: str, prefixes: tuple) -> bool:
     )
 
 
-def check_param_names(cls: type, names: Any, where: str) -> None:
-    """Refuse, by name, stored hyper-parameters the constructor of ``cls`` does not take."""
+@functools.lru_cache(maxsize=None)
+def _constructor_names(cls: type) -> tuple[frozenset, tuple]:
+    """The parameter names of a default instance, and its skorch routing prefixes."""
     default = cls()
-    allowed = set(default.get_params(deep=False))
     prefixes = tuple(getattr(default, "prefixes_", ()))
     if prefixes:  # skorch registers these three when the net is initialised
         prefixes += ("module", "criterion", "optimizer")
-    unknown = sorted(name for name in names if name not in allowed and not _routed(name, prefixes))
+    return frozenset(default.get_params(deep=False)), prefixes
+
+
+def _accepts(cls: type, name: str) -> bool:
+    """Whether ``cls``'s constructor takes ``name``; a search also takes its refit model's."""
+    names, prefixes = _constructor_names(cls)
+    plain = getattr(cls, "_plain_class", None)
+    return name in names or _routed(name, prefixes) or (plain is not None and _accepts(plain, name))
+
+
+def check_param_names(cls: type, names: Any, where: str) -> None:
+    """Refuse, by name, stored hyper-parameters the constructor of ``cls`` does not take."""
+    unknown = sorted(name for name in names if not _accepts(cls, name))
     if unknown:
         raise corrupt(
             where or "params",
             f"{unknown[:5]} are not parameters of {cls.__name__} (expected names from "
-            f"{cls.__name__}().get_params(): {sorted(allowed)})",
+            f"{cls.__name__}().get_params(): {sorted(_constructor_names(cls)[0])})",
         )
 
 
