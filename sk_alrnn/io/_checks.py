@@ -37,7 +37,7 @@ def _routed(name: str, prefixes: tuple) -> bool:
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _constructor_names(cls: type) -> tuple[frozenset, tuple]:
     """The parameter names of a default instance, and its skorch routing prefixes."""
     default = cls()
