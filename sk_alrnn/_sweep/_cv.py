@@ -199,6 +199,7 @@ class _SweepCVBase(PersistenceMixin, BaseEstimator):
         # As GridSearchCV: an int cv is stratified on y for the classifier only.
         cv = check_cv(self.cv, y, classifier=is_classifier(self))
         splits = list(cv.split(X, y, groups))
+        self._check_folds(splits)
         if self._engine_reproduces():
             views = [self._model_view(template, P, X, y, train) for P in Ps for train, _ in splits]
             fit_times = self._train(views, batch, y, full_target)
@@ -353,6 +354,16 @@ class _SweepCVBase(PersistenceMixin, BaseEstimator):
                 stacklevel=3,
             )
         return scores, times
+
+    def _check_folds(self, splits: list) -> None:
+        """R^2 (the regressor's default score) is undefined on a one-sample test fold."""
+        smallest = min(len(test) for _, test in splits)
+        if smallest < 2 and not is_classifier(self) and self.scoring in (None, "r2"):
+            raise ValueError(
+                f"{type(self).__name__} cannot score P: its smallest test fold has {smallest} "
+                "sample(s), on which the scorer (R^2) is undefined. Use fewer folds (cv) or "
+                "more sequences; the estimator was left as it was."
+            )
 
     def _best_index(self, results: dict, splits: list) -> int:
         if not np.isfinite(results["mean_test_score"]).any():
