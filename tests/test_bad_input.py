@@ -1335,3 +1335,136 @@ def test_more_case_count():
     # Reported in the closing note; update both together.
     assert groups == {"forecaster": 22, "cv": 6, "metrics": 18, "transformers": 10,
                       "analysis": 16, "files": 24, "cli": 1}  # fmt: skip
+
+
+# ---- model files under mutation (hypothesis) ------------------------------------------------
+_FILE_PROPERTY = settings(
+    max_examples=int(os.environ.get("SK_ALRNN_FILE_EXAMPLES", 60)),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+_JSON_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=8),
+    st.lists(st.integers(-3, 3), max_size=3),
+    st.dictionaries(st.text(max_size=4), st.integers(-3, 3), max_size=2),
+)
+
+
+def _json_paths(node, path=()):
+    """Every place in a JSON document: dict keys and list positions."""
+    yield path
+    items = node.items() if type(node) is dict else enumerate(node) if type(node) is list else ()
+    for key, child in items:
+        yield from _json_paths(child, (*path, key))
+
+
+@st.composite
+def _json_edit(draw, document):
+    """A copy of ``document`` with one node replaced (or removed)."""
+    document = copy.deepcopy(document)
+    path = draw(st.sampled_from(list(_json_paths(document))[1:]))
+    parent = document
+    for key in path[:-1]:
+        parent = parent[key]
+    if draw(st.booleans()) and type(parent) is dict:
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = draw(_JSON_VALUES)
+    return document
+
+
+@st.composite
+def _tensor_edit(draw, arrays):
+    """A copy of the tensors with one element changed, or one tensor resized."""
+    arrays = {key: value.copy() for key, value in arrays.items()}
+    key = draw(st.sampled_from(sorted(arrays)))
+    value = arrays[key]
+    if value.size == 0 or draw(st.booleans()):
+        arrays[key] = np.resize(value.reshape(-1), value.size + draw(st.sampled_from([-1, 1])))
+    else:
+        flat = value.reshape(-1)
+        index = draw(st.integers(0, value.size - 1))
+        kind = value.dtype.kind
+        new = draw(st.booleans() if kind == "b" else st.integers(-128, 127) if kind in "iu"
+                   else st.floats(width=32, allow_nan=True, allow_infinity=True))  # fmt: skip
+        flat[index] = np.array(new).astype(value.dtype)
+    return arrays
+
+
+@pytest.fixture(scope="module")
+def original(context):
+    """The shared model file's bytes, header and tensors, and the model's answers."""
+    path = context["model_file"]
+    header, arrays = _parts(path)
+    clf = sk_alrnn.load(path)
+    return {
+        "bytes": path.read_bytes(),
+        "header": header,
+        "arrays": arrays,
+        "proba": clf.predict_proba(context["X"]),
+    }
+
+
+def _loads_the_same_or_is_refused(path, original, X):
+    try:
+        loaded = sk_alrnn.load(path)
+    except ValueError:
+        return "refused"
+    np.testing.assert_array_equal(loaded.predict_proba(X), original["proba"])
+    return "same"
+
+
+@_FILE_PROPERTY
+@given(data=st.data(), kind=st.sampled_from(["byte", "truncate", "append", "prefix", "json",
+                                             "tensor"]))  # fmt: skip
+def test_a_damaged_file_is_refused_or_loads_the_same_model(context, original, tmp_path_factory,
+                                                           data, kind):  # fmt: skip
+    raw = bytearray(original["bytes"])
+    path = tmp_path_factory.mktemp("damaged") / "m.safetensors"
+    if kind == "byte":
+        raw[data.draw(st.integers(0, len(raw) - 1))] ^= data.draw(st.integers(1, 255))
+    elif kind == "truncate":
+        raw = raw[: data.draw(st.integers(0, len(raw) - 1))]
+    elif kind == "append":
+        raw += data.draw(st.binary(min_size=1, max_size=16))
+    elif kind == "prefix":
+        raw[:8] = data.draw(st.integers(0, 2**64 - 1)).to_bytes(8, "little")
+    path.write_bytes(bytes(raw))
+    if kind in ("json", "tensor"):
+        # Changed contents under the original checksum: what damage in transit looks like.
+        header, arrays = original["header"], original["arrays"]
+        if kind == "json":
+            header = data.draw(_json_edit(header))
+        else:
+            arrays = data.draw(_tensor_edit(arrays))
+        checksum = digest(json.dumps(original["header"]), original["arrays"])
+        metadata = {"sk_alrnn": json.dumps(header), "sk_alrnn_sha256": checksum}
+        save_file(arrays, str(path), metadata=metadata)
+    _loads_the_same_or_is_refused(path, original, context["X"])
+
+
+@_FILE_PROPERTY
+@given(data=st.data(), kind=st.sampled_from(["json", "tensor"]))
+def test_a_hostile_consistent_file_is_refused_or_loads_a_working_model(
+    context, original, tmp_path_factory, data, kind
+):
+    # A hostile writer re-computes the checksum: the structural checks must hold alone.
+    header, arrays = original["header"], original["arrays"]
+    if kind == "json":
+        header = data.draw(_json_edit(header))
+    else:
+        arrays = data.draw(_tensor_edit(arrays))
+    path = _signed(tmp_path_factory.mktemp("hostile") / "m.safetensors", header, arrays)
+    try:
+        loaded = sk_alrnn.load(path)
+    except ValueError:
+        return
+    assert type(loaded) is ALRNNClassifier
+    X = context["X"]
+    labels = loaded.predict(X)
+    assert len(labels) == len(X) and set(labels) <= set(loaded.classes_)

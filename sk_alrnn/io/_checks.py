@@ -23,7 +23,12 @@ import numpy as np
 from ..analysis import RegimeSummary
 from ._codec import corrupt
 
-__all__ = ["check_consistency", "check_param_names"]
+__all__ = ["check_consistency", "check_param_names", "check_required_attributes"]
+
+# Declared attributes a fitted estimator of the class does not have, so its files
+# lack them: the forecaster inherits the sequence nets' declaration of _n_outputs_
+# (it has N outputs by construction and never sets it).
+_NOT_SET = {"ALRNNForecaster": frozenset({"_n_outputs_"})}
 
 
 def _routed(name: str, prefixes: tuple) -> bool:
@@ -63,6 +68,23 @@ def check_param_names(cls: type, names: Any, where: str) -> None:
             f"{unknown[:5]} are not parameters of {cls.__name__} (expected names from "
             f"{cls.__name__}().get_params(): {sorted(_constructor_names(cls)[0])})",
         )
+
+
+def check_required_attributes(cls: type, stored: Any, declared: tuple, where: str) -> None:
+    """Refuse a file that lacks a declared fitted attribute (save writes every one).
+
+    An attribute with a class-level default (``_sequence_output_ = False``) may
+    be absent; so may those in ``_NOT_SET``.  Without this check a file without
+    ``_label_encoder_`` loads and fails at ``predict`` with an AttributeError.
+    """
+    optional = _NOT_SET.get(cls.__name__, frozenset())
+    missing = sorted(
+        name
+        for name in declared
+        if name not in stored and name not in optional and not hasattr(cls, name)
+    )
+    if missing:
+        raise corrupt(where or "fitted", f"the fitted attributes {missing} are missing")
 
 
 def _int(value: Any, lowest: int) -> bool:

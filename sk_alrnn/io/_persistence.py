@@ -44,7 +44,7 @@ from skorch import NeuralNet
 from skorch.history import History
 
 from .._version import __version__
-from ._checks import check_consistency, check_param_names
+from ._checks import check_consistency, check_param_names, check_required_attributes
 from ._codec import TRUSTED_ONLY, Reader, Writer, corrupt
 from ._header import DEFAULT_MAX_BYTES, digest, not_a_model_file, parse_json, read_header
 
@@ -296,6 +296,7 @@ class _Reader(Reader):
                 where or "fitted",
                 f"attributes {sorted(unknown)} are not fitted attributes of {cls.__name__}",
             )
+        check_required_attributes(cls, node["fitted"], _persisted_attributes(cls), where)
         for name, item in node["fitted"].items():
             setattr(estimator, name, self.decode(item, name))
         check_consistency(estimator, where)  # before the net is built from these values
