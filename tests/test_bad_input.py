@@ -1468,3 +1468,60 @@ def test_a_hostile_consistent_file_is_refused_or_loads_a_working_model(
     X = context["X"]
     labels = loaded.predict(X)
     assert len(labels) == len(X) and set(labels) <= set(loaded.classes_)
+
+
+_UNDER_A_MEMORY_LIMIT = r"""
+import json, resource, sys, time
+limit = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+import sk_alrnn
+try:  # the limit bites: 2 GiB cannot be allocated in this process
+    bytearray(2 * 2**30)
+    bites = False
+except MemoryError:
+    bites = True
+answers = {}
+for name, path in json.loads(sys.argv[2]).items():
+    start = time.perf_counter()
+    try:
+        sk_alrnn.load(path)
+        answer = "loaded"
+    except ValueError:
+        answer = "ValueError"
+    except MemoryError:
+        answer = "MemoryError"
+    answers[name] = [answer, time.perf_counter() - start]
+print(json.dumps({"bites": bites, "answers": answers}))
+"""
+
+
+def test_huge_declarations_are_refused_without_the_allocation(context, tmp_path):
+    import subprocess
+    import sys
+
+    valid = context["model_file"]
+    files = {"valid": str(valid)}
+    files["sparse_2GiB"] = str(_raw(tmp_path / "a", _huge(2 * _GiB + 8), size=2 * _GiB + 8))
+    files["4KiB_declaring_3GiB"] = str(_raw(tmp_path / "b", _huge(3 * _GiB), b"\0" * 4096))
+    tail = tmp_path / "c"
+    tail.write_bytes(valid.read_bytes())
+    os.truncate(tail, tail.stat().st_size + 2 * _GiB)  # sparse: no disk used
+    files["valid_plus_2GiB_tail"] = str(tail)
+    limit = 3 * _GiB // 2  # importing sk_alrnn (torch included) fits in 1 GiB here
+    child = subprocess.run(
+        [sys.executable, "-c", _UNDER_A_MEMORY_LIMIT, str(limit), json.dumps(files)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    if child.returncode != 0:
+        pytest.skip(f"the child cannot run under RLIMIT_AS={limit}: {child.stderr[-300:]}")
+    result = json.loads(child.stdout.strip().splitlines()[-1])
+    assert result["bites"]
+    answers = {name: answer for name, (answer, _) in result["answers"].items()}
+    assert answers == {
+        "valid": "loaded",
+        "sparse_2GiB": "ValueError",
+        "4KiB_declaring_3GiB": "ValueError",
+        "valid_plus_2GiB_tail": "ValueError",
+    }
+    # Refused from the header alone: milliseconds, not the 31 s a 2 GiB read took.
+    assert max(seconds for name, (_, seconds) in result["answers"].items() if name != "valid") < 2
