@@ -914,7 +914,11 @@ def _trajectory():
 @pytest.fixture(scope="module")
 def context(fitted, tmp_path_factory):
     """Fitted objects and a saved model file shared by the rows (which must not change them)."""
-    folder = tmp_path_factory.mktemp("bad_input")
+    return make_context(fitted, tmp_path_factory.mktemp("bad_input"))
+
+
+def make_context(fitted, folder):
+    """The rows' shared context (also used by benchmarks/bad_input_table.py)."""
     forecaster = ALRNNForecaster(**_FC_SETTINGS).fit(_trajectory())
     model_file = folder / "clf.safetensors"
     fitted["clf"].save(model_file)
