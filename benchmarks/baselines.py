@@ -1,7 +1,7 @@
 """Recurrent baselines for the nonlinearity study: LSTM, GRU and ReLU-RNN as skorch estimators.
 
 Not part of the package. Each baseline is a subclass of the package's
-sequence-net base (``sk_alrnn._net._base.SequenceClassifier`` /
+sequence-net base (``sk_alrnn._net.SequenceClassifier`` /
 ``SequenceRegressor``), so it takes the same inputs as the AL-RNN estimators
 ((n, T, F), (n, T) or a list of (T_i, F) arrays), validates, pads, seeds
 (one ``torch.Generator`` per fit), clips gradients and trains exactly as they
@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from sk_alrnn._net._base import SequenceClassifier, SequenceRegressor
+from sk_alrnn._net import SequenceClassifier, SequenceRegressor
 
 __all__ = [
     "RNNBaselineClassifier",

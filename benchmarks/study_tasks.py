@@ -35,37 +35,46 @@ from _results import mean_std as _ms  # noqa: E402
 from baselines import RNNBaselineClassifier, RNNBaselineRegressor  # noqa: E402
 
 from sk_alrnn import ALRNNClassifier, ALRNNRegressor  # noqa: E402
-from sk_alrnn.datasets import (  # noqa: E402
-    make_addition,
-    make_contextual_integration,
-    make_copy_memory,
-    make_evidence_integration,
-)
+from sk_alrnn.datasets import TASKS as REGISTRY  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "results", "study_tasks.jsonl")
 
-# name -> (generator(n, random_state), is_regression, description)
+
+def _study_task(name: str, n_steps: int, description: str, **options):
+    """(generator(n, random_state), is_regression, description) of a registry task."""
+    task = REGISTRY[name]
+
+    def make(n, rs):
+        return task.make(n, n_steps, random_state=rs, **options)
+
+    return make, task.regression, description
+
+
+# study name -> the registry's task with this study's settings
 TASKS = {
-    "addition": (
-        lambda n, rs: make_addition(n, 20, random_state=rs),
-        True,
+    "addition": _study_task(
+        "addition",
+        20,
         "addition problem, T=20, y in [0, 2] (R^2; predicting the mean gives MSE 0.167)",
     ),
-    "copy": (
-        lambda n, rs: make_copy_memory(n, 20, n_symbols=4, noise=0.5, random_state=rs),
-        False,
+    "copy": _study_task(
+        "copy_memory",
+        20,
         "copy-memory, T=20, 4 symbols, delay noise 0.5 (accuracy; chance 0.25)",
+        n_symbols=4,
+        noise=0.5,
     ),
-    "contextual": (
-        lambda n, rs: make_contextual_integration(n, 30, random_state=rs),
-        False,
+    "contextual": _study_task(
+        "contextual_integration",
+        30,
         "contextual integration, T=30, max_coherence 0.3, noise 1 (accuracy; chance 0.5)",
     ),
-    "evidence": (
-        lambda n, rs: make_evidence_integration(n, 20, variable_length=True, random_state=rs),
-        False,
+    "evidence": _study_task(
+        "evidence_integration",
+        20,
         "evidence integration, T=10..20 (list input), F=8, V=50 (accuracy; chance 0.5)",
+        variable_length=True,
     ),
 }
 
@@ -92,7 +101,7 @@ def model_specs(M: int, P_values):
 
 def _warm_up():
     """One tiny fit of each kind, so the first timed fit pays no one-off start-up cost."""
-    X, y = make_addition(32, 5, random_state=0)
+    X, y = REGISTRY["addition"].make(32, 5, random_state=0)
     ALRNNRegressor(M=4, P=1, max_epochs=1).fit(X, y)
     RNNBaselineRegressor("lstm", max_epochs=1).fit(X, y)
 

@@ -41,7 +41,15 @@ __all__ = [
 ]
 
 
+# The estimator classes register themselves with the file format when defined,
+# so ``load`` needs their modules imported first.
+_REGISTERING = ("._net", "._sweep")
+
+
 def __getattr__(name):
+    if name == "load":
+        for module in _REGISTERING:
+            import_module(module, __name__)
     if name in _LAZY_EXPORTS:
         return getattr(import_module(_LAZY_EXPORTS[name], __name__), name)
     raise AttributeError(f"module 'sk_alrnn' has no attribute {name!r}")

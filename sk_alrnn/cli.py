@@ -13,50 +13,25 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
-from typing import Callable
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from . import ALRNNClassifier, ALRNNRegressor, datasets
+from ._net import ALRNNClassifier, ALRNNRegressor
 from .analysis import describe
+from .datasets import TASKS
 from .model_selection import select_minimal_P, sweep_P
 
 __all__ = ["main"]
 
 _DEMO_MARGIN = 0.01  # how far below the best held-out score the chosen P may be
-# The NeuroGym mix of the CLI: one task of each Yang19 family (per-step labels).
-_NEUROGYM_MIX = ("go", "anti", "dm1", "dms")
-
-
-def _mnist1d(n_samples: int, n_steps: int, random_state: int):
-    """MNIST-1D (extra [mnist1d]); its sequences always have 40 steps."""
-    return datasets.load_mnist1d(n_samples=n_samples, random_state=random_state)
-
-
-def _neurogym(n_samples: int, n_steps: int, random_state: int):
-    """The NeuroGym mix (extra [neurogym]), trials shuffled: the loader returns task blocks."""
-    per_task = max(1, n_samples // len(_NEUROGYM_MIX))
-    X, y = datasets.load_neurogym(_NEUROGYM_MIX, per_task, random_state=random_state)
-    order = np.random.RandomState(random_state).permutation(len(X))
-    return [X[i] for i in order], [y[i] for i in order]
-
-
-# name -> (generator taking n_samples, n_steps, random_state; estimator class)
-_TASKS: dict[str, tuple[Callable, type]] = {
-    "addition": (datasets.make_addition, ALRNNRegressor),
-    "copy_memory": (datasets.make_copy_memory, ALRNNClassifier),
-    "contextual_integration": (datasets.make_contextual_integration, ALRNNClassifier),
-    "evidence_integration": (datasets.make_evidence_integration, ALRNNClassifier),
-    "mnist1d": (_mnist1d, ALRNNClassifier),
-    "neurogym": (_neurogym, ALRNNClassifier),
-}
 
 
 def _make_task(name: str, n_samples: int, n_steps: int, seed: int):
-    generator, estimator_class = _TASKS[name]
+    task = TASKS[name]
+    estimator_class = ALRNNRegressor if task.regression else ALRNNClassifier
     try:
-        X, y = generator(n_samples=n_samples, n_steps=n_steps, random_state=seed)
+        X, y = task.make(n_samples, n_steps, random_state=seed)
     except ImportError as exc:  # an optional extra (mnist1d, neurogym) is missing
         raise SystemExit(f"sk-alrnn: task {name!r} is not available: {exc}") from None
     return X, y, estimator_class
@@ -161,10 +136,9 @@ def _parser() -> argparse.ArgumentParser:
     ):
         sub.add_argument(
             "--task",
-            choices=sorted(_TASKS),
+            choices=sorted(TASKS),
             default="addition",
-            help="mnist1d and neurogym (per-step labels; the Yang19 tasks "
-            f"{', '.join(_NEUROGYM_MIX)}) need the extras of the same name",
+            help="; ".join(f"{name}: {task.description}" for name, task in TASKS.items()),
         )
         sub.add_argument("--P", type=int, nargs="+", default=defaults["P"], help="values of P")
         sub.add_argument("--M", type=int, default=16, help="latent units")

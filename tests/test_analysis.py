@@ -432,3 +432,19 @@ def test_transitions_dense_and_sparse_for_every_size(n_steps, P):
 
 def test_one_code_formatter_in_reports_and_plots():
     assert format_code([True, False]) == "10" and format_code(np.zeros(0, bool)) == "-"
+
+
+def test_tol_of_the_stability_rule_reaches_fixed_points_and_cycles():
+    # |lambda| = 0.95: 'stable' with the default band 1e-2, 'marginal' with tol=0.1,
+    # alike for the regime's spectrum, its fixed point and its 1-cycle.
+
+    system = PiecewiseLinearSystem(
+        a=[0.95], W=[[0.0]], C=np.zeros((1, 0)), h=[1.0], B=[[1.0]], b=[0.0], P=1
+    )
+    code = np.array([False])
+    assert system.fixed_point(code).stability == "stable"
+    assert linear_spectrum(system.jacobian(code), code, tol=0.1).stability == "marginal"
+    assert system.fixed_point(code, tol=0.1).stability == "marginal"
+    assert {fp.stability for fp in fixed_points(system, tol=0.1)} == {"marginal"}
+    cycles = find_cycles(system, k=1, include_virtual=True, tol=0.1)
+    assert cycles and {cycle.stability for cycle in cycles} == {"marginal"}

@@ -1,4 +1,4 @@
-"""The sequence-net base (sk_alrnn._net._base): seeding, the module contract, skorch's hooks."""
+"""The sequence-net base (SeededNet, SequenceNet, heads): seeding, module contract, hooks."""
 
 from concurrent.futures import ThreadPoolExecutor
 
@@ -133,10 +133,66 @@ def test_chunked_predict_equals_skorch_batches(sign_task, sum_task, monkeypatch)
     chunked = clf.predict_proba(X), reg.predict(Xs)
     # Chunks of 7 sequences where skorch's loader uses batches of batch_size=16.
     monkeypatch.setattr(
-        "sk_alrnn._net._base._INFERENCE_CHUNK_FLOATS", 7 * 12 * clf._inference_width()
+        "sk_alrnn._net._sequence._INFERENCE_CHUNK_FLOATS", 7 * 12 * clf._inference_width()
     )
     np.testing.assert_allclose(clf.predict_proba(X), chunked[0], rtol=1e-5, atol=1e-6)
     monkeypatch.setattr(type(clf), "_inference_width", lambda self: None)
     monkeypatch.setattr(type(reg), "_inference_width", lambda self: None)
     np.testing.assert_allclose(clf.predict_proba(X), chunked[0], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(reg.predict(Xs), chunked[1], rtol=1e-5, atol=1e-6)
+
+
+# ---- the estimator contract of the heads ----------------------------------------------
+def test_list_of_lists_targets_mean_what_the_same_array_means():
+    # One rule for a list X: a list y of equal-length lists is read as np.asarray(y),
+    # an (n, k) target (one k-vector per sequence), exactly like the array.
+    rng = np.random.RandomState(0)
+    X = [rng.randn(4, 2) for _ in range(6)]
+    y_list = [[float(v) for v in rng.randn(4)] for _ in range(6)]
+    kw = dict(M=4, P=1, max_epochs=2, random_state=0)
+    from_list = ALRNNRegressor(**kw).fit(X, y_list).predict(X)
+    from_array = ALRNNRegressor(**kw).fit(X, np.asarray(y_list)).predict(X)
+    assert from_list.shape == from_array.shape == (6, 4)
+    np.testing.assert_allclose(from_list, from_array, rtol=1e-5, atol=1e-6)
+    # A list of numpy arrays, one per sequence, stays per-step.
+    per_step = ALRNNRegressor(**kw).fit(X, [np.asarray(item) for item in y_list]).predict(X)
+    assert [item.shape for item in per_step] == [(4,)] * 6
+
+
+def test_regressor_score_takes_the_per_step_weights_fit_takes():
+    rng = np.random.RandomState(1)
+    X = rng.randn(8, 5, 2).astype(np.float32)
+    y = X.cumsum(axis=1)[..., :1]  # (n, T, 1) per-step targets
+    weights = rng.uniform(0.5, 2.0, size=(8, 5))
+    reg = ALRNNRegressor(M=4, P=1, max_epochs=2, random_state=0).fit(X, y, sample_weight=weights)
+    prediction = reg.predict(X)[..., 0].ravel()
+    truth, w = y[..., 0].ravel(), weights.ravel()
+    mean = (w * truth).sum() / w.sum()  # weighted R^2 by hand
+    expected = 1 - (w * (truth - prediction) ** 2).sum() / (w * (truth - mean) ** 2).sum()
+    assert reg.score(X, y, sample_weight=weights) == pytest.approx(expected, rel=1e-4)
+
+
+def test_sample_weight_message_says_what_expected_and_got():
+    X, y = np.zeros((3, 4, 1)), np.arange(3.0)
+    reg = ALRNNRegressor(M=2, P=1, max_epochs=1)
+    match = (
+        r"^sample_weight must be None, a number or a 1-D array of 3 weights "
+        r"\(one per sequence\)\. Got shape \(3, 2\) instead\.$"
+    )
+    with pytest.raises(ValueError, match=match):
+        reg.fit(X, y, sample_weight=np.ones((3, 2)))
+
+
+def test_skorch_dataset_is_not_offered_and_a_custom_one_is_refused():
+    assert "dataset" not in ALRNNRegressor().get_params()
+    with pytest.raises(ValueError, match="'dataset' parameter of ALRNNRegressor must be left"):
+        ALRNNRegressor(dataset=torch.utils.data.TensorDataset).fit(np.zeros((3, 4)), np.ones(3))
+
+
+def test_after_fit_M_and_P_come_from_the_fitted_module(sign_task):
+    X, y = sign_task
+    clf = ALRNNClassifier(M=6, P=2, max_epochs=1, random_state=0).fit(X, y)
+    clf.set_params(P=0, M=3)  # takes effect at the next fit only
+    assert clf.regime_codes(X).shape[-1] == 2 and clf.latent_states(X).shape[-1] == 6
+    system = clf.linearize()
+    assert (system.M, system.P) == (6, 2) and system.W.shape == (6, 6)

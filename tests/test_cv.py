@@ -226,7 +226,7 @@ def test_refit_rules(fitted, refit):
     results = sweep.cv_results_
     chosen = clone(sweep).set_params(refit=refit)
     chosen.cv_results_ = results
-    index = chosen._best_index()
+    index = chosen._best_index(results)
     mean = results["mean_test_score"]
     if refit == "best":
         assert mean[index] == mean.max()
@@ -282,7 +282,7 @@ def test_clone_and_params_keep_training_kwargs():
         ),
         (
             {"Ps": ()},
-            "'Ps' parameter of ALRNNClassifierCV must be a non-empty sequence",
+            "'Ps' parameter of ALRNNClassifierCV must be a non-empty iterable",
         ),
         ({"Ps": (1, 1)}, "must not repeat a value"),
         (
@@ -380,3 +380,86 @@ def test_per_step_labels_match_grid_search():
         sweep.cv_results_["mean_test_score"], grid.cv_results_["mean_test_score"], atol=1e-6
     )
     assert [p.shape for p in sweep.predict(X[:2])] == [y[0].shape, y[1].shape]
+
+
+# ---- the closed parameter list and the two fit paths ------------------------------
+def _plain_training_names(plain_class):
+    excluded = {"M", "P", "classes", "warm_start", "torch_load_kwargs"}
+    return set(plain_class().get_params(deep=False)) - excluded
+
+
+@pytest.mark.parametrize(
+    "cv_class, plain_class",
+    [(ALRNNClassifierCV, ALRNNClassifier), (ALRNNRegressorCV, ALRNNRegressor)],
+)
+def test_get_params_lists_search_and_every_plain_training_parameter(cv_class, plain_class):
+    search = {"Ps", "M", "cv", "scoring", "refit", "random_state", "max_memory_mb"}
+    assert set(cv_class().get_params()) == search | _plain_training_names(plain_class)
+    # The CV defaults are the plain estimator's (criterion None means the plain default).
+    plain, swept = plain_class().get_params(deep=False), cv_class().get_params()
+    for name in _plain_training_names(plain_class) - {"criterion"}:
+        assert swept[name] is plain[name] or swept[name] == plain[name], name
+
+
+def test_unknown_parameter_refused_at_set_params_and_fit_with_a_suggestion(sequences):
+    X, y = sequences
+    with pytest.raises(ValueError, match=r"Invalid parameter 'P' .*Valid parameters are"):
+        ALRNNClassifierCV().set_params(P=1)
+    with pytest.raises(ValueError, match="Did you mean 'max_epochs'"):
+        ALRNNClassifierCV().set_params(max_epoch=3)
+    with pytest.raises(ValueError, match="Did you mean 'lr'"):
+        ALRNNClassifierCV(Ps=(0, 1), M=M, cv=2, lrr=0.1).fit(X, y)
+
+
+def test_max_epochs_zero_keeps_the_initial_networks(sequences):
+    X, y = sequences
+    sweep = ALRNNClassifierCV(Ps=(0, 1), M=M, cv=2, max_epochs=0, random_state=0).fit(X, y)
+    assert sweep.fit_path_ == "batched" and len(sweep.best_estimator_.history) == 0
+    assert np.isfinite(sweep.cv_results_["mean_test_score"]).all()
+
+
+def test_engine_unmodelled_parameter_falls_back_to_grid_search_results(sequences):
+    X, y = sequences
+    kwargs = {"Ps": (0, 1), "M": M, "cv": 2, "max_epochs": 1, "random_state": 0}
+    batched = ALRNNClassifierCV(**kwargs, optimizer__betas=(0.8, 0.9)).fit(X, y)
+    assert batched.fit_path_ == "batched"
+    sweep = ALRNNClassifierCV(**kwargs, optimizer__amsgrad=True).fit(X, y)
+    assert sweep.fit_path_ == "sequential"
+    plain = ALRNNClassifier(M=M, max_epochs=1, random_state=0, optimizer__amsgrad=True)
+    grid = GridSearchCV(plain, {"P": [0, 1]}, cv=StratifiedKFold(2)).fit(X, y)
+    np.testing.assert_array_equal(
+        sweep.cv_results_["mean_test_score"], grid.cv_results_["mean_test_score"]
+    )
+
+
+def test_fit_takes_sample_weight_none_on_both_paths_and_weights(sequences):
+    X, y = sequences
+    kwargs = {"Ps": (0, 1), "M": M, "cv": 2, "max_epochs": 1, "random_state": 0}
+    for extra, path in [({}, "batched"), ({"optimizer": torch.optim.RMSprop}, "sequential")]:
+        sweep = ALRNNClassifierCV(**kwargs, **extra).fit(X, y, sample_weight=None)
+        assert sweep.fit_path_ == path
+    weights = np.where(y == "up", 2.0, 1.0)
+    weighted = ALRNNClassifierCV(**kwargs).fit(X, y, sample_weight=weights)
+    plain = ALRNNClassifier(M=M, P=weighted.P_, max_epochs=1, random_state=0)
+    plain.fit(X, y, sample_weight=weights)
+    assert weighted.fit_path_ == "sequential"
+    np.testing.assert_allclose(
+        weighted.predict_proba(X), plain.predict_proba(X), rtol=1e-5, atol=1e-6
+    )
+
+
+def test_ps_may_be_a_generator(sequences):
+    X, y = sequences
+    sweep = ALRNNClassifierCV(Ps=(P for P in (0, 2)), M=M, cv=2, max_epochs=1).fit(X, y)
+    assert [params["P"] for params in sweep.cv_results_["params"]] == [0, 2]
+
+
+def test_refit_best_with_every_score_nan_names_the_cause(sequences):
+    X, y = sequences
+
+    def nan_scorer(estimator, X, y):
+        return float("nan")
+
+    sweep = ALRNNClassifierCV(Ps=(0, 1), M=M, cv=2, max_epochs=1, refit="best", scoring=nan_scorer)
+    with pytest.raises(ValueError, match="every candidate's mean test score is NaN"):
+        sweep.fit(X, y)

@@ -1,4 +1,4 @@
-"""Input conventions and their errors (sk_alrnn.utils._validation)."""
+"""Input conventions and their errors (sk_alrnn.utils: the one sequence parser)."""
 
 import numbers
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse
 
-from sk_alrnn.utils._validation import (
+from sk_alrnn.utils import (
     as_padded,
     check_option,
     check_param,
@@ -57,7 +57,7 @@ def test_ragged_list_is_padded_and_unpadded():
         ([np.ones((3, 2)), np.ones((0, 2))], ValueError, "sequence 1 is empty"),
         ([np.ones((3, 2)), np.ones((4, 3))], ValueError, "same number of features"),
         ([np.ones((3, 2)), np.ones((4, 2, 1))], ValueError, "2-D arrays"),
-        (np.array([[1.0, np.nan]]), ValueError, "NaN or infinity"),
+        (np.array([[np.nan, 1.0]]), ValueError, "NaN or infinity"),  # trailing NaN: padding
         ([np.ones((2, 1)), np.array([[np.inf]])], ValueError, "NaN or infinity"),
         (np.ones((2, 3)) * 1j, ValueError, "Complex"),
         (np.array([["a", "b"]]), ValueError, "must hold numbers"),
@@ -118,3 +118,46 @@ def test_regression_targets_and_sample_weights():
     assert check_sample_weight(2.0, 3).tolist() == [2.0, 2.0, 2.0]
     with pytest.raises(ValueError):
         check_sample_weight(np.ones(2), 3)
+
+
+# ---- NaN-padded arrays and the one parser -------------------------------------------
+def test_trailing_all_nan_steps_are_padding():
+    X = np.arange(24, dtype=np.float64).reshape(2, 4, 3)
+    X[0, 2:] = np.nan
+    batch = as_padded(X)
+    assert batch.lengths.tolist() == [2, 4] and not batch.ragged
+    np.testing.assert_array_equal(batch.values[0, 2:], 0.0)
+    np.testing.assert_array_equal(batch.values[1], X[1])
+    assert np.isnan(X[0, 2:]).all()  # the caller's array is left alone
+    unpadded = unpad(np.ones((2, 4, 1)), batch)
+    assert np.isnan(unpadded[0, 2:]).all() and (unpadded[0, :2] == 1).all()
+
+
+@pytest.mark.parametrize(
+    "where",
+    [(0, 1, slice(None)), (0, 3, 0)],  # NaN inside a sequence; NaN in one feature only
+    ids=["inside", "partial-step"],
+)
+def test_nan_that_is_not_trailing_padding_is_an_error(where):
+    X = np.ones((2, 4, 3))
+    X[where] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        as_padded(X)
+
+
+def test_an_all_nan_sequence_is_an_error():
+    X = np.ones((2, 4, 1))
+    X[1] = np.nan
+    with pytest.raises(ValueError, match="sequence 1 is NaN at every step"):
+        as_padded(X)
+
+
+def test_every_parser_says_features_the_same_way():
+    from sk_alrnn.preprocessing._sequences import check_sequences
+    from sk_alrnn.utils import check_trajectories
+
+    message = "^X has 3 features, but Est is expecting 2 features as input.$"
+    X = np.ones((2, 5, 3))
+    for parse in (as_padded, check_sequences, check_trajectories):
+        with pytest.raises(ValueError, match=message):
+            parse(X, n_features=2, estimator_name="Est")

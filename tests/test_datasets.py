@@ -260,3 +260,14 @@ def test_load_ucr_names_the_extra_when_sktime_is_missing(monkeypatch):
 def test_datasets_do_not_import_torch():
     code = "import sys, sk_alrnn.datasets; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_one_task_registry_serves_the_command_line():
+    from sk_alrnn import cli
+    from sk_alrnn.datasets import TASKS
+
+    parser = cli._parser()
+    for name in TASKS:  # every registered task is a choice of the command line
+        assert parser.parse_args(["sweep", "--task", name]).task == name
+    X, y = TASKS["copy_memory"].make(12, 6, random_state=0)
+    assert len(X) == len(y) == 12 and not TASKS["copy_memory"].regression

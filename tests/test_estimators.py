@@ -332,3 +332,33 @@ def test_joblib_file_loads_in_a_fresh_process(tmp_path, sum_task):
     out = tmp_path / "pred.npy"
     subprocess.run([sys.executable, "-c", code, str(model), str(data), str(out)], check=True)
     np.testing.assert_array_equal(np.load(out), reg.predict(X))
+
+
+# ---- a scikit-learn face --------------------------------------------------------------
+def _every_estimator_class():
+    from sk_alrnn import ALRNNClassifierCV, ALRNNForecaster, ALRNNRegressorCV
+
+    return [ALRNNClassifier, ALRNNRegressor, ALRNNClassifierCV, ALRNNRegressorCV, ALRNNForecaster]
+
+
+@pytest.mark.parametrize("cls", _every_estimator_class(), ids=lambda c: c.__name__)
+def test_repr_lists_only_parameters_that_differ_from_defaults(cls):
+    assert repr(cls()) == f"{cls.__name__}()"
+    assert repr(cls(M=5)) == f"{cls.__name__}(M=5)"
+
+
+def test_repr_shows_routed_skorch_parameters():
+    assert repr(ALRNNClassifier(P=3, optimizer__amsgrad=True)) == (
+        "ALRNNClassifier(P=3, optimizer__amsgrad=True)"
+    )
+
+
+@pytest.mark.parametrize("cls", [ALRNNClassifier, ALRNNRegressor])
+def test_signature_lists_the_parameters_users_set(cls):
+    import inspect
+
+    names = set(inspect.signature(cls).parameters)
+    assert names >= {
+        "M", "P", "lr", "max_epochs", "batch_size", "random_state", "max_grad_norm",
+        "optimizer", "on_divergence", "train_split", "callbacks", "device", "verbose",
+    }  # fmt: skip

@@ -131,12 +131,31 @@ def test_toolkit_on_a_fitted_estimator(fitted_ragged, sign_task):
 
 
 def test_chunked_state_computation_matches_one_pass(fitted_ragged, monkeypatch):
-    from sk_alrnn._net import _base
+    from sk_alrnn._net import _sequence
 
     reg, X = fitted_ragged
     whole, whole_codes = reg.latent_states(X), reg.regime_codes(X)
-    monkeypatch.setattr(_base, "_INFERENCE_CHUNK_FLOATS", 1)  # one sequence per chunk
+    monkeypatch.setattr(_sequence, "_INFERENCE_CHUNK_FLOATS", 1)  # one sequence per chunk
     for a, b in zip(whole, reg.latent_states(X)):
         np.testing.assert_allclose(a, b, atol=1e-6)
     for a, b in zip(whole_codes, reg.regime_codes(X)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_describe_a_forecaster_on_one_trajectory():
+    from sk_alrnn import ALRNNForecaster
+    from sk_alrnn.analysis import describe
+
+    t = np.linspace(0, 12, 120)
+    X = np.stack([np.sin(t), np.cos(t)], axis=1)  # one (T, N) trajectory
+    forecaster = ALRNNForecaster(
+        M=4,
+        P=1,
+        sequence_length=10,
+        max_epochs=2,
+        batches_per_epoch=2,
+        checkpoint_interval=None,
+        random_state=0,
+    ).fit(X)
+    report = describe(forecaster, X)
+    assert f"used on {len(X)} steps" in report

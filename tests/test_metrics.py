@@ -246,3 +246,16 @@ def test_scorers_negate_metrics_on_free_runs():
     scorer = make_dsr_scorer(n_steps=50, transient=10)
     assert scorer(est, [X, X]) == -state_space_divergence(X, run)
     assert make_dsr_scorer("prediction_error", n_steps=3)(est, X) == -prediction_error(est, X, 3)
+
+
+def test_option_errors_use_the_package_message():
+    X = np.zeros((4, 2))
+    expected = (
+        r"^The 'n_bins' parameter of state_space_divergence must be an int >= 1 and finite\. "
+        r"Got 0 instead\.$"
+    )
+    with pytest.raises(ValueError, match=expected):
+        state_space_divergence(X, X, n_bins=0)
+    expected = r"^X_gen must have the 2 dimensions of X_true\. Got 3 dimensions instead\.$"
+    with pytest.raises(ValueError, match=expected):
+        power_spectrum_distance(X, np.zeros((4, 3)))

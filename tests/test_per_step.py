@@ -248,3 +248,30 @@ def test_describe_accepts_per_step_labels_and_task_labels(ragged_step_task):
     assert "usage by label" not in describe(clf, X, y)  # no single label per sequence
     groups = np.where(np.arange(len(X)) % 2 == 0, "even", "odd")
     assert "usage by label" in describe(clf, X, groups)
+
+
+def test_nan_padded_array_is_read_as_variable_length_sequences():
+    from sk_alrnn import ALRNNClassifier, ALRNNRegressor
+
+    rng = np.random.RandomState(0)
+    lengths = [3, 6, 4, 6, 5, 2]
+    X_list = [rng.randn(T, 2) for T in lengths]
+    X_nan = np.full((6, 6, 2), np.nan)
+    for i, item in enumerate(X_list):
+        X_nan[i, : len(item)] = item
+    y = np.array([0, 1, 0, 1, 1, 0])
+    kw = dict(M=4, P=1, max_epochs=2, random_state=0)
+    from_list = ALRNNClassifier(**kw).fit(X_list, y).predict_proba(X_list)
+    from_nan = ALRNNClassifier(**kw).fit(X_nan, y).predict_proba(X_nan)
+    np.testing.assert_allclose(from_nan, from_list, rtol=1e-5, atol=1e-6)
+    # Per-step targets beside NaN-padded X: NaN on the padded steps, in and out.
+    y_steps = np.where(
+        np.isnan(X_nan[..., :1]), np.nan, np.cumsum(np.nan_to_num(X_nan), 1)[..., :1]
+    )
+    reg = ALRNNRegressor(**kw).fit(X_nan, y_steps)
+    predicted = reg.predict(X_nan)
+    assert predicted.shape == (6, 6, 1)
+    assert (np.isnan(predicted[..., 0]) == np.isnan(X_nan[..., 0])).all()
+    list_fit = ALRNNRegressor(**kw).fit(X_list, [y_steps[i, :T] for i, T in enumerate(lengths)])
+    for i, part in enumerate(list_fit.predict(X_list)):
+        np.testing.assert_allclose(predicted[i, : lengths[i]], part, rtol=1e-5, atol=1e-6)

@@ -1,1 +1,34 @@
-"""The estimator layer: the sequence-net base, the AL-RNN estimators and the forecaster."""
+"""The estimator layer: seeded skorch nets, the sequence heads, the AL-RNN estimators.
+
+What other layers may import (from ``sk_alrnn._net``, never from a private
+module of this package):
+
+* :class:`SeededNet` (``_seeded``): per-fit seeding, clipping, divergence
+  handling, the refused-fit guarantee -- what every estimator family honours;
+* :class:`LastFiniteWeights` (``_callbacks``): the skorch callback behind
+  ``on_divergence="restore"``;
+* :class:`SequenceNet`, :class:`SequenceDataset` (``_sequence``) and the heads
+  :class:`SequenceClassifier`, :class:`SequenceRegressor` (``_heads``), on
+  which model-specific sequence estimators are built;
+* :class:`ALRNNClassifier`, :class:`ALRNNRegressor` (``_estimators``) and
+  :class:`ALRNNForecaster` (``_forecaster``).
+"""
+
+from ._callbacks import LastFiniteWeights
+from ._estimators import ALRNNClassifier, ALRNNRegressor
+from ._forecaster import ALRNNForecaster
+from ._heads import SequenceClassifier, SequenceRegressor
+from ._seeded import SeededNet
+from ._sequence import SequenceDataset, SequenceNet
+
+__all__ = [
+    "ALRNNClassifier",
+    "ALRNNForecaster",
+    "ALRNNRegressor",
+    "LastFiniteWeights",
+    "SeededNet",
+    "SequenceClassifier",
+    "SequenceDataset",
+    "SequenceNet",
+    "SequenceRegressor",
+]

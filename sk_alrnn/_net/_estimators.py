@@ -1,21 +1,24 @@
 """The AL-RNN estimators: what is specific to the Almost-Linear RNN.
 
 Everything any sequence net needs (validation, padding, seeding, clipping,
-chunked inference) lives in :mod:`sk_alrnn._net._base`; this module adds the
-hyper-parameters ``M`` and ``P``, the regimes visited (``regimes_``), the
+chunked inference) lives in ``_seeded``, ``_sequence`` and ``_heads``; this
+module adds the hyper-parameters ``M`` and ``P``, the regimes visited (``regimes_``), the
 latent states and regime codes, and ``linearize()``.
 """
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
+import torch
 from torch import nn
 
 from ..analysis import PiecewiseLinearSystem, RegimeSummary, codes_from_states, regime_summary
-from ..io._persistence import PersistenceMixin
-from ..nn._module import ALRNNModule
-from ..utils._validation import SequenceBatch, check_sizes, unpad
-from ._base import SequenceClassifier, SequenceRegressor
+from ..io import PersistenceMixin
+from ..nn import ALRNNModule
+from ..utils import Interval, SequenceBatch, unpad
+from ._heads import SequenceClassifier, SequenceRegressor
 
 __all__ = ["ALRNNClassifier", "ALRNNRegressor"]
 
@@ -24,13 +27,16 @@ class _ALRNNMixin(PersistenceMixin):
     """M, P, regimes_ and the analysis methods, on top of a sequence-net base."""
 
     _persisted_attributes = ("regimes_",)
+    _persisted_types = (RegimeSummary,)
+
+    _parameter_constraints = {
+        "M": [Interval(numbers.Integral, 1, None)],
+        "P": [Interval(numbers.Integral, 0, "M", text="in [0, M={M}]")],
+    }
 
     def __init__(self, M=16, P=2, *, module=ALRNNModule, criterion, **kwargs):
         super().__init__(module, criterion=criterion, **kwargs)
         self.M, self.P = M, P
-
-    def _check_params(self):
-        check_sizes(self.M, self.P, type(self).__name__)
 
     def _module_kwargs(self):
         return {"M": self.M, "P": self.P}
@@ -176,7 +182,7 @@ class ALRNNClassifier(_ALRNNMixin, SequenceClassifier):
         Number of ReLU units; the last P of the M latent units.  P = 0 is a
         linear RNN, P = M a ReLU (PL)RNN.
     module : type, default=ALRNNModule
-        The torch module; see :class:`sk_alrnn._net._base.SequenceNet` for what it
+        The torch module; see :class:`sk_alrnn._net.SequenceNet` for what it
         must provide (and ``system_matrices()`` for :meth:`linearize`).
     criterion : type, default=torch.nn.CrossEntropyLoss
         The loss.
@@ -208,9 +214,15 @@ class ALRNNClassifier(_ALRNNMixin, SequenceClassifier):
     device : str, default="cpu"
         torch device to train and predict on, e.g. ``"cuda"``; a device this
         machine does not have raises ValueError at fit.
+    optimizer : type, default=torch.optim.Adam
+        The torch optimizer class; ``optimizer__<name>`` sets its arguments.
+    callbacks : list or None, default=None
+        skorch callbacks, added to the defaults.
+    warm_start : bool, default=False
+        Whether ``fit`` continues from the fitted weights.
     **kwargs
-        Any other skorch parameter (``optimizer``, ``callbacks``, ``device``,
-        ``warm_start``, ``iterator_train__shuffle``, ...).
+        Any other skorch parameter (``iterator_train__shuffle``,
+        ``optimizer__weight_decay``, ``module__*``, ...).
 
     Attributes
     ----------
@@ -265,8 +277,48 @@ class ALRNNClassifier(_ALRNNMixin, SequenceClassifier):
     True
     """
 
-    def __init__(self, M=16, P=2, *, module=ALRNNModule, criterion=nn.CrossEntropyLoss, **kwargs):
-        super().__init__(M, P, module=module, criterion=criterion, **kwargs)
+    def __init__(
+        self,
+        M=16,
+        P=2,
+        *,
+        lr=3e-3,
+        max_epochs=100,
+        batch_size=64,
+        random_state=None,
+        max_grad_norm=1.0,
+        optimizer=torch.optim.Adam,
+        on_divergence="raise",
+        train_split=None,
+        callbacks=None,
+        warm_start=False,
+        device="cpu",
+        progress_bar=False,
+        verbose=0,
+        module=ALRNNModule,
+        criterion=nn.CrossEntropyLoss,
+        **kwargs,
+    ):
+        super().__init__(
+            M,
+            P,
+            module=module,
+            criterion=criterion,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            random_state=random_state,
+            max_grad_norm=max_grad_norm,
+            optimizer=optimizer,
+            on_divergence=on_divergence,
+            train_split=train_split,
+            callbacks=callbacks,
+            warm_start=warm_start,
+            device=device,
+            progress_bar=progress_bar,
+            verbose=verbose,
+            **kwargs,
+        )
 
 
 class ALRNNRegressor(_ALRNNMixin, SequenceRegressor):
@@ -284,7 +336,7 @@ class ALRNNRegressor(_ALRNNMixin, SequenceRegressor):
         Number of ReLU units; the last P of the M latent units.  P = 0 is a
         linear RNN, P = M a ReLU (PL)RNN.
     module : type, default=ALRNNModule
-        The torch module; see :class:`sk_alrnn._net._base.SequenceNet` for what it
+        The torch module; see :class:`sk_alrnn._net.SequenceNet` for what it
         must provide (and ``system_matrices()`` for :meth:`linearize`).
     criterion : type, default=torch.nn.MSELoss
         The loss.
@@ -316,9 +368,15 @@ class ALRNNRegressor(_ALRNNMixin, SequenceRegressor):
     device : str, default="cpu"
         torch device to train and predict on, e.g. ``"cuda"``; a device this
         machine does not have raises ValueError at fit.
+    optimizer : type, default=torch.optim.Adam
+        The torch optimizer class; ``optimizer__<name>`` sets its arguments.
+    callbacks : list or None, default=None
+        skorch callbacks, added to the defaults.
+    warm_start : bool, default=False
+        Whether ``fit`` continues from the fitted weights.
     **kwargs
-        Any other skorch parameter (``optimizer``, ``callbacks``, ``device``,
-        ``warm_start``, ``iterator_train__shuffle``, ...).
+        Any other skorch parameter (``iterator_train__shuffle``,
+        ``optimizer__weight_decay``, ``module__*``, ...).
 
     Attributes
     ----------
@@ -360,8 +418,48 @@ class ALRNNRegressor(_ALRNNMixin, SequenceRegressor):
     (8, 8)
     """
 
-    def __init__(self, M=16, P=2, *, module=ALRNNModule, criterion=nn.MSELoss, **kwargs):
-        super().__init__(M, P, module=module, criterion=criterion, **kwargs)
+    def __init__(
+        self,
+        M=16,
+        P=2,
+        *,
+        lr=3e-3,
+        max_epochs=100,
+        batch_size=64,
+        random_state=None,
+        max_grad_norm=1.0,
+        optimizer=torch.optim.Adam,
+        on_divergence="raise",
+        train_split=None,
+        callbacks=None,
+        warm_start=False,
+        device="cpu",
+        progress_bar=False,
+        verbose=0,
+        module=ALRNNModule,
+        criterion=nn.MSELoss,
+        **kwargs,
+    ):
+        super().__init__(
+            M,
+            P,
+            module=module,
+            criterion=criterion,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            random_state=random_state,
+            max_grad_norm=max_grad_norm,
+            optimizer=optimizer,
+            on_divergence=on_divergence,
+            train_split=train_split,
+            callbacks=callbacks,
+            warm_start=warm_start,
+            device=device,
+            progress_bar=progress_bar,
+            verbose=verbose,
+            **kwargs,
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

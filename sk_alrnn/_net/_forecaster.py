@@ -31,7 +31,7 @@ from ..metrics import prediction_error, state_space_divergence
 from ..nn._dsr_module import DSRModule, diverged_to_nan, lift64, run, run_last
 from ..utils._trajectories import Trajectories, check_trajectories
 from ..utils._validation import check_finite, check_option, check_param, check_sizes, input_error
-from ._base import SequenceNet
+from ._sequence import SequenceNet
 from ._windows import Windows, window_loader
 
 __all__ = ["ALRNNForecaster"]

@@ -27,7 +27,7 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
-from ..nn._batched_scan import batched_scan, relu_mask, step_matrix
+from ..nn import batched_scan, relu_mask, step_matrix
 
 __all__ = ["BatchedProblem", "make_optimizer", "plan_groups", "train_batched"]
 
@@ -228,7 +228,8 @@ def _assign(target: Tensor, value: Tensor, keep: Tensor | None, shape: tuple) ->
     target.copy_(value if keep is None else torch.where(keep.view(shape), value, target))
 
 
-_OPTIMIZERS = {torch.optim.Adam: _BatchedAdam, torch.optim.SGD: _BatchedSGD}
+BATCHED_OPTIMIZERS = {torch.optim.Adam: _BatchedAdam, torch.optim.SGD: _BatchedSGD}
+_OPTIMIZERS = BATCHED_OPTIMIZERS  # former name, kept for existing imports
 
 
 def make_optimizer(optimizer, params: list, lr: float, kwargs: dict):

@@ -9,6 +9,7 @@ import numpy as np
 
 from ._spectral import default_codes
 from ._system import (
+    MARGINAL_TOL,
     FixedPoint,
     PiecewiseLinearSystem,
     _solve_affine_fixed_point,
@@ -19,7 +20,9 @@ from ._system import (
 __all__ = ["Cycle", "find_cycles", "fixed_points"]
 
 
-def fixed_points(system: PiecewiseLinearSystem, codes=None, s=None) -> list[FixedPoint]:
+def fixed_points(
+    system: PiecewiseLinearSystem, codes=None, s=None, *, tol: float = MARGINAL_TOL
+) -> list[FixedPoint]:
     """Fixed point of every regime's affine map under constant input s, real or virtual.
 
     Parameters
@@ -29,6 +32,8 @@ def fixed_points(system: PiecewiseLinearSystem, codes=None, s=None) -> list[Fixe
         Default ``system.regime_codes``, or all 2**P codes when it lists none.
     s : array of shape (F,), optional
         Constant input; 0 when None (the autonomous map).
+    tol : float, default=1e-2
+        Band around ``|lambda| = 1`` that ``stability`` calls marginal.
 
     Returns
     -------
@@ -45,7 +50,7 @@ def fixed_points(system: PiecewiseLinearSystem, codes=None, s=None) -> list[Fixe
     >>> [(fp.z.tolist(), fp.real, fp.stable) for fp in fixed_points(system, s=[-3.0])]
     [([-4.0], True, True), ([-4.0], False, True)]
     """
-    return [system.fixed_point(code, s) for code in default_codes(system, codes)]
+    return [system.fixed_point(code, s, tol=tol) for code in default_codes(system, codes)]
 
 
 @dataclass
@@ -63,12 +68,15 @@ class Cycle:
     eigenvalues : ndarray of shape (M,), complex
         Eigenvalues of the monodromy matrix J(codes[k-1]) ... J(codes[0]),
         largest modulus first.
+    tol : float, default=1e-2
+        Band around ``|lambda| = 1`` that :attr:`stability` calls marginal.
     """
 
     z: np.ndarray
     codes: np.ndarray
     real: bool
     eigenvalues: np.ndarray
+    tol: float = MARGINAL_TOL
 
     @property
     def k(self) -> int:
@@ -77,8 +85,8 @@ class Cycle:
 
     @property
     def stability(self) -> str:
-        """'stable', 'marginal' or 'unstable' by :func:`classify_stability`."""
-        return classify_stability(self.eigenvalues)
+        """'stable', 'marginal' or 'unstable' by :func:`classify_stability` with ``tol``."""
+        return classify_stability(self.eigenvalues, self.tol)
 
     @property
     def stable(self) -> bool:
@@ -105,7 +113,9 @@ def _candidates(
     return sorted({c for c in map(_canonical, pool) if c is not None})
 
 
-def _cycle_for(system: PiecewiseLinearSystem, codes: np.ndarray, drive: np.ndarray) -> Cycle:
+def _cycle_for(
+    system: PiecewiseLinearSystem, codes: np.ndarray, drive: np.ndarray, tol: float
+) -> Cycle:
     """Solve z = F_k(z) for the composition of the affine maps of ``codes`` and trace the cycle."""
     A, d = np.eye(system.M), np.zeros(system.M)
     for code in codes:  # F(z) = J z + drive, composed left to right in time
@@ -116,7 +126,7 @@ def _cycle_for(system: PiecewiseLinearSystem, codes: np.ndarray, drive: np.ndarr
     for i in range(1, len(codes)):
         z[i] = system.jacobian(codes[i - 1]) @ z[i - 1] + drive
     real = bool((system.code_of(z) == codes).all())
-    return Cycle(z=z, codes=codes, real=real, eigenvalues=eigenvalues_by_modulus(A))
+    return Cycle(z=z, codes=codes, real=real, eigenvalues=eigenvalues_by_modulus(A), tol=tol)
 
 
 def find_cycles(
@@ -128,6 +138,7 @@ def find_cycles(
     include_virtual: bool = False,
     max_candidates: int = 10_000,
     random_state=None,
+    tol: float = MARGINAL_TOL,
 ) -> list[Cycle]:
     """k-cycles of the network z -> a z + W phi_P(z) + C s + h for constant input s.
 
@@ -153,6 +164,8 @@ def find_cycles(
         of enumerating all, so cycles may be missed.
     random_state : int or numpy Generator, optional
         Seed for that sampling.
+    tol : float, default=1e-2
+        Band around ``|lambda| = 1`` that the cycles' ``stability`` calls marginal.
 
     Returns
     -------
@@ -183,7 +196,7 @@ def find_cycles(
     drive = system.drive(s)
     cycles = []
     for sequence in _candidates(len(pool), k, max_candidates, np.random.default_rng(random_state)):
-        cycle = _cycle_for(system, pool[list(sequence)], drive)
+        cycle = _cycle_for(system, pool[list(sequence)], drive, tol)
         if cycle.real or include_virtual:
             cycles.append(cycle)
     return cycles

@@ -39,7 +39,10 @@ def _resolve(model, X) -> tuple[PiecewiseLinearSystem, RegimeSummary | None, lis
     system = model.linearize()
     if X is None:
         return system, getattr(model, "regimes_", None), None
-    codes = list(model.regime_codes(X))
+    codes = model.regime_codes(X)
+    # One (T, P) array is one sequence (a forecaster's single (T, N) trajectory);
+    # (n, T, P) arrays and lists hold one array per sequence.
+    codes = [codes] if isinstance(codes, np.ndarray) and codes.ndim == 2 else list(codes)
     return system, regime_summary(codes), codes
 
 
@@ -50,14 +53,14 @@ def _fmt_eig(value: complex) -> str:
 
 
 def _regime_line(
-    i: int, spec: RegimeSpectrum, system: PiecewiseLinearSystem, s, freq, dwell
+    i: int, spec: RegimeSpectrum, system: PiecewiseLinearSystem, s, freq, dwell, tol: float
 ) -> str:
     """One row: occupancy, leading mode, time constant, slow/oscillatory modes, fixed point."""
     lead = spec.eigenvalues[0]
     tau = spec.time_constants[0]
     tau_text = "inf" if np.isinf(tau) else f"{tau:.3g}" if tau >= 0 else f"grows({-tau:.3g})"
     osc = sorted({round(float(p), 1) for p in spec.periods[spec.oscillatory]})
-    fp = system.fixed_point(spec.code, s)
+    fp = system.fixed_point(spec.code, s, tol=tol)
     parts = [
         f"R{i} [{format_code(spec.code)}]",
         "" if freq is None else f"{100 * freq:5.1f}%",
@@ -186,7 +189,7 @@ def describe(
     for i in range(shown):
         spec = linear_spectrum(system.jacobian(regime_codes[i]), regime_codes[i], tol)
         lines.append(
-            _regime_line(i, spec, system, s, freqs[i], None if dwell is None else dwell[i])
+            _regime_line(i, spec, system, s, freqs[i], None if dwell is None else dwell[i], tol)
         )
     if len(regime_codes) > shown:
         rest = (

@@ -15,7 +15,7 @@ from itertools import product
 
 import numpy as np
 
-from ..utils._validation import check_param, input_error
+from ..utils import check_param, input_error
 from ._regimes import codes_from_states
 
 __all__ = [
@@ -107,20 +107,25 @@ class FixedPoint:
         but which still shapes the flow inside the regime.
     eigenvalues : ndarray of shape (M,), complex, optional
         Eigenvalues of J(code), largest modulus first; they set the local stability.
+    tol : float, default=1e-2
+        Band around ``|lambda| = 1`` that :attr:`stability` calls marginal.
     """
 
     z: np.ndarray
     code: np.ndarray
     real: bool
     eigenvalues: np.ndarray | None = None
+    tol: float = MARGINAL_TOL
 
     @property
     def stability(self) -> str | None:
-        """'stable', 'marginal' or 'unstable' by :func:`classify_stability`.
+        """'stable', 'marginal' or 'unstable' by :func:`classify_stability` with ``tol``.
 
         None when the fixed point carries no eigenvalues.
         """
-        return None if self.eigenvalues is None else classify_stability(self.eigenvalues)
+        if self.eigenvalues is None:
+            return None
+        return classify_stability(self.eigenvalues, self.tol)
 
     @property
     def stable(self) -> bool | None:
@@ -264,7 +269,7 @@ class PiecewiseLinearSystem:
         """
         return codes_from_states(z, self.P)
 
-    def fixed_point(self, code, s=None) -> FixedPoint:
+    def fixed_point(self, code, s=None, *, tol: float = MARGINAL_TOL) -> FixedPoint:
         """Fixed point of regime ``code``'s affine map under constant input s.
 
         When I - J(code) is singular (e.g. a perfect integrator) the
@@ -276,6 +281,8 @@ class PiecewiseLinearSystem:
             The regime whose map z -> J(code) z + C s + h is solved.
         s : array-like of shape (F,) or None, default=None
             Constant input; None means s = 0.
+        tol : float, default=1e-2
+            Band around ``|lambda| = 1`` its ``stability`` calls marginal.
 
         Returns
         -------
@@ -300,6 +307,7 @@ class PiecewiseLinearSystem:
             code=code,
             real=bool((self.code_of(z) == code).all()),
             eigenvalues=eigenvalues_by_modulus(J),
+            tol=tol,
         )
 
     def drive(self, s=None) -> np.ndarray:

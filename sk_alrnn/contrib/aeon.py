@@ -15,7 +15,7 @@ from __future__ import annotations
 from aeon.classification.base import BaseClassifier
 from aeon.regression.base import BaseRegressor
 
-from .._net._estimators import ALRNNClassifier, ALRNNRegressor
+from .._net import ALRNNClassifier, ALRNNRegressor
 from ._adapter import _Adapter, panel_to_sequences
 
 __all__ = ["ALRNNAeonClassifier", "ALRNNAeonRegressor"]

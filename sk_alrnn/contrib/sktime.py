@@ -16,7 +16,7 @@ from __future__ import annotations
 from sktime.classification.base import BaseClassifier
 from sktime.regression.base import BaseRegressor
 
-from .._net._estimators import ALRNNClassifier, ALRNNRegressor
+from .._net import ALRNNClassifier, ALRNNRegressor
 from ._adapter import _Adapter, panel_to_sequences
 
 __all__ = ["ALRNNSktimeClassifier", "ALRNNSktimeRegressor"]

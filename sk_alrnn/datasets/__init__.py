@@ -7,6 +7,7 @@ from ._dynamical import make_forecasting_windows, make_lorenz63, make_roessler
 from ._mnist1d import load_mnist1d
 from ._neurogym import YANG19_TASKS, load_neurogym
 from ._real import load_digits_sequences, load_ucr
+from ._registry import TASKS, Task
 from ._tasks import (
     make_addition,
     make_contextual_integration,
@@ -15,6 +16,8 @@ from ._tasks import (
 )
 
 __all__ = [
+    "TASKS",
+    "Task",
     "YANG19_TASKS",
     "load_digits_sequences",
     "load_mnist1d",

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from numbers import Real
-from typing import Callable, Union
+from typing import Callable
 
 import numpy as np
 from scipy.integrate import solve_ivp
 from sklearn.utils import check_random_state
 
-from ..utils._validation import check_param
-
-RandomStateLike = Union[int, np.random.RandomState, None]
+from ..utils import RandomStateLike, check_param
 
 
 def _integrate(

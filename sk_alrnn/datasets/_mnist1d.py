@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ..utils._validation import check_option, check_param
+from ..utils import check_option, check_param
 
 _SPLITS = ("train", "test", None)
 _PUBLISHED_SEED = 42  # mnist1d's default seed: the dataset of the paper and its pickle

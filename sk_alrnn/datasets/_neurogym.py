@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Union
 
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
-from ..utils._validation import check_param
+from ..utils import RandomStateLike, check_param
 
 YANG19_TASKS = (
     "go", "rtgo", "dlygo", "anti", "rtanti", "dlyanti",
@@ -25,8 +24,6 @@ Inputs per step: fixation, two rings of 16 units, then a one-hot rule input
 (when requested). Labels per step: 0 = fixate, 1..16 = direction. Each trial is
 scored in its decision period (``decision``).
 """
-
-RandomStateLike = Union[int, np.random.RandomState, None]
 
 
 def _check_tasks(tasks: str | Sequence[str]) -> list[str]:

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.utils import Bunch
 
-from ..utils._validation import check_option
+from ..utils import check_option
 
 UCR_DATASETS = ("GunPoint", "ItalyPowerDemand", "ArrowHead", "BasicMotions", "JapaneseVowels")
 _SPLITS = {"train": ("TRAIN",), "test": ("TEST",), None: ("TRAIN", "TEST")}

@@ -9,14 +9,11 @@ not pass information that arrives at the last step through a ReLU unit.
 from __future__ import annotations
 
 from numbers import Real
-from typing import Union
 
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ..utils._validation import check_param, input_error
-
-RandomStateLike = Union[int, np.random.RandomState, None]
+from ..utils import RandomStateLike, check_param, input_error
 
 
 def _balanced_labels(rng: np.random.RandomState, n_samples: int, n_classes: int) -> np.ndarray:

@@ -25,11 +25,7 @@ from skorch.history import History
 from torch import nn
 from torch.utils.data import DataLoader
 
-from ..analysis import RegimeSummary
-from ..nn._dsr_module import DSRModule
-from ..nn._module import ALRNNModule
-
-__all__ = ["Reader", "Writer", "corrupt"]
+__all__ = ["Reader", "Writer", "corrupt", "register_class", "register_record"]
 
 # Class-valued hyper-parameters that may be written, by public name.
 ALLOWED_CLASSES = {
@@ -50,12 +46,45 @@ ALLOWED_CLASSES = {
     "torch.nn.SmoothL1Loss": nn.SmoothL1Loss,
     "torch.utils.data.DataLoader": DataLoader,
     "skorch.dataset.Dataset": Dataset,
-    "sk_alrnn.ALRNNModule": ALRNNModule,
-    "sk_alrnn.DSRModule": DSRModule,
-}
+}  # the package's own torch modules are added by register_class
 _CLASS_NAMES = {id(cls): name for name, cls in ALLOWED_CLASSES.items()}
-# Dataclass results stored field by field.
-_RECORDS = {"RegimeSummary": RegimeSummary}
+# Dataclass results stored field by field, added by register_record.
+_RECORDS: dict[str, type] = {}
+
+
+def register_class(cls: type, name: str) -> None:
+    """Allow the class ``cls`` as a hyper-parameter value of a file, stored as ``name``.
+
+    The codec knows no class of the package itself: the estimators register
+    the classes they may store (their torch modules) when they are defined.
+
+    Examples
+    --------
+    >>> register_class(torch.nn.GRU, "torch.nn.GRU")
+    >>> ALLOWED_CLASSES["torch.nn.GRU"] is torch.nn.GRU
+    True
+    """
+    ALLOWED_CLASSES[name] = cls
+    _CLASS_NAMES[id(cls)] = name
+
+
+def register_record(cls: type) -> None:
+    """Allow the dataclass ``cls`` as a stored value, written field by field.
+
+    Examples
+    --------
+    >>> @dataclasses.dataclass
+    ... class Point:
+    ...     x: float
+    >>> register_record(Point)
+    >>> _RECORDS["Point"] is Point
+    True
+    """
+    if not dataclasses.is_dataclass(cls):
+        raise TypeError(f"Only dataclasses can be stored as records; got {cls!r}.")
+    _RECORDS[cls.__name__] = cls
+
+
 _TENSOR_DTYPES = (
     torch.float64, torch.float32, torch.float16, torch.int64, torch.int32, torch.int16,
     torch.int8, torch.uint8, torch.bool,
@@ -210,7 +239,9 @@ class Writer:
             fields = self._fields(value, ("cv", "stratified", "random_state"), where)
             return {"t": "ValidSplit", "v": fields}
         if type(value) is LabelEncoder:
-            return {"t": "LabelEncoder", "classes": self.encode(value.classes_, "classes_")}
+            # Keyed by its own path: a file may hold several encoders (nested estimators).
+            classes = self.encode(value.classes_, f"{where}.classes_")
+            return {"t": "LabelEncoder", "classes": classes}
         if type(value) in _RECORDS.values():
             names = [field.name for field in dataclasses.fields(value)]
             fields = self._fields(value, names, where)

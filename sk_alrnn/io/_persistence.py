@@ -28,6 +28,8 @@ their hyper-parameters before the weights are put back.
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import json
 import os
 import tempfile
@@ -45,7 +47,7 @@ from skorch.history import History
 
 from .._version import __version__
 from ._checks import check_consistency, check_param_names, check_required_attributes
-from ._codec import TRUSTED_ONLY, Reader, Writer, corrupt
+from ._codec import TRUSTED_ONLY, Reader, Writer, corrupt, register_class, register_record
 from ._header import DEFAULT_MAX_BYTES, digest, not_a_model_file, parse_json, read_header
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "PersistenceMixin", "load", "save"]
@@ -60,27 +62,29 @@ _DIGEST_KEY = "sk_alrnn_sha256"
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
-# Estimators the package defines (API.md).  A name is resolved on the package,
-# so classes that do not exist in this version are simply not loadable.
-_ESTIMATOR_NAMES = (
-    "ALRNNClassifier",
-    "ALRNNRegressor",
-    "ALRNNForecaster",
-    "ALRNNClassifierCV",
-    "ALRNNRegressorCV",
-)
+# The package's estimators, by class name: each registers itself when its class
+# is defined (PersistenceMixin.__init_subclass__), so this module imports none.
+_ESTIMATORS: dict[str, type] = {}
 
 
 def _estimator_classes() -> dict[str, type]:
-    import sk_alrnn
+    return dict(_ESTIMATORS)
 
-    classes = {}
-    for name in _ESTIMATOR_NAMES:
-        try:
-            classes[name] = getattr(sk_alrnn, name)
-        except AttributeError:  # not part of this version of the package
-            continue
-    return classes
+
+def _register(cls: type) -> None:
+    """Make a public estimator class of the package savable, and what it stores loadable."""
+    for klass in cls.__mro__:
+        for value in vars(klass).get("_persisted_types", ()):
+            if dataclasses.is_dataclass(value):
+                register_record(value)
+            else:
+                register_class(value, f"sk_alrnn.{value.__name__}")
+    module = inspect.signature(cls.__init__).parameters.get("module")
+    if module is not None and isinstance(module.default, type):
+        # The default torch module, stored under its public name (sk_alrnn.<Name>).
+        register_class(module.default, f"sk_alrnn.{module.default.__name__}")
+    if cls.__module__.startswith("sk_alrnn.") and not cls.__name__.startswith("_"):
+        _ESTIMATORS[cls.__name__] = cls
 
 
 def _persisted_attributes(cls: type) -> tuple:
@@ -110,6 +114,13 @@ class PersistenceMixin:
     """
 
     _persisted_attributes: tuple = ()
+    # Classes (torch modules) and dataclasses (results) the class may store;
+    # registered with the codec when the class is defined.
+    _persisted_types: tuple = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _register(cls)
 
     def save(self, path: os.PathLike | str) -> None:
         """Write the fitted estimator to a safe model file (safetensors, no pickle).

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import math
 import numbers
 from typing import Any, Callable
 
@@ -12,7 +11,7 @@ from scipy.ndimage import gaussian_filter1d
 from scipy.special import logsumexp
 from sklearn.utils import check_random_state
 
-from ..utils._trajectories import check_trajectories
+from ..utils import check_finite, check_option, check_param, check_trajectories, input_error
 
 __all__ = [
     "make_dsr_scorer",
@@ -34,17 +33,14 @@ _EXPANSION_LIMIT = 1e150
 
 
 def _as_real(values: Any, name: str) -> np.ndarray:
-    """``values`` as a float64 array; ValueError for complex, string or object input."""
+    """``values`` as a float64 array; ValueError for complex, string, object or ragged input."""
+    expected = "be a real numeric array of shape (T,) or (T, N)"
     try:
         X = np.asarray(values)
-    except ValueError as exc:  # a ragged nested list
-        what = f"{name} must be a real numeric array of shape (T,) or (T, N)"
-        raise ValueError(f"{what}; {exc}") from None
+    except ValueError:  # a ragged nested list
+        raise input_error(name, expected, "a ragged nested sequence") from None
     if X.dtype.kind not in "biuf":
-        raise ValueError(
-            f"{name} must be a real numeric array of shape (T,) or (T, N); got dtype {X.dtype}"
-            + (" (complex values have no ordering or histogram)." if X.dtype.kind == "c" else ".")
-        )
+        raise input_error(name, expected, f"dtype {X.dtype}")
     return X.astype(np.float64, copy=False)
 
 
@@ -71,11 +67,10 @@ def _check_reference(X_true: Any) -> np.ndarray:
     if X.ndim == 1:
         X = X[:, None]
     if X.ndim != 2:
-        raise ValueError(f"X_true must have shape (T,) or (T, N); got shape {X.shape}.")
+        raise input_error("X_true", "have shape (T,) or (T, N)", f"shape {X.shape}")
     if X.shape[0] < 2 or X.shape[1] < 1:
-        raise ValueError(f"X_true needs at least 2 steps and 1 dimension; got shape {X.shape}.")
-    if not np.isfinite(X).all():
-        raise ValueError("X_true contains NaN or infinity.")
+        raise input_error("X_true", "have at least 2 steps and 1 dimension", f"shape {X.shape}")
+    check_finite(X, "X_true")
     return X
 
 
@@ -85,29 +80,28 @@ def _check_generated(X_gen: Any, n_dims: int) -> np.ndarray | None:
     if X.ndim == 1:
         X = X[:, None]
     if X.ndim != 2:
-        raise ValueError(f"X_gen must have shape (T,) or (T, N); got shape {X.shape}.")
+        raise input_error("X_gen", "have shape (T,) or (T, N)", f"shape {X.shape}")
     if X.shape[1] != n_dims:
-        raise ValueError(f"X_gen has {X.shape[1]} dimensions, but X_true has {n_dims}.")
+        raise input_error(
+            "X_gen", f"have the {n_dims} dimensions of X_true", f"{X.shape[1]} dimensions"
+        )
     return X if np.isfinite(X).all() else None
 
 
-def _check_choice(value: Any, name: str, options: tuple[str, ...]) -> str:
-    if value not in options:
-        raise ValueError(f"{name} must be one of {list(options)}; got {value!r}.")
-    return value
-
-
-def _check_number(value: Any, name: str, low: float, *, strict: bool, integer: bool = False):
-    kind = numbers.Integral if integer else numbers.Real
-    ok = isinstance(value, kind) and not isinstance(value, bool)
-    # math.isfinite: np.isfinite cannot take an int beyond int64 (n_bins=10**20).
-    finite = ok and (integer or math.isfinite(value))
-    if not finite or not (value > low if strict else value >= low):
-        sign = ">" if strict else ">="
-        raise ValueError(
-            f"{name} must be {'an int' if integer else 'a number'} {sign} {low}; got {value!r}."
-        )
-    return value
+def _check_number(
+    value: Any, name: str, owner: str, low: float, *, strict: bool, integer: bool = False
+):
+    """A finite number (int if ``integer``) above ``low``, with the package's message."""
+    return check_param(
+        value,
+        name,
+        owner,
+        target_type=numbers.Integral if integer else numbers.Real,
+        min_val=low,
+        max_val=np.inf,
+        include_boundaries="neither" if strict else "left",
+        bounds=f"{'>' if strict else '>='} {low} and finite",
+    )
 
 
 # ---- D_stsp -------------------------------------------------------------------
@@ -186,16 +180,22 @@ def state_space_divergence(
     inf
     """
     A = _check_reference(X_true)
-    method = _check_choice(method, "method", ("auto", "bins", "gmm"))
+    method = check_option(method, "method", "state_space_divergence", ("auto", "bins", "gmm"))
     if method == "auto":
         method = "bins" if A.shape[1] <= 3 else "gmm"
-    n_bins = _check_number(n_bins, "n_bins", 1, strict=False, integer=True)
+    n_bins = _check_number(
+        n_bins, "n_bins", "state_space_divergence", 1, strict=False, integer=True
+    )
+    alpha = _check_number(alpha, "alpha", "state_space_divergence", 0, strict=True)
+    scaling = _check_number(scaling, "scaling", "state_space_divergence", 0, strict=True)
+    max_T = _check_number(max_T, "max_T", "state_space_divergence", 2, strict=False, integer=True)
+    n_samples = _check_number(
+        n_samples, "n_samples", "state_space_divergence", 1, strict=False, integer=True
+    )
     if n_bins > 2**53:  # bin indices are computed in float64 and stored as int64
-        raise ValueError(f"n_bins must be an int in [1, 2**53]; got {n_bins!r}.")
-    alpha = _check_number(alpha, "alpha", 0, strict=True)
-    scaling = _check_number(scaling, "scaling", 0, strict=True)
-    max_T = _check_number(max_T, "max_T", 2, strict=False, integer=True)
-    n_samples = _check_number(n_samples, "n_samples", 1, strict=False, integer=True)
+        raise input_error(
+            "The 'n_bins' parameter of state_space_divergence", "be an int in [1, 2**53]", n_bins
+        )
     # The samples, their noise and two log-densities: 4 floats per sample and dimension.
     _check_budget(32.0 * n_samples * A.shape[1], "n_samples", n_samples)
     G = _check_generated(X_gen, A.shape[1])
@@ -328,10 +328,12 @@ def power_spectrum_distance(
     ((2,), True)
     """
     A = _check_reference(X_true)
-    smoothing = _check_number(smoothing, "smoothing", 0, strict=False)
+    smoothing = _check_number(smoothing, "smoothing", "power_spectrum_distance", 0, strict=False)
     # gaussian_filter1d builds a kernel of 2 * ceil(4 * smoothing) + 1 floats.
     _check_budget(8.0 * (8.0 * smoothing + 1), "smoothing", smoothing)
-    multioutput = _check_choice(multioutput, "multioutput", ("uniform_average", "raw_values"))
+    multioutput = check_option(
+        multioutput, "multioutput", "power_spectrum_distance", ("uniform_average", "raw_values")
+    )
     G = _check_generated(X_gen, A.shape[1])
     if G is None or len(G) < 2:
         distances = np.ones(A.shape[1])
@@ -392,7 +394,7 @@ def prediction_error(estimator, X, n_steps: int = 20) -> float:
     >>> prediction_error(Persistence(), np.array([0.0, 1.0, 2.0, 3.0]), n_steps=2)
     4.0
     """
-    n_steps = _check_number(n_steps, "n_steps", 1, strict=False, integer=True)
+    n_steps = _check_number(n_steps, "n_steps", "prediction_error", 1, strict=False, integer=True)
     trajectories = check_trajectories(
         X,
         n_features=getattr(estimator, "n_features_in_", None),
@@ -408,9 +410,10 @@ def prediction_error(estimator, X, n_steps: int = 20) -> float:
             return float("inf")
         total, count = total + float(np.sum(residual**2)), count + residual.size
     if count == 0:
-        raise ValueError(
-            f"prediction_error needs a trajectory longer than n_steps={n_steps}; the longest "
-            f"has {int(trajectories.lengths.max())} steps."
+        raise input_error(
+            "X of prediction_error",
+            f"hold a trajectory longer than n_steps={n_steps}",
+            f"a longest one of {int(trajectories.lengths.max())} steps",
         )
     return total / count
 
@@ -469,11 +472,13 @@ def make_dsr_scorer(
     >>> callable(scorer)
     True
     """
-    metric = _check_choice(metric, "metric", tuple(_METRICS))
+    metric = check_option(metric, "metric", "make_dsr_scorer", tuple(_METRICS))
     _check_metric_kwargs(metric, metric_kwargs)
     if n_steps is not None:
-        _check_number(n_steps, "n_steps", 1, strict=False, integer=True)
-    transient = _check_number(transient, "transient", 0, strict=False, integer=True)
+        _check_number(n_steps, "n_steps", "make_dsr_scorer", 1, strict=False, integer=True)
+    transient = _check_number(
+        transient, "transient", "make_dsr_scorer", 0, strict=False, integer=True
+    )
     if metric == "prediction_error":
 
         def pe_scorer(estimator, X, y=None):

@@ -1,9 +1,9 @@
 """Sequence input for the transformers: every accepted form of X -> a list of (T_i, F) arrays.
 
-The estimators pad sequences to float32 (``sk_alrnn.utils._validation.as_padded``); a
+The estimators pad sequences to float32 (``sk_alrnn.utils.as_padded``); a
 transformer must instead keep the caller's float dtype (float64 stays float64,
 as scikit-learn's transformers do) and hand back the form it was given.  So
-the checks are those of the validation layer (``sk_alrnn.utils._validation``: the same
+the checks are those of the validation layer (``sk_alrnn.utils``: the same
 accepted forms, the same messages), but the sequences stay unpadded.
 """
 
@@ -14,13 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..utils._validation import (
-    _numeric_array,
-    _reject_sparse,
-    _split_list,
-    check_finite,
-    input_error,
-)
+from ..utils import check_finite, input_error, parse_sequences
 
 __all__ = ["Sequences", "check_sequences"]
 
@@ -72,7 +66,7 @@ def check_sequences(
     estimator_name: str = "This transformer",
     min_steps: int = 1,
 ) -> Sequences:
-    """Validate X (API.md input conventions) without padding or changing float dtype.
+    """Validate X (the estimators' input conventions) without padding or changing float dtype.
 
     Parameters
     ----------
@@ -99,22 +93,12 @@ def check_sequences(
     >>> check_sequences(np.ones((4, 6))).items[0].shape
     (6, 1)
     """
-    _reject_sparse(X, estimator_name)
-    if isinstance(X, (list, tuple)) and len(X) == 0:
-        raise input_error("X", "hold at least 1 sequence", "an empty list")
-    items = _split_list(X) if isinstance(X, (list, tuple)) else None
-    if items is not None:
-        univariate = all(np.ndim(item) == 1 for item in X)
-        sequences = Sequences([_as_float(item) for item in items], "list", univariate)
-    else:
-        sequences = _regular(_numeric_array(X, "X"))
+    parsed = parse_sequences(X, n_features=n_features, estimator_name=estimator_name)
+    sequences = Sequences(
+        [_as_float(item) for item in parsed.as_items()], parsed.form, parsed.univariate_list
+    )
     for item in sequences.items:
         check_finite(item, "X")
-    if n_features is not None and sequences.n_features != n_features:
-        raise ValueError(
-            f"X has {sequences.n_features} features, but {estimator_name} is expecting "
-            f"{n_features} features as input."
-        )
     shortest = min(len(item) for item in sequences.items)
     if shortest < min_steps or sequences.n_features == 0:
         hint = (
@@ -135,19 +119,3 @@ def check_sequences(
 def _as_float(array: np.ndarray) -> np.ndarray:
     """Floats stay as they are (float32 or float64); anything else becomes float64."""
     return array if array.dtype.kind == "f" else array.astype(np.float64)
-
-
-def _regular(array: np.ndarray) -> Sequences:
-    if array.ndim not in (2, 3):
-        raise input_error(
-            "X",
-            "be a 3-D array (n_samples, n_steps, n_features), a 2-D array (n_samples, n_steps) "
-            "of univariate sequences, or a list of 2-D arrays (Reshape your data: a single "
-            "univariate sequence is X.reshape(1, -1), a single multivariate one X[None])",
-            f"an array with ndim={array.ndim} and shape {array.shape}",
-        )
-    if len(array) == 0:
-        raise input_error("X", "hold at least 1 sequence", f"an array of shape {array.shape}")
-    form = "2d" if array.ndim == 2 else "3d"
-    array = _as_float(array[:, :, None] if form == "2d" else array)
-    return Sequences(list(array), form)

@@ -7,7 +7,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils._validation import check_param
+from ..utils import check_param
 from ._sequences import check_sequences
 
 __all__ = ["DelayEmbedding", "StridedWindows"]

@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import _numeric_array, _reject_sparse, check_finite, input_error
+from ._params import input_error
+from ._sequences import check_finite, check_n_features, numeric_array, reject_sparse
 
 __all__ = ["Trajectories", "check_trajectories"]
 
@@ -92,11 +93,11 @@ def check_trajectories(
     >>> check_trajectories([np.zeros(4), np.zeros(6)]).lengths.tolist()
     [4, 6]
     """
-    _reject_sparse(X, estimator_name)
+    reject_sparse(X, estimator_name)
     if isinstance(X, (list, tuple)):
         if len(X) == 0:
             raise input_error("X", "hold at least 1 trajectory", "an empty list")
-        arrays = [_numeric_array(item, "X[i]") for item in X]
+        arrays = [numeric_array(item, "X[i]") for item in X]
         bad = [a.ndim for a in arrays if a.ndim not in (1, 2)]
         if bad:
             raise input_error(
@@ -110,7 +111,7 @@ def check_trajectories(
         if len(widths) > 1:
             raise input_error("All trajectories in X", "have the same number of features", widths)
     else:
-        array = _numeric_array(X, "X")
+        array = numeric_array(X, "X")
         if array.ndim not in (1, 2, 3):
             raise input_error(
                 "X",
@@ -129,11 +130,7 @@ def check_trajectories(
     items = [np.ascontiguousarray(item, dtype=np.float64) for item in items]
     for item in items:
         check_finite(item, "X")
-    if n_features is not None and items[0].shape[1] != n_features:
-        raise ValueError(
-            f"X has {items[0].shape[1]} features, but {estimator_name} is expecting "
-            f"{n_features} features as input."
-        )
+    check_n_features(items[0].shape[1], n_features, estimator_name)
     return Trajectories(items, form, flat)
 
 
