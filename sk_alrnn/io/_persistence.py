@@ -29,6 +29,7 @@ their hyper-parameters before the weights are put back.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import inspect
 import json
 import os
@@ -253,7 +254,7 @@ def _write_atomically(data: bytes, path: str) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     try:
         if os.path.isdir(path):
-            raise IsADirectoryError(f"{path!r} is a directory")
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
         handle, partial = tempfile.mkstemp(
             dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".partial"
         )
