@@ -150,6 +150,9 @@ def _hostile_files(folder: Path, checkout: Path) -> dict:
     tail.write_bytes(valid.read_bytes())
     os.truncate(tail, tail.stat().st_size + 2 * gib)
     files["valid file + 2 GiB undeclared tail"] = tail
+    files["valid file + unnamed 1.5 GiB tensor"] = matrix._with_unnamed_tensor(
+        valid, folder / f"unnamed-{valid.name}", 3 * gib // 2
+    )
     return files
 
 

@@ -1053,7 +1053,8 @@ _METRICS = [
         n_bins=3), match="unknown"),
     Bad("metrics", "prediction_error_n_steps_0",
         lambda ctx: __import__("sk_alrnn.metrics").metrics.prediction_error(
-            ctx["forecaster"], _trajectory(), n_steps=0), match="'n_steps' parameter of prediction_error"),
+            ctx["forecaster"], _trajectory(), n_steps=0),
+        match="'n_steps' parameter of prediction_error"),
 ]  # fmt: skip
 
 
@@ -1161,6 +1162,21 @@ def _raw(path, tensors, data=b"", size=None):
     return path
 
 
+def _with_unnamed_tensor(source, path, n_bytes):
+    """``source`` plus a sparse tensor of ``n_bytes`` its safetensors header declares but
+    its document never names (the file size agrees, so only the names give it away)."""
+    raw = source.read_bytes()
+    length = int.from_bytes(raw[:8], "little")
+    tensors = json.loads(raw[8 : 8 + length])
+    end = max(entry["data_offsets"][1] for key, entry in tensors.items() if key != "__metadata__")
+    tensors["unnamed"] = {"dtype": "U8", "shape": [n_bytes], "data_offsets": [end, end + n_bytes]}
+    text = json.dumps(tensors).encode()
+    with open(path, "wb") as handle:
+        handle.write(len(text).to_bytes(8, "little") + text + raw[8 + length :])
+        handle.truncate(8 + len(text) + end + n_bytes)
+    return path
+
+
 def _huge(n_bytes):
     return {"w": {"dtype": "U8", "shape": [n_bytes], "data_offsets": [0, n_bytes]}}
 
@@ -1211,6 +1227,8 @@ _FILES = [
     Bad("files", "valid_plus_2GiB_undeclared", _file(lambda p, c: (p.write_bytes(
         c["model_file"].read_bytes()), os.truncate(p, p.stat().st_size + 2 * _GiB)) and None),
         match="but the file has"),
+    Bad("files", "valid_plus_unnamed_1GiB_tensor", _file(lambda p, c: _with_unnamed_tensor(
+        c["model_file"], p, _GiB)), match="not declared in the header"),
     Bad("files", "unknown_dtype", _file(lambda p, c: _raw(p, {"w": {
         "dtype": "BF16", "shape": [2], "data_offsets": [0, 4]}}, b"\0" * 4)),
         match="dtype 'BF16'"),
@@ -1338,7 +1356,7 @@ def test_more_case_count():
         groups[case.group] = groups.get(case.group, 0) + 1
     # Reported in the closing note; update both together.
     assert groups == {"forecaster": 22, "cv": 6, "metrics": 18, "transformers": 10,
-                      "analysis": 16, "files": 24, "cli": 1}  # fmt: skip
+                      "analysis": 16, "files": 25, "cli": 1}  # fmt: skip
 
 
 # ---- model files under mutation (hypothesis) ------------------------------------------------
@@ -1511,6 +1529,9 @@ def test_huge_declarations_are_refused_without_the_allocation(context, tmp_path)
     tail.write_bytes(valid.read_bytes())
     os.truncate(tail, tail.stat().st_size + 2 * _GiB)  # sparse: no disk used
     files["valid_plus_2GiB_tail"] = str(tail)
+    files["valid_plus_unnamed_1.25GiB"] = str(
+        _with_unnamed_tensor(valid, tmp_path / "d", 5 * _GiB // 4)
+    )
     limit = 3 * _GiB // 2  # importing sk_alrnn (torch included) fits in 1 GiB here
     child = subprocess.run(
         [sys.executable, "-c", _UNDER_A_MEMORY_LIMIT, str(limit), json.dumps(files)],
@@ -1526,6 +1547,7 @@ def test_huge_declarations_are_refused_without_the_allocation(context, tmp_path)
         "sparse_2GiB": "ValueError",
         "4KiB_declaring_3GiB": "ValueError",
         "valid_plus_2GiB_tail": "ValueError",
+        "valid_plus_unnamed_1.25GiB": "ValueError",
     }
     # Refused from the header alone: milliseconds, not the 31 s a 2 GiB read took.
     assert max(seconds for name, (_, seconds) in result["answers"].items() if name != "valid") < 2

@@ -373,7 +373,10 @@ def _read_file(path: str, max_bytes: int) -> tuple[Any, dict]:
         except (ValueError, RecursionError):
             raise ValueError(f"{path!r}: the {_HEADER_KEY!r} header is not valid JSON.") from None
         _check_format(header, path)
-        arrays = dict(tensors)  # every declared tensor, read once by its offsets
+        unnamed = sorted(set(tensors) - _array_keys(header))
+        if unnamed:  # refused before reading: a 1.5 GiB tensor nobody uses costs nothing
+            raise corrupt("tensors", f"{unnamed[:5]} are not declared in the header")
+        arrays = dict(tensors)  # every tensor the document names, read once by its offsets
     stored = metadata.get(_DIGEST_KEY)
     if (stored is not None or header["format_version"] >= 2) and stored != digest(text, arrays):
         raise corrupt(
@@ -382,6 +385,20 @@ def _read_file(path: str, max_bytes: int) -> tuple[Any, dict]:
             "(the file was changed or damaged after it was saved)",
         )
     return header, arrays
+
+
+def _array_keys(document: Any) -> set:
+    """The tensor keys that the document's array nodes name (walked without recursion)."""
+    keys, stack = set(), [document]
+    while stack:
+        node = stack.pop()
+        if type(node) is dict:
+            if node.get("t") == "array" and type(node.get("key")) is str:
+                keys.add(node["key"])
+            stack.extend(node.values())
+        elif type(node) is list:
+            stack.extend(node)
+    return keys
 
 
 def _check_format(header: Any, path: str) -> None:
