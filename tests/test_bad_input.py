@@ -1407,7 +1407,8 @@ def _tensor_edit(draw, arrays):
     key = draw(st.sampled_from(sorted(arrays)))
     value = arrays[key]
     if value.size == 0 or draw(st.booleans()):
-        arrays[key] = np.resize(value.reshape(-1), value.size + draw(st.sampled_from([-1, 1])))
+        delta = 1 if value.size == 0 else draw(st.sampled_from([-1, 1]))
+        arrays[key] = np.resize(value.reshape(-1), value.size + delta)
     else:
         flat = value.reshape(-1)
         index = draw(st.integers(0, value.size - 1))
