@@ -351,15 +351,14 @@ class _Reader(Reader):
 
 def _read_file(path: str, max_bytes: int) -> tuple[Any, dict]:
     """The header document and the declared tensors, the header checked before any tensor."""
-    try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below, after the tensors are read
-    except IsADirectoryError:
+    if os.path.isdir(path):
         raise IsADirectoryError(
-            f"{path!r} is a directory; expected a model file written by est.save(path)."
-        ) from None
-    with handle:
-        if not os.path.isfile(path):  # a FIFO or device would block or never end
-            raise not_a_model_file(path, "it is not a regular file")
+            errno.EISDIR,
+            f"{path!r} is a directory; expected a model file written by est.save(path)",
+        )
+    if os.path.exists(path) and not os.path.isfile(path):  # opening a FIFO would block
+        raise not_a_model_file(path, "it is not a regular file")
+    with open(path, "rb") as handle:
         metadata, tensors = read_header(handle, path, max_bytes)
         if _HEADER_KEY not in metadata:
             raise ValueError(
@@ -431,7 +430,8 @@ def load(path: os.PathLike | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
         read and checked first (its length at most 100 MB, known dtypes,
         sizes that match the shapes, tensors that follow each other without
         gaps or overlaps, a total within ``max_bytes`` and equal to the file
-        size), so a file that fails is refused without reading any tensor.
+        size, every tensor named by the model's document), so a file that
+        fails is refused without reading any tensor.
 
     Returns
     -------
