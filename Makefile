@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.sk_alrnn-installed
 
-.PHONY: install demo lint test test-slow bench clean docs venv-aeon test-aeon venv-neurogym test-neurogym
+.PHONY: install demo lint test test-slow bench clean docs venv-aeon test-aeon venv-neurogym test-neurogym venv-bench bench-dsr
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -74,5 +74,26 @@ venv-neurogym: $(NG_STAMP)
 test-neurogym: venv-neurogym
 	$(NG_VENV)/bin/python -m pytest -p no:cacheprovider tests/test_neurogym.py tests/test_cli.py -k neurogym -m "slow or not slow"
 
+# The held-out reconstruction benchmark's peers and systems (dysts, pysindy, reservoirpy):
+# dysts pulls gluonts, which pins pandas<3, so they get their own environment.
+BENCH_VENV ?= .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.sk_alrnn-installed
+BENCH_METHODS ?= floor var esn sindy alrnn
+BENCH_SEEDS ?= 0 1 2
+
+$(BENCH_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet torch==2.13.0
+	$(BENCH_VENV)/bin/pip install --quiet -e ".[bench,test]"
+	touch $(BENCH_STAMP)
+
+venv-bench: $(BENCH_STAMP)
+
+# Re-runs every fit (add ARGS=--resume to keep those already in the result file).
+bench-dsr: venv-bench
+	OMP_NUM_THREADS=1 $(BENCH_VENV)/bin/python benchmarks/study_dsr_heldout.py \
+		--methods $(BENCH_METHODS) --seeds $(BENCH_SEEDS) $(ARGS)
+	$(BENCH_VENV)/bin/python benchmarks/study_dsr_heldout.py --report
+
 clean:
-	rm -rf $(VENV) $(AEON_VENV) $(NG_VENV) build *.egg-info .pytest_cache docs/_build docs/auto_examples docs/api/generated
+	rm -rf $(VENV) $(AEON_VENV) $(NG_VENV) $(BENCH_VENV) build *.egg-info .pytest_cache docs/_build docs/auto_examples docs/api/generated

@@ -360,5 +360,5 @@ def test_signature_lists_the_parameters_users_set(cls):
     names = set(inspect.signature(cls).parameters)
     assert names >= {
         "M", "P", "lr", "max_epochs", "batch_size", "random_state", "max_grad_norm",
-        "optimizer", "on_divergence", "train_split", "callbacks", "device", "verbose",
+        "optimizer", "on_divergence", "train_split", "device", "verbose",
     }  # fmt: skip

@@ -1,4 +1,4 @@
-"""The fitted analysis surface of API.md: regimes_, latent_states, regime_codes, linearize."""
+"""The fitted analysis surface: regimes_, latent_states, regime_codes, linearize."""
 
 import numpy as np
 import pytest

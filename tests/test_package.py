@@ -52,13 +52,24 @@ def test_numpy_only_import_does_not_load_torch():
 # (``from ..utils._params import ...``) or a private name.
 
 # (importing module, imported module) pairs still allowed, with the reason.
-KNOWN_EXCEPTIONS = {
-    # The forecaster is reworked on its own branch, which moves it to the
-    # subpackages' public names; until then its imports are listed here.
-    ("sk_alrnn._net._forecaster", "sk_alrnn.io._persistence"),
-    ("sk_alrnn._net._forecaster", "sk_alrnn.nn._dsr_module"),
-    ("sk_alrnn._net._forecaster", "sk_alrnn.utils._trajectories"),
-    ("sk_alrnn._net._forecaster", "sk_alrnn.utils._validation"),
+KNOWN_EXCEPTIONS: set = set()
+# The layers, lowest first: a subpackage imports only from its own layer or lower ones.
+LAYERS = {
+    "_version": 0,
+    "utils": 0,
+    "nn": 1,
+    "analysis": 1,
+    "metrics": 1,
+    "datasets": 1,
+    "preprocessing": 1,
+    "io": 2,
+    "plotting": 2,
+    "model_selection": 3,
+    "_net": 4,
+    "_sweep": 5,
+    "contrib": 6,
+    "cli": 6,
+    "__main__": 7,
 }
 # The one private leaf module every layer may import: it holds __version__, so
 # that no module needs the package root for it.
@@ -101,7 +112,11 @@ def _violations(module: str, is_package: bool, source: str) -> list:
     for target, names in _imports(module, is_package, source):
         if target == "sk_alrnn":
             found.append(f"{module} imports the package root")
-        elif target == "sk_alrnn" or layer(target) == layer(module) or target in LEAF_MODULES:
+        elif target == "sk_alrnn" or layer(target) == layer(module):
+            continue
+        elif LAYERS[layer(target)] > LAYERS[layer(module)]:
+            found.append(f"{module} imports the higher layer {target}")
+        elif target in LEAF_MODULES:
             continue
         elif (module, target) not in KNOWN_EXCEPTIONS:
             private_path = any(part.startswith("_") for part in target.split(".")[2:])
@@ -117,12 +132,14 @@ def test_dependency_checker_flags_root_and_private_cross_layer_imports():
         "from ..utils import _hidden, check_param\n"
         "from ..utils import check_param\n"
         "from .. import utils\n"
+        "from .._sweep import ALRNNClassifierCV\n"
         "from ._sequence import SequenceNet\n"
         "def f():\n    import sk_alrnn\n"
     )
     assert _violations("sk_alrnn._net._seeded", False, source) == [
         "sk_alrnn._net._seeded imports ['input_error'] from sk_alrnn.utils._params",
         "sk_alrnn._net._seeded imports ['_hidden'] from sk_alrnn.utils",
+        "sk_alrnn._net._seeded imports the higher layer sk_alrnn._sweep",
         "sk_alrnn._net._seeded imports the package root",
     ]
 

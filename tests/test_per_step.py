@@ -1,4 +1,4 @@
-"""Per-step classification and sample weights, through the public API (API.md)."""
+"""Per-step classification and sample weights, through the public API."""
 
 import warnings
 

@@ -15,7 +15,7 @@ from sk_alrnn import ALRNNClassifier, ALRNNRegressor
 from sk_alrnn.preprocessing import DelayEmbedding, SequenceScaler, StridedWindows
 
 _SEQUENCE_CONVENTION = (
-    "2-D X is (n_samples, n_steps) univariate sequences (API.md), so n_features_in_ is 1 "
+    "2-D X is (n_samples, n_steps) univariate sequences, so n_features_in_ is 1 "
     "and a different number of columns is a different sequence length, not a feature error"
 )
 _EXPECTED_FAILURES = {

@@ -7,22 +7,26 @@ module of this package):
   handling, the refused-fit guarantee -- what every estimator family honours;
 * :class:`LastFiniteWeights` (``_callbacks``): the skorch callback behind
   ``on_divergence="restore"``;
-* :class:`SequenceNet`, :class:`SequenceDataset` (``_sequence``) and the heads
+* :class:`SequenceNet` (``_sequence``), :class:`SequenceDataset` (``_dataset``) and the heads
   :class:`SequenceClassifier`, :class:`SequenceRegressor` (``_heads``), on
   which model-specific sequence estimators are built;
+* :class:`ALRNNMixin` (``_alrnn``): what the AL-RNN adds to a sequence net;
 * :class:`ALRNNClassifier`, :class:`ALRNNRegressor` (``_estimators``) and
   :class:`ALRNNForecaster` (``_forecaster``).
 """
 
+from ._alrnn import ALRNNMixin
 from ._callbacks import LastFiniteWeights
+from ._dataset import SequenceDataset
 from ._estimators import ALRNNClassifier, ALRNNRegressor
 from ._forecaster import ALRNNForecaster
 from ._heads import SequenceClassifier, SequenceRegressor
 from ._seeded import SeededNet
-from ._sequence import SequenceDataset, SequenceNet
+from ._sequence import SequenceNet
 
 __all__ = [
     "ALRNNClassifier",
+    "ALRNNMixin",
     "ALRNNForecaster",
     "ALRNNRegressor",
     "LastFiniteWeights",

@@ -260,6 +260,9 @@ class SweepCVBase(BatchedSearch, PersistenceMixin, BaseEstimator):
         Ps = self._check_params()
         template = self._template()
         batch = as_padded(X, estimator_name=type(self).__name__)
+        # Array-likes that are not lists become arrays once, so folds can index them.
+        X = X if isinstance(X, (list, tuple)) else np.asarray(X)
+        y = y if isinstance(y, (list, tuple)) or y is None else np.asarray(y)
         full_target, _ = template._validate_targets(y, batch, reset=True)
         # As GridSearchCV: an int cv is stratified on y for the classifier only.
         cv = check_cv(self.cv, y, classifier=is_classifier(self))

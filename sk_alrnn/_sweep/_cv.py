@@ -228,3 +228,11 @@ class ALRNNRegressorCV(RegressorMixin, SweepCVBase):
     """
 
     _plain_class = ALRNNRegressor
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # As ALRNNRegressor: (n, k) targets are native, and 2-D X of scikit-learn's
+        # checks is read as short univariate sequences.
+        tags.target_tags.multi_output = True
+        tags.regressor_tags.poor_score = True
+        return tags

@@ -10,6 +10,10 @@ equations restate the reference implementation (DurstewitzLab/ALRNN-DSR,
   smoothed power spectra, per dimension.
 * :func:`prediction_error`: the n-step-ahead MSE of a fitted forecaster.
 * :func:`make_dsr_scorer`: any of them as a ``scoring=`` for scikit-learn.
+* :func:`lyapunov_spectrum`, :func:`max_lyapunov_exponent`: the exact Lyapunov exponents of
+  a fitted forecaster (from its piecewise-linear Jacobians);
+  :func:`max_lyapunov_exponent_from_data` the data-side estimate (Rosenstein);
+  :func:`kaplan_yorke_dimension` the attractor dimension from a spectrum.
 """
 
 from ._dsr import (
@@ -18,9 +22,19 @@ from ._dsr import (
     prediction_error,
     state_space_divergence,
 )
+from ._lyapunov import (
+    kaplan_yorke_dimension,
+    lyapunov_spectrum,
+    max_lyapunov_exponent,
+    max_lyapunov_exponent_from_data,
+)
 
 __all__ = [
+    "kaplan_yorke_dimension",
+    "lyapunov_spectrum",
     "make_dsr_scorer",
+    "max_lyapunov_exponent",
+    "max_lyapunov_exponent_from_data",
     "power_spectrum_distance",
     "prediction_error",
     "state_space_divergence",

@@ -1,8 +1,8 @@
 """Input conventions for dynamical-systems reconstruction: X -> list of (T_i, N) trajectories.
 
-These differ from ``_data`` (the classifier/regressor's): a 2-D array is ONE
+These differ from the classifier/regressor's (``_sequences``): a 2-D array is ONE
 trajectory (T, N), not n univariate sequences, because the data are a
-recording.  Accepted (see API.md, "Dynamical-systems reconstruction"):
+recording.  Accepted:
 
 * ``(T, N)`` -- one trajectory;  ``(T,)`` -- one univariate trajectory;
 * ``(n, T, N)`` -- n trajectories of equal length;
