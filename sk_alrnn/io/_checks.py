@@ -51,10 +51,24 @@ def _constructor_names(cls: type) -> tuple[frozenset, tuple]:
     return frozenset(default.get_params(deep=False)), prefixes
 
 
+# Searches whose refit class is not named by a ``_plain_class`` attribute.
+_REFIT_CLASS = {"ALRNNForecasterCV": "ALRNNForecaster"}
+
+
+def _refit_class(cls: type) -> type | None:
+    """The class a search refits (None for a plain estimator), found in the registry."""
+    plain = getattr(cls, "_plain_class", None)
+    if plain is None and cls.__name__ in _REFIT_CLASS:
+        from ._persistence import _estimator_classes  # the registry, filled at class definition
+
+        plain = _estimator_classes().get(_REFIT_CLASS[cls.__name__])
+    return plain
+
+
 def _accepts(cls: type, name: str) -> bool:
     """Whether ``cls``'s constructor takes ``name``; a search also takes its refit model's."""
     names, prefixes = _constructor_names(cls)
-    plain = getattr(cls, "_plain_class", None)
+    plain = _refit_class(cls)
     return name in names or _routed(name, prefixes) or (plain is not None and _accepts(plain, name))
 
 
@@ -153,7 +167,7 @@ def _check_forecaster_state(est: Any, where: str) -> None:
 def _check_search(est: Any, where: str) -> None:
     best = est.best_estimator_
     _require(
-        type(best) is getattr(type(est), "_plain_class", type(best)),
+        type(best) is (_refit_class(type(est)) or type(best)),
         where + "best_estimator_",
         f"a {type(best).__name__} is not what {type(est).__name__} refits",
     )
