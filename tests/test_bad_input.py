@@ -1305,7 +1305,7 @@ def _cli_error(argv):
     with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
         code = main([*argv, "--n-samples", "40", "--epochs", "1"])
     lines = stderr.getvalue().strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), lines
+    assert len(lines) == 1 and lines[0].startswith("sk-alrnn: error: "), lines
     raise SystemExit(code)
 
 

@@ -7,6 +7,8 @@ module of this package):
   handling, the refused-fit guarantee -- what every estimator family honours;
 * :class:`LastFiniteWeights` (``_callbacks``): the skorch callback behind
   ``on_divergence="restore"``;
+* :class:`EpochBar`, :class:`EpochProgressBar` (``_progress``): the progress bar over
+  epochs (``progress_bar=True``) and its skorch callback;
 * :class:`SequenceNet` (``_sequence``), :class:`SequenceDataset` (``_dataset``) and the heads
   :class:`SequenceClassifier`, :class:`SequenceRegressor` (``_heads``), on
   which model-specific sequence estimators are built;
@@ -21,6 +23,7 @@ from ._dataset import SequenceDataset
 from ._estimators import ALRNNClassifier, ALRNNRegressor
 from ._forecaster import ALRNNForecaster
 from ._heads import SequenceClassifier, SequenceRegressor
+from ._progress import EpochBar, EpochProgressBar
 from ._seeded import SeededNet
 from ._sequence import SequenceNet
 
@@ -29,6 +32,8 @@ __all__ = [
     "ALRNNMixin",
     "ALRNNForecaster",
     "ALRNNRegressor",
+    "EpochBar",
+    "EpochProgressBar",
     "LastFiniteWeights",
     "SeededNet",
     "SequenceClassifier",

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
-from skorch.callbacks import GradientNormClipping, ProgressBar
+from skorch.callbacks import GradientNormClipping
 
 from ..utils import (
     TRAINING_CONSTRAINTS,
@@ -33,6 +33,7 @@ from ..utils import (
     validate_parameter_constraints,
 )
 from ._callbacks import LastFiniteWeights
+from ._progress import EpochProgressBar
 
 __all__ = ["SeededNet"]
 
@@ -96,8 +97,8 @@ class SeededNet:
         Gradient-norm clipping (skorch's ``GradientNormClipping``); None
         turns it off.
     progress_bar : bool, default=False
-        Show a progress bar of the batches of each epoch (skorch's
-        ``ProgressBar``, through tqdm).
+        Show a progress bar over the epochs (epoch k of N, training loss,
+        time elapsed and left; tqdm on stderr).
     on_divergence : {"raise", "restore"}, default="raise"
         What a NaN/inf training loss (or weights) does: "raise" stops with a
         ``FloatingPointError``; "restore" puts back the weights and optimizer
@@ -246,7 +247,7 @@ class SeededNet:
             clipping = GradientNormClipping(gradient_clip_value=self.max_grad_norm)
             callbacks.append(("gradient_clipping", clipping))
         if self.progress_bar:
-            callbacks.append(("progress_bar", ProgressBar()))
+            callbacks.append(("progress_bar", EpochProgressBar()))
         if self.on_divergence == "restore":
             callbacks.append(("last_finite_weights", LastFiniteWeights()))
         return callbacks

@@ -65,8 +65,8 @@ class SequenceNet(SeededNet):
         Gradient-norm clipping (skorch's ``GradientNormClipping``); None
         turns it off.
     progress_bar : bool, default=False
-        Show a progress bar of the batches of each epoch (skorch's
-        ``ProgressBar``, through tqdm) -- for long fits.
+        Show a progress bar over the epochs (epoch k of N, training loss,
+        time elapsed and left; tqdm on stderr) -- for long fits.
     on_divergence : {"raise", "restore"}, default="raise"
         What a NaN/inf training loss (or weights) does: "raise" stops with a
         ``FloatingPointError``; "restore" puts back the weights and optimizer
