@@ -246,7 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_demo(args)
         else:
             run_sweep(args)
-    except (CommandError, ValueError, OSError, FloatingPointError) as exc:
+    except (CommandError, ValueError, TypeError, OSError, FloatingPointError) as exc:
         message = " ".join(str(exc).split())
         print(f"sk-alrnn: error: {message}", file=sys.stderr)
         return 2

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 import skorch
 import torch
+from safetensors import safe_open
 from scipy.ndimage import gaussian_filter1d
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import (
@@ -37,6 +38,7 @@ from sk_alrnn import (
 )
 from sk_alrnn._net._dsr_auto import free_run_status
 from sk_alrnn.analysis import codes_from_states, regime_summary
+from sk_alrnn.io._header import digest
 from sk_alrnn.metrics import (
     make_dsr_scorer,
     power_spectrum_distance,
@@ -337,6 +339,10 @@ def _rewrite_header(src, dst, change):
     inner = json.loads(header["__metadata__"]["sk_alrnn"])
     change(inner)
     header["__metadata__"]["sk_alrnn"] = json.dumps(inner)
+    # As a hostile writer would: with a checksum that matches the change.
+    with safe_open(src, framework="np") as handle:
+        arrays = {key: handle.get_tensor(key) for key in handle.keys()}  # noqa: SIM118
+    header["__metadata__"]["sk_alrnn_sha256"] = digest(json.dumps(inner), arrays)
     text = json.dumps(header).encode()
     text += b" " * (-len(text) % 8)
     with open(dst, "wb") as f:
@@ -349,7 +355,7 @@ def test_load_refuses_a_file_whose_P_exceeds_M(fitted_clf, tmp_path):
     fitted_clf.save(path)
     bad = str(tmp_path / "bad.safetensors")
     _rewrite_header(path, bad, lambda h: h["state"]["params"].update(P={"t": "json", "v": 7}))
-    with pytest.raises(ValueError, match=r"Inconsistent .* \[0, M=4\]. Got 7 instead"):
+    with pytest.raises(ValueError, match=r"Inconsistent .*(\[0, M=4\]. Got 7 instead|for P=7)"):
         sk_alrnn.load(bad)
 
 

@@ -259,3 +259,74 @@ def test_option_errors_use_the_package_message():
     expected = r"^X_gen must have the 2 dimensions of X_true\. Got 3 dimensions instead\.$"
     with pytest.raises(ValueError, match=expected):
         power_spectrum_distance(X, np.zeros((4, 3)))
+
+
+# ---- huge magnitudes, foreign dtypes, memory budget -----------------------------------
+@pytest.mark.parametrize("method", ["bins", "gmm"])
+@pytest.mark.parametrize("magnitude", [1e-200, 1.0, 1e200, 1e300])
+def test_identical_inputs_of_any_magnitude_score_zero(method, magnitude):
+    X = np.random.RandomState(3).randn(300, 2) * magnitude
+    assert state_space_divergence(X, X.copy(), method=method, random_state=0) == 0.0
+    assert power_spectrum_distance(X, X.copy()) == 0.0
+
+
+@pytest.mark.parametrize("magnitude", [2.0**-600, 2.0**600])
+def test_bins_and_spectra_do_not_depend_on_a_power_of_two_scale(magnitude):
+    # Both are invariant to scaling the data; a power of two scales exactly, so the
+    # values at 1e-180 and 1e180 must equal those at magnitude 1 to the last bit.
+    rng = np.random.RandomState(4)
+    A, G = rng.randn(400, 2), rng.randn(400, 2) + 0.3
+    expected = state_space_divergence(A, G, method="bins")
+    assert 0 < expected < np.inf
+    assert state_space_divergence(A * magnitude, G * magnitude, method="bins") == expected
+    expected = power_spectrum_distance(A, G)
+    assert power_spectrum_distance(A * magnitude, G * magnitude) == expected
+
+
+def test_gmm_stays_finite_far_from_the_origin():
+    rng = np.random.RandomState(5)
+    A = rng.randn(200, 4)
+    near = state_space_divergence(A, A + 0.5, method="gmm", random_state=0)
+    # Shifting both sets changes nothing but rounding (the points are centred first).
+    far = state_space_divergence(A + 1e6, A + 1e6 + 0.5, method="gmm", random_state=0)
+    assert np.isfinite(near) and abs(far - near) < 1e-3 * near
+
+
+@pytest.mark.parametrize(
+    "bad", [np.ones((20, 2)) + 1j, np.ones((20, 2)).astype(str), np.ones((20, 2), dtype=object)]
+)
+def test_complex_strings_and_objects_are_refused(bad):
+    for X_true, X_gen in ((bad, np.ones((20, 2))), (np.random.randn(20, 2), bad)):
+        with pytest.raises(ValueError, match="real numeric array"):
+            state_space_divergence(X_true, X_gen)
+        with pytest.raises(ValueError, match="real numeric array"):
+            power_spectrum_distance(X_true, X_gen)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda X: power_spectrum_distance(X, X, smoothing=1e9),
+        lambda X: state_space_divergence(X, X, method="gmm", n_samples=10**9),
+    ],
+)
+def test_parameters_beyond_the_memory_budget_are_refused_before_allocating(call):
+    import tracemalloc
+
+    X = np.random.RandomState(6).randn(50, 2)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="memory budget of 1 GiB"):
+            call(X)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20
+
+
+def test_scorer_refuses_unknown_options_and_bad_values_when_made():
+    with pytest.raises(ValueError, match=r"unknown \['bogus_option'\]"):
+        make_dsr_scorer(bogus_option=1)
+    with pytest.raises(ValueError, match="'n_bins' parameter"):
+        make_dsr_scorer(n_bins=0)
+    assert callable(make_dsr_scorer(method="gmm", n_samples=50, random_state=0))

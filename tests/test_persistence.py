@@ -3,9 +3,11 @@
 import json
 import os
 import pickle
+import re
 import subprocess
 import sys
 import tempfile
+import warnings
 import zipfile
 
 import joblib
@@ -21,6 +23,7 @@ from skorch.dataset import ValidSplit
 
 import sk_alrnn
 from sk_alrnn import ALRNNClassifier, ALRNNRegressor
+from sk_alrnn.io._header import digest
 from sk_alrnn.io._persistence import FORMAT_VERSION
 
 FAST = {"M": 8, "P": 2, "max_epochs": 4, "lr": 1e-2, "random_state": 0}
@@ -222,7 +225,21 @@ def _read(path):
 
 
 def _write(path, header, arrays):
-    save_file(arrays, str(path), metadata={"sk_alrnn": json.dumps(header)})
+    """Write a changed file as a hostile writer would: with a checksum that matches it."""
+    text = json.dumps(header)
+    metadata = {"sk_alrnn": text, "sk_alrnn_sha256": digest(text, arrays)}
+    save_file(arrays, str(path), metadata=metadata)
+
+
+def _without_network(header, arrays):
+    header["state"].pop("net")
+    for key in [key for key in arrays if key.startswith(("module_", "optimizer_"))]:
+        arrays.pop(key)
+
+
+def _three_labels(header, arrays):
+    node = header["state"]["fitted"]["_label_encoder_"]["classes"]
+    node.update(v=["a", "b", "c"], shape=[3])
 
 
 @pytest.fixture
@@ -236,7 +253,7 @@ def test_newer_format_version_is_refused(saved):
     header, arrays = _read(saved)
     header["format_version"] = FORMAT_VERSION + 1
     _write(saved, header, arrays)
-    with pytest.raises(ValueError, match="format version 2.*upgrade sk_alrnn"):
+    with pytest.raises(ValueError, match=f"format version {FORMAT_VERSION + 1}.*upgrade sk_alrnn"):
         sk_alrnn.load(saved)
 
 
@@ -264,7 +281,9 @@ def test_foreign_files_are_refused(tmp_path, fitted_classifier):
         (lambda h, a: a.pop("module_['W']"), "missing"),
         (lambda h, a: a.update({"extra": np.zeros(1, np.float32)}), "not declared"),
         (
-            lambda h, a: h["state"].update({"class": "os.system"}),
+            lambda h, a: (
+                h.update(estimator="os.system") or h["state"].update({"class": "os.system"})
+            ),
             "unknown estimator class",
         ),
         (
@@ -299,6 +318,14 @@ def test_foreign_files_are_refused(tmp_path, fitted_classifier):
             ),
             "implausibly wide",
         ),
+        (_three_labels, "3 labels for a network with 2 outputs"),
+        (lambda h, a: h.update(estimator="ALRNNRegressor"), "header names 'ALRNNRegressor'"),
+        (_without_network, "without its network"),
+        (
+            lambda h, a: h["state"]["fitted"].update(n_features_in_={"t": "json", "v": -1}),
+            "n_features_in_",
+        ),
+        (lambda h, a: h["state"]["fitted"].pop("_label_encoder_"), "are missing"),
     ],
 )
 def test_inconsistent_contents_are_refused(saved, tamper, match):
@@ -523,3 +550,164 @@ def test_cv_splitter_parameter_is_refused_by_name(sum_task, tmp_path):
     # The fitted model does not need the splitter: with set_params(cv=2) it saves.
     search.set_params(cv=2).save(path)
     np.testing.assert_array_equal(sk_alrnn.load(path).predict(X), search.predict(X))
+
+
+# ---- names and consistency checked at load ----------------------------------------------
+_CLONE_PLANT = {"t": "class", "name": "torch.nn.MSELoss"}
+
+
+@pytest.mark.parametrize(
+    "part, name, node",
+    [
+        ("params", "__sklearn_clone__", _CLONE_PLANT),
+        ("params", "__class__", _CLONE_PLANT),
+        ("params", "best_epoch_", {"t": "json", "v": 3}),
+        ("params", "optimizer____class__", _CLONE_PLANT),
+        ("params", "no_such_parameter", {"t": "json", "v": 1}),
+        ("fitted", "best_epoch_", {"t": "json", "v": 3}),
+        ("fitted", "__dict__", {"t": "json", "v": 3}),
+    ],
+)
+def test_names_the_class_does_not_declare_are_refused(saved, part, name, node):
+    header, arrays = _read(saved)
+    header["state"][part][name] = node
+    _write(saved, header, arrays)
+    with pytest.raises(ValueError, match=re.escape(repr(name))):
+        sk_alrnn.load(saved)
+
+
+def test_routed_keyword_parameters_still_load(sum_task, tmp_path):
+    X, y = sum_task
+    reg = ALRNNRegressor(**FAST, optimizer__weight_decay=0.01).fit(X, y)
+    loaded = _round_trip(reg, tmp_path)
+    assert loaded.optimizer__weight_decay == 0.01
+    np.testing.assert_array_equal(loaded.predict(X), reg.predict(X))
+
+
+def test_forecaster_x0_of_the_wrong_shape_is_refused(tmp_path):
+    from sk_alrnn import ALRNNForecaster
+
+    X = np.random.RandomState(0).randn(60, 3)
+    forecaster = ALRNNForecaster(M=4, P=1, max_epochs=1, sequence_length=10, random_state=0)
+    path = tmp_path / "f.safetensors"
+    with warnings.catch_warnings():  # one epoch on noise reconstructs nothing: not the point
+        warnings.simplefilter("ignore", RuntimeWarning)
+        forecaster.fit(X)
+    forecaster.save(path)
+    header, arrays = _read(path)
+    node = header["state"]["fitted"]["x0_"]
+    arrays[node["key"]] = np.zeros(2, arrays[node["key"]].dtype)
+    node["shape"] = [2]
+    _write(path, header, arrays)
+    with pytest.raises(ValueError, match=r"x0_: expected a finite float array of shape \(3,\)"):
+        sk_alrnn.load(path)
+
+
+def test_changed_bytes_fail_the_checksum(saved):
+    data = bytearray(saved.read_bytes())
+    data[-1] ^= 0x01  # the last byte of the last tensor
+    saved.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="SHA-256"):
+        sk_alrnn.load(saved)
+
+
+# ---- the header is checked before any tensor is read ---------------------------------
+def _raw_file(path, tensors, metadata=None, data=b""):
+    """A safetensors file written by hand: u64 header length, JSON header, ``data``."""
+    header = dict(tensors)
+    if metadata is not None:
+        header["__metadata__"] = metadata
+    text = json.dumps(header).encode()
+    path.write_bytes(len(text).to_bytes(8, "little") + text + data)
+    return path
+
+
+@pytest.mark.parametrize(
+    "tensors, data, match",
+    [
+        ({"w": {"dtype": "F32", "shape": [2**29], "data_offsets": [0, 2**31]}}, b"",
+         "file has"),
+        ({"w": {"dtype": "F32", "shape": [2**30], "data_offsets": [0, 2**32]}}, b"",
+         "more than the limit"),
+        ({"w": {"dtype": "BF16", "shape": [2], "data_offsets": [0, 4]}}, b"\0" * 4,
+         "dtype 'BF16'"),
+        ({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 4]}}, b"\0" * 4,
+         "declares 4 bytes for shape"),
+        ({"w": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}}, b"\0" * 4,
+         "list of ints >= 0"),
+        ({"a": {"dtype": "U8", "shape": [4], "data_offsets": [0, 4]},
+          "b": {"dtype": "U8", "shape": [4], "data_offsets": [2, 6]}}, b"\0" * 6,
+         "without gaps or overlaps"),
+        ({"a": {"dtype": "U8", "shape": [4], "data_offsets": [4, 8]}}, b"\0" * 8,
+         "without gaps or overlaps"),
+        ({"a": {"dtype": "U8", "shape": [4], "data_offsets": [0, 4], "x": 1}}, b"\0" * 4,
+         "dtype, shape, data_offsets"),
+    ],
+)  # fmt: skip
+def test_bad_headers_are_refused_before_reading(tmp_path, tensors, data, match):
+    path = _raw_file(tmp_path / "m.safetensors", tensors, {"sk_alrnn": "{}"}, data)
+    with pytest.raises(ValueError, match=match):
+        sk_alrnn.load(path)
+
+
+def test_repeated_json_keys_are_refused(tmp_path):
+    text = b'{"w": {"dtype": "U8", "shape": [1], "data_offsets": [0, 1]}, "w": {}}'
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(len(text).to_bytes(8, "little") + text + b"\0")
+    with pytest.raises(ValueError, match="repeats the keys"):
+        sk_alrnn.load(path)
+
+
+def test_max_bytes_limits_a_valid_file(saved):
+    with pytest.raises(ValueError, match="pass a larger max_bytes"):
+        sk_alrnn.load(saved, max_bytes=100)
+    assert sk_alrnn.load(saved, max_bytes=10**6) is not None
+
+
+def test_a_directory_is_refused_clearly(tmp_path):
+    with pytest.raises(IsADirectoryError, match="is a directory; expected a model file"):
+        sk_alrnn.load(tmp_path)
+
+
+# ---- saving ------------------------------------------------------------------------------
+def test_concurrent_saves_to_one_path_all_succeed(fitted_classifier, tmp_path):
+    import threading
+
+    clf, X = fitted_classifier
+    path = tmp_path / "model.safetensors"
+    errors = []
+
+    def save_many():
+        for _ in range(20):
+            try:
+                clf.save(path)
+                sk_alrnn.load(path)
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+
+    threads = [threading.Thread(target=save_many) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert os.listdir(tmp_path) == ["model.safetensors"]
+    np.testing.assert_array_equal(sk_alrnn.load(path).predict(X), clf.predict(X))
+
+
+@pytest.mark.parametrize("target", ["folder", "missing/model.safetensors"])
+def test_a_failed_save_names_the_path_and_leaves_nothing(fitted_classifier, tmp_path, target):
+    path = tmp_path / target
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(OSError, match=re.escape(repr(str(path)))):
+        fitted_classifier[0].save(path)
+    assert sorted(os.listdir(tmp_path)) == ["folder"]
+    assert os.listdir(tmp_path / "folder") == []
+
+
+def test_saved_file_gets_the_usual_permissions(fitted_classifier, tmp_path):
+    path = tmp_path / "m.safetensors"
+    fitted_classifier[0].save(path)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert os.stat(path).st_mode & 0o777 == 0o666 & ~umask

@@ -222,3 +222,45 @@ def test_study_ucr_uses_the_transformers():
     assert isinstance(pipe.steps[0][1], StridedWindows) and pipe.steps[0][1].width == 5
     pipe = study_ucr.make_model("P=1", "scale", "GunPoint", 0, args)
     assert isinstance(pipe.steps[0][1], SequenceScaler)
+
+
+# ---- SequenceScaler: before fit, per sequence, one trajectory ---------------------------
+@pytest.mark.parametrize("method", ["transform", "inverse_transform"])
+def test_scaler_before_fit_raises_not_fitted(method):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError, match="not fitted"):
+        getattr(SequenceScaler(), method)(np.ones((2, 5, 3)))
+
+
+def test_scaler_per_sequence_standardises_each_sequence_by_itself(ragged):
+    scaler = SequenceScaler(per_sequence=True).fit(ragged[:1])
+    new = [x * 10 + 5 for x in ragged]
+    for x, z in zip(new, scaler.transform(new)):
+        # By hand: each sequence's own per-feature mean and population sd.
+        np.testing.assert_allclose(z, (x - x.mean(axis=0)) / x.std(axis=0), rtol=1e-12)
+    with pytest.raises(ValueError, match="cannot inverse_transform"):
+        scaler.inverse_transform(new)
+
+
+def test_scaler_per_sequence_gives_a_constant_feature_scale_one():
+    x = np.column_stack([np.arange(5.0), np.full(5, 7.0)])
+    z = SequenceScaler(per_sequence=True).fit_transform([x])[0]
+    np.testing.assert_allclose(z[:, 1], 0.0)
+    np.testing.assert_allclose(z[:, 0], (x[:, 0] - 2.0) / np.sqrt(2.0))
+
+
+def test_scaler_on_one_trajectory_passed_as_a_list_scales_each_column():
+    trajectory = np.random.RandomState(7).randn(300, 3) * [1.0, 30.0, 0.01] + [0.0, 5.0, -2.0]
+    z = SequenceScaler().fit_transform([trajectory])[0]
+    np.testing.assert_allclose(z.mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(z.std(axis=0), 1.0, rtol=1e-12)
+    same = SequenceScaler().fit_transform(trajectory[None])[0]
+    np.testing.assert_array_equal(z, same)
+
+
+def test_delay_embedding_points_a_bare_recording_to_the_list_form():
+    x = np.arange(12.0).reshape(12, 1)
+    with pytest.raises(ValueError, match=r"pass one \(T, F\) recording as \[X\]"):
+        DelayEmbedding(dimension=3).fit(x)
+    assert DelayEmbedding(dimension=3).fit_transform([x])[0].shape == (10, 3)

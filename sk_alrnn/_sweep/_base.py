@@ -266,6 +266,7 @@ class SweepCVBase(BatchedSearch, PersistenceMixin, BaseEstimator):
         # As GridSearchCV: an int cv is stratified on y for the classifier only.
         cv = check_cv(self.cv, y, classifier=is_classifier(self))
         splits = list(cv.split(X, y, groups))
+        self._check_folds(splits)
         reasons = self._sequential_reasons(sample_weight)
         if not reasons:
             views = [self._model_view(template, P, X, y, train) for P in Ps for train, _ in splits]
@@ -277,16 +278,29 @@ class SweepCVBase(BatchedSearch, PersistenceMixin, BaseEstimator):
                 print(f"{type(self).__name__}: one model at a time ({', '.join(reasons)}).")
             results = self._plain_search(template, Ps, X, y, splits, sample_weight)
         best_index = self._best_index(results)
+        refit = clone(template).set_params(P=Ps[best_index])
+        best_estimator = refit.fit(X, y, sample_weight=sample_weight)
+        # Everything is computed before any attribute is set: a refused fit leaves a
+        # previously fitted estimator exactly as it was.
         self.cv_results_, self.best_index_ = results, best_index
         self.fit_path_ = "sequential" if reasons else "batched"
         self.P_ = Ps[best_index]
         self.best_score_ = float(results["mean_test_score"][best_index])
         self.best_params_ = {"P": self.P_}
         self.n_splits_ = len(splits)
-        refit = clone(template).set_params(P=self.P_)
-        self.best_estimator_ = refit.fit(X, y, sample_weight=sample_weight)
-        self.n_features_in_ = self.best_estimator_.n_features_in_
+        self.best_estimator_ = best_estimator
+        self.n_features_in_ = best_estimator.n_features_in_
         return self
+
+    def _check_folds(self, splits: list) -> None:
+        """R^2 (the regressor's default score) is undefined on a one-sample test fold."""
+        smallest = min(len(test) for _, test in splits)
+        if smallest < 2 and not is_classifier(self) and self.scoring in (None, "r2"):
+            raise ValueError(
+                f"{type(self).__name__} cannot score P: its smallest test fold has {smallest} "
+                "sample(s), on which the scorer (R^2) is undefined. Use fewer folds (cv) or "
+                "more sequences; the estimator was left as it was."
+            )
 
     def _plain_search(self, template, Ps: list, X, y, splits: list, sample_weight) -> dict:
         """``cv_results_`` of GridSearchCV itself, for what the engine does not model.

@@ -34,7 +34,14 @@ def codes_from_states(Z: np.ndarray, P: int) -> np.ndarray:
     [[False, True]]
     """
     Z = np.asarray(Z)
-    return Z[..., Z.shape[-1] - P :] > 0
+    M = Z.shape[-1] if Z.ndim else 0
+    if Z.ndim == 0 or Z.dtype.kind not in "biuf":
+        raise ValueError(
+            f"Z must be a real array of shape (..., M). Got {Z.dtype} with shape {Z.shape} instead."
+        )
+    if not isinstance(P, (int, np.integer)) or isinstance(P, bool) or not 0 <= P <= M:
+        raise ValueError(f"P must be an int in [0, M={M}] (Z has M={M} units). Got {P!r} instead.")
+    return Z[..., M - P :] > 0
 
 
 def format_code(code) -> str:
@@ -197,7 +204,18 @@ def regime_summary(codes: np.ndarray | Sequence[np.ndarray]) -> RegimeSummary:
     ([[True], [False]], [3, 1], [[1, 1], [0, 0]])
     """
     sequences = as_code_sequences(codes)
-    P = sequences[0].shape[-1]
+    if not sequences:
+        raise ValueError(
+            "codes must hold at least 1 sequence: an (n, T, P) array or a list of (T_i, P) "
+            "arrays. Got an empty one instead."
+        )
+    P = sequences[0].shape[-1] if sequences[0].ndim == 2 else None
+    shapes = sorted({item.shape for item in sequences if item.ndim != 2 or item.shape[1] != P})
+    if P is None or shapes or min(len(item) for item in sequences) == 0:
+        raise ValueError(
+            "codes must be an (n, T, P) array or a list of (T_i, P) arrays with T_i >= 1 and "
+            f"one P. Got sequences of shapes {sorted({c.shape for c in sequences})[:5]} instead."
+        )
     stacked = np.concatenate(sequences)
     unique, labels, counts = _unique_codes(stacked, P)
     order = np.argsort(-counts, kind="stable")

@@ -15,7 +15,7 @@ from itertools import product
 
 import numpy as np
 
-from ..utils import input_error
+from ..utils import check_param, input_error
 from ._regimes import codes_from_states
 
 __all__ = [
@@ -204,6 +204,23 @@ class PiecewiseLinearSystem:
             raise input_error("A regime code", f"have P={self.P} entries", code.shape[0])
         return code
 
+    def _array(self, value, name: str, width: int, what: str, ndims: tuple) -> np.ndarray:
+        """``value`` as float64 of shape (width,) or (n, width) (as ``ndims`` allows)."""
+        array = np.asarray(value)
+        ok = array.dtype.kind in "biuf" and array.ndim in ndims
+        if not ok or array.shape[-1] != width:
+            forms = {1: f"({width},)", 2: f"({'T' if 1 not in ndims else 'n'}, {width})"}
+            expected = " or ".join(forms[ndim] for ndim in ndims)
+            got = f"dtype {array.dtype} with shape {array.shape}"
+            raise input_error(f"{name} ({what})", f"be a real array of shape {expected}", got)
+        return array.astype(np.float64, copy=False)
+
+    def _input(self, s, batch: bool = False) -> np.ndarray:
+        return self._array(s, "The input s", self.C.shape[1], "F inputs", (1, 2) if batch else (1,))
+
+    def _state(self, z, name: str = "The state z", batch: bool = True) -> np.ndarray:
+        return self._array(z, name, self.M, "M latent units", (1, 2) if batch else (1,))
+
     def jacobian(self, code) -> np.ndarray:
         """Jacobian of the regime with this code: diag(a) + W diag([1]*(M-P) + code).
 
@@ -314,7 +331,7 @@ class PiecewiseLinearSystem:
         >>> system.drive([2.0]).tolist()
         [2.0, 3.0]
         """
-        return self.h if s is None else self.C @ np.asarray(s, dtype=np.float64) + self.h
+        return self.h if s is None else self.C @ self._input(s) + self.h
 
     def all_codes(self) -> np.ndarray:
         """Every one of the 2**P regime codes, all-off first.
@@ -377,10 +394,10 @@ class PiecewiseLinearSystem:
         >>> system.step([4.0, 2.0]).tolist()  # the fixed point stays put
         [4.0, 2.0]
         """
-        z = np.asarray(z, dtype=np.float64)
+        z = self._state(z)
         u = z.copy()
         u[..., self.M - self.P :] = np.maximum(u[..., self.M - self.P :], 0.0)
-        drive = self.h if s is None else np.asarray(s, dtype=np.float64) @ self.C.T + self.h
+        drive = self.h if s is None else self._input(s, batch=True) @ self.C.T + self.h
         return self.a * z + u @ self.W.T + drive
 
     def simulate(self, S=None, n_steps: int | None = None, z0=None) -> np.ndarray:
@@ -411,8 +428,12 @@ class PiecewiseLinearSystem:
         """
         if S is None and n_steps is None:
             raise ValueError("Give the inputs S or the number of steps n_steps.")
+        if S is not None:
+            S = self._array(S, "The inputs S", self.C.shape[1], "T steps of F inputs", (2,))
+        else:
+            check_param(n_steps, "n_steps", "PiecewiseLinearSystem.simulate", min_val=0)
         T = len(S) if S is not None else n_steps
-        z = np.zeros(self.M) if z0 is None else np.asarray(z0, dtype=np.float64)
+        z = np.zeros(self.M) if z0 is None else self._state(z0, "The initial state z0", False)
         states = np.empty((T, self.M))
         for t in range(T):
             z = self.step(z, None if S is None else S[t])

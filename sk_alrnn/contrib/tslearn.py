@@ -72,8 +72,23 @@ def to_tslearn(sequences) -> np.ndarray:
     >>> [x.shape for x in from_tslearn(X)]
     [(2, 1), (3, 1)]
     """
-    items = [np.asarray(item, dtype=float) for item in sequences]
-    items = [item[:, None] if item.ndim == 1 else item for item in items]
+    items = []
+    for i, item in enumerate(sequences):
+        array = np.asarray(item)
+        if array.dtype.kind not in "biuf" or array.ndim not in (1, 2) or len(array) == 0:
+            raise ValueError(
+                f"to_tslearn takes a list of (T_i, d) or (T_i,) real arrays with T_i >= 1; "
+                f"sequence {i} is {array.dtype} with shape {array.shape}."
+            )
+        items.append(array.astype(float)[:, None] if array.ndim == 1 else array.astype(float))
+    if not items:
+        raise ValueError("to_tslearn takes a list of at least 1 sequence; got an empty one.")
+    widths = sorted({item.shape[1] for item in items})
+    if len(widths) > 1:
+        raise ValueError(
+            f"Every sequence given to to_tslearn must have the same number of features d; "
+            f"got d in {widths}."
+        )
     out = np.full((len(items), max(len(item) for item in items), items[0].shape[1]), np.nan)
     for i, item in enumerate(items):
         out[i, : len(item)] = item

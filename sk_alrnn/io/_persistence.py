@@ -29,9 +29,11 @@ their hyper-parameters before the weights are put back.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import inspect
 import json
 import os
+import tempfile
 from typing import Any
 
 import numpy as np
@@ -39,19 +41,27 @@ import safetensors
 import sklearn
 import skorch
 import torch
-from safetensors.numpy import save_file
+from safetensors.numpy import save as serialize
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from skorch.history import History
 
 from .._version import __version__
+from ._checks import check_consistency, check_param_names, check_required_attributes
 from ._codec import TRUSTED_ONLY, Reader, Writer, corrupt, register_class, register_record
+from ._header import DEFAULT_MAX_BYTES, digest, not_a_model_file, parse_json, read_header
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "PersistenceMixin", "load", "save"]
 
 FORMAT = "sk_alrnn"
-FORMAT_VERSION = 1
+# 2: the metadata also holds the SHA-256 of the document and tensors (_DIGEST_KEY).
+FORMAT_VERSION = 2
 _HEADER_KEY = "sk_alrnn"
+_DIGEST_KEY = "sk_alrnn_sha256"
+# Read once (os.umask can only be read by setting it), so saved files get the
+# permissions open() would give them.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 # The package's estimators, by class name: each registers itself when its class
 # is defined (PersistenceMixin.__init_subclass__), so this module imports none.
@@ -223,11 +233,48 @@ def save(estimator: Any, path: os.PathLike | str) -> None:
         },
         "state": writer.estimator(estimator),
     }
-    metadata = {_HEADER_KEY: json.dumps(header)}
-    path = os.fspath(path)
-    partial = f"{path}.partial"
-    save_file(writer.arrays, partial, metadata=metadata)
-    os.replace(partial, path)
+    text = json.dumps(header)
+    metadata = {_HEADER_KEY: text, _DIGEST_KEY: digest(text, writer.arrays)}
+    _write_atomically(serialize(writer.arrays, metadata=metadata), os.fspath(path))
+
+
+def _save_error(path: str, exc: OSError) -> OSError:
+    """The OSError of a failed save, naming the user's path rather than a temporary file."""
+    return OSError(exc.errno, f"Cannot save the model to {path!r}: {exc.strerror or exc}")
+
+
+def _write_atomically(data: bytes, path: str) -> None:
+    """Write ``data`` to a unique temporary file beside ``path``, then rename it over ``path``.
+
+    Each save has its own temporary file (``tempfile.mkstemp``), so concurrent
+    saves to one path never share one; ``os.replace`` is atomic, so readers see
+    the old file or a whole new one.  On any failure the temporary file is
+    removed and the OSError names the user's path.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        if os.path.isdir(path):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+        handle, partial = tempfile.mkstemp(
+            dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".partial"
+        )
+    except OSError as exc:
+        raise _save_error(path, exc) from exc
+    try:
+        with os.fdopen(handle, "wb") as file:
+            os.fchmod(file.fileno(), 0o666 & ~_UMASK)  # as open() would; mkstemp gives 0o600
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(partial, path)
+    except BaseException as exc:
+        try:
+            os.unlink(partial)
+        except OSError:
+            pass  # already renamed or never created: nothing is left behind either way
+        if isinstance(exc, OSError):
+            raise _save_error(path, exc) from exc
+        raise
 
 
 # ---- reading -----------------------------------------------------------------
@@ -242,6 +289,7 @@ class _Reader(Reader):
                 f"unknown estimator class {node['class']!r} (this version knows {sorted(classes)})",
             )
         cls = classes[node["class"]]
+        check_param_names(cls, node["params"], where)
         params = {name: self.decode(item, name) for name, item in node["params"].items()}
         if "device" in params:
             params["device"] = "cpu"  # files always load onto the CPU
@@ -260,12 +308,16 @@ class _Reader(Reader):
                 where or "fitted",
                 f"attributes {sorted(unknown)} are not fitted attributes of {cls.__name__}",
             )
+        check_required_attributes(cls, node["fitted"], _persisted_attributes(cls), where)
         for name, item in node["fitted"].items():
             setattr(estimator, name, self.decode(item, name))
+        check_consistency(estimator, where)  # before the net is built from these values
         if "net" in node:
             if not isinstance(estimator, NeuralNet):
                 raise corrupt(where or "net", f"{cls.__name__} has no network")
             self._restore_net(estimator, node["net"], where)
+        elif isinstance(estimator, NeuralNet):
+            raise corrupt(where or "net", f"a {cls.__name__} without its network")
         return estimator
 
     def _restore_net(self, net: NeuralNet, node: dict, where: str) -> None:
@@ -297,25 +349,55 @@ class _Reader(Reader):
         net.history_ = history
 
 
-def _read_file(path: str):
-    try:
-        with safetensors.safe_open(path, framework="np") as handle:
-            metadata = handle.metadata() or {}
-            arrays = {key: handle.get_tensor(key) for key in handle.keys()}  # noqa: SIM118 - safe_open is not a dict
-    except safetensors.SafetensorError as exc:
-        raise ValueError(
-            f"{path!r} is not an sk_alrnn model file: it is not a safetensors file ({exc})."
-        ) from None
-    if _HEADER_KEY not in metadata:
-        raise ValueError(
-            f"{path!r} is a safetensors file, but not an sk_alrnn model file: its metadata has "
-            f"no {_HEADER_KEY!r} header. Only files written by est.save(path) can be loaded."
+def _read_file(path: str, max_bytes: int) -> tuple[Any, dict]:
+    """The header document and the declared tensors, the header checked before any tensor."""
+    if os.path.isdir(path):
+        raise IsADirectoryError(
+            errno.EISDIR,
+            f"{path!r} is a directory; expected a model file written by est.save(path)",
         )
-    try:
-        header = json.loads(metadata[_HEADER_KEY])
-    except (ValueError, RecursionError):
-        raise ValueError(f"{path!r}: the {_HEADER_KEY!r} header is not valid JSON.") from None
+    if os.path.exists(path) and not os.path.isfile(path):  # opening a FIFO would block
+        raise not_a_model_file(path, "it is not a regular file")
+    with open(path, "rb") as handle:
+        metadata, tensors = read_header(handle, path, max_bytes)
+        if _HEADER_KEY not in metadata:
+            raise ValueError(
+                f"{path!r} is a safetensors file, but not an sk_alrnn model file: its metadata "
+                f"has no {_HEADER_KEY!r} header. Only files written by est.save(path) can be "
+                "loaded."
+            )
+        text = metadata[_HEADER_KEY]
+        try:
+            header = parse_json(text)
+        except (ValueError, RecursionError):
+            raise ValueError(f"{path!r}: the {_HEADER_KEY!r} header is not valid JSON.") from None
+        _check_format(header, path)
+        unnamed = sorted(set(tensors) - _array_keys(header))
+        if unnamed:  # refused before reading: a 1.5 GiB tensor nobody uses costs nothing
+            raise corrupt("tensors", f"{unnamed[:5]} are not declared in the header")
+        arrays = dict(tensors)  # every tensor the document names, read once by its offsets
+    stored = metadata.get(_DIGEST_KEY)
+    if (stored is not None or header["format_version"] >= 2) and stored != digest(text, arrays):
+        raise corrupt(
+            "checksum",
+            "the SHA-256 of its contents does not match the one it stores "
+            "(the file was changed or damaged after it was saved)",
+        )
     return header, arrays
+
+
+def _array_keys(document: Any) -> set:
+    """The tensor keys that the document's array nodes name (walked without recursion)."""
+    keys, stack = set(), [document]
+    while stack:
+        node = stack.pop()
+        if type(node) is dict:
+            if node.get("t") == "array" and type(node.get("key")) is str:
+                keys.add(node["key"])
+            stack.extend(node.values())
+        elif type(node) is list:
+            stack.extend(node)
+    return keys
 
 
 def _check_format(header: Any, path: str) -> None:
@@ -334,7 +416,7 @@ def _check_format(header: Any, path: str) -> None:
         )
 
 
-def load(path: os.PathLike | str) -> Any:
+def load(path: os.PathLike | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
     """Load an estimator written by ``est.save(path)``; the weights land on the CPU.
 
     Loading never executes code from the file: the metadata is parsed as JSON,
@@ -343,6 +425,13 @@ def load(path: os.PathLike | str) -> Any:
     Parameters
     ----------
     path : str or os.PathLike
+    max_bytes : int, default=2 GiB (2**31)
+        Most tensor bytes the file may declare.  The safetensors header is
+        read and checked first (its length at most 100 MB, known dtypes,
+        sizes that match the shapes, tensors that follow each other without
+        gaps or overlaps, a total within ``max_bytes`` and equal to the file
+        size, every tensor named by the model's document), so a file that
+        fails is refused without reading any tensor.
 
     Returns
     -------
@@ -352,9 +441,14 @@ def load(path: os.PathLike | str) -> Any:
     Raises
     ------
     ValueError
-        For a file that is not an sk_alrnn model file, one written by a newer
-        format version, or one whose contents are inconsistent (tensors that
-        do not match the declared shapes, unknown classes, ...).
+        For a file that is not an sk_alrnn model file, one larger than
+        ``max_bytes``, one written by a newer format version, one changed
+        after it was saved (its checksum differs), or one whose contents are
+        inconsistent (tensors that do not match the declared shapes, unknown
+        classes, hyper-parameters the class does not take, fitted attributes
+        it does not declare, labels that do not match the outputs, ...).
+    OSError
+        If the file cannot be read (``IsADirectoryError`` for a folder).
 
     Notes
     -----
@@ -377,12 +471,19 @@ def load(path: os.PathLike | str) -> Any:
     True
     """
     path = os.fspath(path)
-    header, arrays = _read_file(path)
-    _check_format(header, path)
+    header, arrays = _read_file(path, max_bytes)
     reader = _Reader(arrays)
     try:
-        estimator = reader.estimator(header["state"])
-    except (KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
+        state = header["state"]
+        if header.get("estimator") != state["class"]:
+            raise corrupt(
+                "estimator",
+                f"the header names {header.get('estimator')!r} but holds a {state['class']!r}",
+            )
+        estimator = reader.estimator(state)
+    except (
+        KeyError, TypeError, AttributeError, IndexError, RecursionError, OverflowError
+    ) as exc:  # fmt: skip
         raise corrupt("header", f"malformed ({type(exc).__name__}: {exc})") from None
     unused = sorted(set(arrays) - reader.used)
     if unused:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import numbers
 from typing import Any, Callable
 
@@ -22,11 +23,47 @@ __all__ = [
 # Samples per block in the GMM version: a block's (samples x points) distance
 # matrix is 256 x 10 000 floats (20 MiB), so memory stays bounded for any max_T.
 _GMM_BLOCK = 256
+# Most memory a metric parameter may ask for (the Gaussian kernel of `smoothing`,
+# the Monte-Carlo samples of `n_samples`); larger values are refused before any
+# allocation (smoothing=1e9 used to ask for 59.6 GiB, n_samples=1e9 for 7.45 GiB).
+MEMORY_BUDGET = 2**30
+# Beyond this magnitude a squared distance overflows float64; the GMM version
+# then takes differences point by point (exact, slower) instead of |s|^2 + |c|^2 - 2 s.c.
+_EXPANSION_LIMIT = 1e150
+
+
+def _as_real(values: Any, name: str) -> np.ndarray:
+    """``values`` as a float64 array; ValueError for complex, string, object or ragged input."""
+    expected = "be a real numeric array of shape (T,) or (T, N)"
+    try:
+        X = np.asarray(values)
+    except ValueError:  # a ragged nested list
+        raise input_error(name, expected, "a ragged nested sequence") from None
+    if X.dtype.kind not in "biuf":
+        raise input_error(name, expected, f"dtype {X.dtype}")
+    return X.astype(np.float64, copy=False)
+
+
+def _check_budget(n_bytes: float, name: str, value: Any) -> None:
+    if n_bytes > MEMORY_BUDGET:
+        raise ValueError(
+            f"{name}={value!r} needs {n_bytes / 2**30:.3g} GiB, more than the metrics' memory "
+            f"budget of {MEMORY_BUDGET / 2**30:g} GiB (sk_alrnn.metrics._dsr.MEMORY_BUDGET)."
+        )
+
+
+def _unit_scale(X: np.ndarray) -> np.ndarray:
+    """Per column, the power of two just above max |X| (1 for a zero column).
+
+    Dividing by it is exact, and keeps std and max - min of data near 1e200
+    from overflowing (D_stsp "bins" and D_H are invariant to the scale).
+    """
+    return np.ldexp(1.0, np.frexp(np.abs(X).max(axis=0))[1])
 
 
 def _check_reference(X_true: Any) -> np.ndarray:
     """X_true as finite float64 (T, N) with T >= 2, else ValueError."""
-    X = np.asarray(X_true, dtype=np.float64)
+    X = _as_real(X_true, "X_true")
     if X.ndim == 1:
         X = X[:, None]
     if X.ndim != 2:
@@ -39,7 +76,7 @@ def _check_reference(X_true: Any) -> np.ndarray:
 
 def _check_generated(X_gen: Any, n_dims: int) -> np.ndarray | None:
     """X_gen as float64 (T, N); None when it is not finite (a diverged run)."""
-    X = np.asarray(X_gen, dtype=np.float64)
+    X = _as_real(X_gen, "X_gen")
     if X.ndim == 1:
         X = X[:, None]
     if X.ndim != 2:
@@ -155,10 +192,23 @@ def state_space_divergence(
     n_samples = _check_number(
         n_samples, "n_samples", "state_space_divergence", 1, strict=False, integer=True
     )
+    if n_bins > 2**53:  # bin indices are computed in float64 and stored as int64
+        raise input_error(
+            "The 'n_bins' parameter of state_space_divergence", "be an int in [1, 2**53]", n_bins
+        )
+    # The samples, their noise and two log-densities: 4 floats per sample and dimension.
+    _check_budget(32.0 * n_samples * A.shape[1], "n_samples", n_samples)
     G = _check_generated(X_gen, A.shape[1])
     if G is None or len(G) == 0:
         return float("inf")
     if method == "bins":
+        try:
+            float(n_bins) ** A.shape[1] * alpha
+        except OverflowError:
+            raise ValueError(
+                f"n_bins={n_bins} gives n_bins**N = {n_bins}**{A.shape[1]} bins, beyond float64; "
+                "use fewer bins or method='gmm'."
+            ) from None
         return _binned_divergence(A, G, n_bins, alpha)
     return _gmm_divergence(A[:max_T], G[:max_T], scaling, n_samples, random_state)
 
@@ -174,6 +224,9 @@ def _bin_indices(X: np.ndarray, lo: np.ndarray, width: np.ndarray, n_bins: int) 
 
 
 def _binned_divergence(A: np.ndarray, G: np.ndarray, n_bins: int, alpha: float) -> float:
+    # The bins are invariant to scaling both sets per dimension.
+    scale = _unit_scale(A)
+    A, G = A / scale, G / scale
     sd = A.std(axis=0, ddof=1)
     lo, hi = A.min(axis=0) - 0.1 * sd, A.max(axis=0) + 0.1 * sd
     idx_true, idx_gen = (_bin_indices(X, lo, hi - lo, n_bins) for X in (A, G))
@@ -194,24 +247,38 @@ def _binned_divergence(A: np.ndarray, G: np.ndarray, n_bins: int, alpha: float) 
     return occupied + float(empty)
 
 
+def _squared_distances(samples: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """(samples x centres) squared distances, overflowing to inf rather than to NaN."""
+    if max(np.abs(samples).max(), np.abs(centres).max()) <= _EXPANSION_LIMIT:
+        sq = (
+            np.sum(samples**2, axis=1)[:, None]
+            + np.sum(centres**2, axis=1)[None, :]
+            - 2.0 * samples @ centres.T
+        )
+        return np.maximum(sq, 0.0)
+    with np.errstate(over="ignore"):
+        return np.stack([np.sum((centres - row) ** 2, axis=1) for row in samples])
+
+
 def _log_mixture(samples: np.ndarray, centres: np.ndarray, variance: float) -> np.ndarray:
     """Log of the mean over centres of exp(-|s - c|^2 / (2 variance)), per sample."""
-    sq = (
-        np.sum(samples**2, axis=1)[:, None]
-        + np.sum(centres**2, axis=1)[None, :]
-        - 2.0 * samples @ centres.T
-    )
-    return logsumexp(-np.maximum(sq, 0.0) / (2.0 * variance), axis=1) - np.log(len(centres))
+    sq = _squared_distances(samples, centres)
+    return logsumexp(-sq / (2.0 * variance), axis=1) - np.log(len(centres))
 
 
 def _gmm_divergence(A, G, scaling: float, n_samples: int, random_state) -> float:
     rng = check_random_state(random_state)
     t = rng.randint(0, len(A), size=n_samples)
+    # Centred on the reference mean: the expansion loses less to cancellation.
+    centre = A.mean(axis=0) if np.isfinite(A.mean(axis=0)).all() else 0.0
+    A, G = A - centre, G - centre
     samples = A[t] + np.sqrt(scaling) * rng.standard_normal((n_samples, A.shape[1]))
-    terms = [
-        _log_mixture(block, A, scaling) - _log_mixture(block, G, scaling)
-        for block in np.array_split(samples, max(1, -(-n_samples // _GMM_BLOCK)))
-    ]
+    terms = []
+    for block in np.array_split(samples, max(1, -(-n_samples // _GMM_BLOCK))):
+        log_p, log_q = _log_mixture(block, A, scaling), _log_mixture(block, G, scaling)
+        # Equal log-densities (even both -inf: a sample beyond float64's reach) add 0.
+        with np.errstate(invalid="ignore"):
+            terms.append(np.where(log_p == log_q, 0.0, log_p - log_q))
     return float(np.mean(np.concatenate(terms)))
 
 
@@ -262,6 +329,8 @@ def power_spectrum_distance(
     """
     A = _check_reference(X_true)
     smoothing = _check_number(smoothing, "smoothing", "power_spectrum_distance", 0, strict=False)
+    # gaussian_filter1d builds a kernel of 2 * ceil(4 * smoothing) + 1 floats.
+    _check_budget(8.0 * (8.0 * smoothing + 1), "smoothing", smoothing)
     multioutput = check_option(
         multioutput, "multioutput", "power_spectrum_distance", ("uniform_average", "raw_values")
     )
@@ -276,6 +345,7 @@ def power_spectrum_distance(
 
 def _spectrum(x: np.ndarray, smoothing: float) -> np.ndarray | None:
     """Normalised smoothed power spectrum of one series; None for a constant series."""
+    x = x / _unit_scale(x)
     sd = x.std()
     if sd == 0:
         return None
@@ -355,6 +425,19 @@ _METRICS = {
 }
 
 
+def _check_metric_kwargs(metric: str, metric_kwargs: dict) -> None:
+    """Refuse options the metric does not take (they would make every score NaN)."""
+    function = _METRICS[metric]
+    parameters = inspect.signature(function).parameters
+    options = [n for n, p in parameters.items() if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    unknown = sorted(set(metric_kwargs) - set(options))
+    if unknown:
+        raise ValueError(
+            f"make_dsr_scorer: {metric} takes the options {options or 'none'}; got the "
+            f"unknown {unknown}."
+        )
+
+
 def make_dsr_scorer(
     metric: str = "state_space_divergence",
     *,
@@ -390,24 +473,22 @@ def make_dsr_scorer(
     True
     """
     metric = check_option(metric, "metric", "make_dsr_scorer", tuple(_METRICS))
+    _check_metric_kwargs(metric, metric_kwargs)
     if n_steps is not None:
         _check_number(n_steps, "n_steps", "make_dsr_scorer", 1, strict=False, integer=True)
     transient = _check_number(
         transient, "transient", "make_dsr_scorer", 0, strict=False, integer=True
     )
     if metric == "prediction_error":
-        if metric_kwargs:
-            raise input_error(
-                "make_dsr_scorer('prediction_error')",
-                "take no metric options",
-                sorted(metric_kwargs),
-            )
 
         def pe_scorer(estimator, X, y=None):
             return -prediction_error(estimator, X, 20 if n_steps is None else n_steps)
 
         return pe_scorer
     function = _METRICS[metric]
+    # Check the options' values now, on a tiny trajectory, not inside a grid search.
+    probe = np.linspace(0.0, 1.0, 8)
+    function(probe, probe, **metric_kwargs)
 
     def geometry_scorer(estimator, X, y=None):
         trajectories = check_trajectories(

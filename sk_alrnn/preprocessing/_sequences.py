@@ -101,10 +101,17 @@ def check_sequences(
         check_finite(item, "X")
     shortest = min(len(item) for item in sequences.items)
     if shortest < min_steps or sequences.n_features == 0:
+        hint = (
+            " (a 2-D array holds (n_sequences, n_steps) univariate sequences: pass one "
+            "(T, F) recording as [X] or X[None])"
+            if sequences.form == "2d" and shortest == 1
+            else ""
+        )
         raise input_error(
             f"Every sequence given to {estimator_name}",
             f"have at least {min_steps} step(s) and 1 feature",
-            f"a shortest sequence of {shortest} step(s) with {sequences.n_features} feature(s)",
+            f"a shortest sequence of {shortest} step(s) with {sequences.n_features} "
+            f"feature(s){hint}",
         )
     return sequences
 

@@ -154,8 +154,11 @@ class DelayEmbedding(_StepTransformer):
 
     so ``out[:, :F]`` is x without its first ``(d - 1) * tau`` steps, and each
     row uses no value after time t (a causal embedding: safe to forecast
-    from).  For univariate recordings such as an ECG, ``(T, 1)`` becomes
-    ``(T - (d - 1) * tau, d)``; Takens' theorem makes this a faithful picture
+    from).  A univariate recording x such as an ECG, passed as ``[x]`` with x
+    of shape ``(T, 1)`` (or as ``x[None]``, shape ``(1, T, 1)``), becomes
+    ``(T - (d - 1) * tau, d)``.  A bare 2-D array is read as ``(n, T)``
+    univariate sequences, so a ``(T, 1)`` array is T sequences of one step
+    and is refused for d > 1.  Takens' theorem makes this a faithful picture
     of the underlying state for d > 2 * (attractor dimension), which is how
     the dynamical-systems reconstruction literature turns one observed
     channel into a state vector.
