@@ -4,16 +4,15 @@ The ALRNNForecaster learns from one observed trajectory with sparse teacher forc
 run of the fitted network is then a generated attractor. With P = 2 ReLU units the network
 has at most 4 linear regimes; a good reconstruction uses 3 of them: one spiral region around
 each lobe and one near the saddle at the origin (Brenner et al., NeurIPS 2024). The script
-prints the regime report (``describe``), the held-out D_stsp / D_H of the free run, and saves
-``lorenz_reconstruction.png``: the data and the generated attractor coloured by regime, and
-the power spectra of both.
+prints the settings the forecaster chose from the data (``tf_interval_``,
+``sequence_length_``), the regime report (``describe``), the held-out D_stsp / D_H of the
+free run, and saves ``lorenz_reconstruction.png``: the data and the generated attractor
+coloured by regime, and the power spectra of both.
 
-    python examples/reconstruct_lorenz.py OUT_DIR [--epochs 300] [--seed 0]
+    python examples/reconstruct_lorenz.py OUT_DIR [--seed 0]
 
-Training takes about 2 minutes of one CPU core at the default 300 epochs (the reference
-implementation trains 2000), with the reference learning-rate decay stopped early. How often
-this budget reconstructs the attractor, per seed: benchmarks/RESULTS.md ("Dynamical systems
-reconstruction").
+It uses the estimator's defaults (the same as the user guide's snippet); how they fare on
+this and other systems: docs/user_guide/dsr.rst and benchmarks/study_dsr_levers.py.
 """
 
 from __future__ import annotations
@@ -67,7 +66,6 @@ def save_figure(path: Path, X: np.ndarray, run: np.ndarray, labels: np.ndarray) 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", nargs="?", default="lorenz_reconstruction")
-    parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     out = Path(args.out_dir)
@@ -75,14 +73,14 @@ def main(argv=None) -> None:
 
     X_train, stats = standardised_lorenz(10_000, seed=0)
     X_test, _ = standardised_lorenz(10_000, seed=1, stats=stats)
-    # The reference code's per-epoch lr decay (1e-3 -> 1e-5 over 2000 epochs), stopped
-    # after args.epochs: lr_end = 1e-3 * 0.01 ** (epochs / 2000). Decaying all the way to
-    # 1e-5 within 300-500 epochs gave worse free runs (benchmarks/RESULTS.md).
-    lr_end = 1e-3 * 0.01 ** (args.epochs / 2000)
-    est = ALRNNForecaster(M=20, P=2, lr_end=lr_end, max_epochs=args.epochs, random_state=args.seed)
+    est = ALRNNForecaster(M=20, P=2, random_state=args.seed)
     start = time.perf_counter()
     est.fit(X_train)
-    print(f"fit: {time.perf_counter() - start:.0f} s, best checkpoint epoch {est.best_epoch_}")
+    print(
+        f"fit: {time.perf_counter() - start:.0f} s, period {est.period_:.0f} steps, "
+        f"tf_interval_ {est.tf_interval_}, sequence_length_ {est.sequence_length_}, "
+        f"start {est.best_start_} kept (checkpoint epoch {est.best_epoch_})"
+    )
 
     print(describe(est))
     run, Z = est.simulate(1000 + len(X_test), x0=X_test[0], return_latent=True)

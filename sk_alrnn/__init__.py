@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # static tools (type checkers, IDEs, docs) see the names; run
     from ._net._estimators import ALRNNClassifier, ALRNNRegressor
     from ._net._forecaster import ALRNNForecaster
     from ._sweep._cv import ALRNNClassifierCV, ALRNNRegressorCV
+    from ._sweep._forecaster_cv import ALRNNForecasterCV
     from .io._persistence import load
 
 # Public name -> the private module that defines it (imported on first access,
@@ -27,6 +28,7 @@ _LAZY_EXPORTS = {
     "ALRNNClassifierCV": "._sweep._cv",
     "ALRNNRegressorCV": "._sweep._cv",
     "ALRNNForecaster": "._net._forecaster",
+    "ALRNNForecasterCV": "._sweep._forecaster_cv",
     "load": ".io._persistence",
 }
 
@@ -34,6 +36,7 @@ __all__ = [
     "ALRNNClassifier",
     "ALRNNClassifierCV",
     "ALRNNForecaster",
+    "ALRNNForecasterCV",
     "ALRNNRegressor",
     "ALRNNRegressorCV",
     "__version__",

@@ -35,6 +35,7 @@ from sk_alrnn import (
     ALRNNRegressor,
     ALRNNRegressorCV,
 )
+from sk_alrnn._net._dsr_auto import free_run_status
 from sk_alrnn.analysis import codes_from_states, regime_summary
 from sk_alrnn.metrics import (
     make_dsr_scorer,
@@ -107,18 +108,19 @@ def test_forecaster_signature():
     expected = {
         "M": 20,
         "P": 2,
-        "tf_interval": 16,
-        "tf_alpha": 1.0,
-        "sequence_length": 200,
+        "tf_interval": "auto",
+        "tf_alpha": "auto",
+        "sequence_length": "auto",
         "noise": 0.05,
-        "lr": 1e-3,
-        "lr_end": 1e-5,
-        "max_epochs": 1000,
-        "batch_size": 16,
-        "batches_per_epoch": 50,
+        "lr": 2e-3,
+        "lr_end": 1e-4,
+        "max_epochs": 150,
+        "batch_size": 64,
+        "batches_per_epoch": 20,
         "max_grad_norm": 10.0,
-        "checkpoint_interval": 25,
+        "checkpoint_interval": "auto",
         "checkpoint_starts": 3,
+        "n_starts": 2,
         "random_state": None,
         "optimizer": torch.optim.RAdam,
         "verbose": 0,
@@ -633,7 +635,13 @@ def test_sequence_scaler_forms():
 
 # --------------------------------------------------------------------------- forecaster
 
+# Tiny forecaster fits (3 epochs) are no reconstructions: their checkpoints collapse,
+# which the forecaster reports with a RuntimeWarning these contract tests do not study.
+pytestmark = pytest.mark.filterwarnings("ignore:Every checkpoint:RuntimeWarning")
+
 FC_FAST = {
+    "n_starts": 1,
+    "tf_alpha": 1.0,
     "M": 4,
     "P": 2,
     "sequence_length": 8,
@@ -1180,16 +1188,21 @@ def test_checkpoint_score_definition(K):
     est = _fc(max_epochs=1, checkpoint_interval=1, checkpoint_starts=K).fit(X)
     starts = [X[(k * 40) // K] for k in range(K)]
     runs = [est.simulate(1000 + 40, x0)[1000:] for x0 in starts]
-    expect = np.median([state_space_divergence(X, r) for r in runs])
+    # A run that stopped at a fixed point (or left the data's range) scores inf.
+    status = [free_run_status(r, X.min(0), X.max(0)) for r in runs]
+    expect = np.median(
+        [state_space_divergence(X, r) if ok == "ok" else np.inf for r, ok in zip(runs, status)]
+    )
     assert est.history[-1, "dstsp"] == pytest.approx(expect, rel=1e-3)
-    assert est.best_epoch_ == 1
+    assert est.best_epoch_ == (1 if np.isfinite(expect) else None)
 
 
 def test_best_epoch_is_lowest_checkpoint():
     est = _fc(max_epochs=4, checkpoint_interval=1, checkpoint_starts=1).fit(_sine())
     scores = est.history[:, "dstsp"]
     epochs = est.history[:, "epoch"]
-    assert est.best_epoch_ == epochs[int(np.argmin(scores))]
+    expect = epochs[int(np.argmin(scores))] if np.isfinite(scores).any() else None
+    assert est.best_epoch_ == expect
 
 
 def test_training_divergence_raises():
@@ -1270,10 +1283,23 @@ class _SetA(skorch.callbacks.Callback):
                 net.module_.a.fill_(self.value)
 
 
+class _Rotate(skorch.callbacks.Callback):
+    """Make the network rotate its two observed units by 0.3 per step (the data's own
+    rotation) after every batch, so checkpoints have a finite D_stsp."""
+
+    def on_batch_end(self, net, **kwargs):
+        with torch.no_grad():
+            for p in (net.module_.a, net.module_.W, net.module_.h):
+                p.zero_()
+            W = net.module_.W.view(-1, 4, 4)
+            W[:, 0, 0] = W[:, 1, 1] = np.cos(0.3)
+            W[:, 0, 1], W[:, 1, 0] = np.sin(0.3), -np.sin(0.3)
+
+
 def test_training_divergence_restores_checkpoint():
     params = {"max_epochs": 4, "checkpoint_interval": 2, "checkpoint_starts": 1}
     with pytest.warns(RuntimeWarning, match="epoch"):
-        est = _fc(**params, callbacks=[_SetA(float("nan"), epoch=3)]).fit(_sine())
+        est = _fc(**params, callbacks=[_Rotate(), _SetA(float("nan"), epoch=3)]).fit(_sine())
     assert est.best_epoch_ == 2
     assert np.isfinite(est.simulate(5)).all()
     with pytest.raises(FloatingPointError):

@@ -26,7 +26,13 @@ from sk_alrnn.metrics import (
     state_space_divergence,
 )
 
+# Tiny fits (3 epochs) are no reconstructions: their checkpoints collapse, which the
+# forecaster reports with a RuntimeWarning that these tests do not study.
+pytestmark = pytest.mark.filterwarnings("ignore:Every checkpoint:RuntimeWarning")
+
 TINY = {
+    "n_starts": 1,
+    "tf_interval": 16,
     "M": 6,
     "P": 2,
     "sequence_length": 20,
@@ -63,7 +69,9 @@ def test_fit_records_history_and_attributes(fitted, series):
     # Checkpoints at multiples of 2 and after the last epoch.
     assert [row["epoch"] for row in fitted.history if "dstsp" in row] == [2, 3]
     scores = dict(zip([2, 3], fitted.history[:, "dstsp"]))
-    assert fitted.best_epoch_ == min(scores, key=lambda e: (scores[e], e))
+    finite = {e: s for e, s in scores.items() if np.isfinite(s)}
+    expected = min(finite, key=lambda e: (finite[e], e)) if finite else None
+    assert fitted.best_epoch_ == expected
 
 
 def test_defaults_follow_the_contract():
@@ -71,18 +79,20 @@ def test_defaults_follow_the_contract():
     expected = {
         "M": 20,
         "P": 2,
-        "tf_interval": 16,
-        "tf_alpha": 1.0,
-        "sequence_length": 200,
+        "tf_interval": "auto",
+        "tf_alpha": "auto",
+        "sequence_length": "auto",
         "noise": 0.05,
-        "lr": 1e-3,
-        "lr_end": 1e-5,
-        "max_epochs": 1000,
-        "batch_size": 16,
-        "batches_per_epoch": 50,
+        "lr": 2e-3,
+        "lr_end": 1e-4,
+        "max_epochs": 150,
+        "batch_size": 64,
+        "batches_per_epoch": 20,
         "max_grad_norm": 10.0,
-        "checkpoint_interval": 25,
+        "checkpoint_interval": "auto",
         "checkpoint_starts": 3,
+        "n_starts": 2,
+        "on_divergence": "restore",
         "random_state": None,
         "optimizer": torch.optim.RAdam,
         "verbose": 0,
@@ -91,13 +101,35 @@ def test_defaults_follow_the_contract():
     params = est.get_params()
     for name, value in expected.items():
         assert params[name] == value, name
-    assert clone(est).get_params()["tf_interval"] == 16
+    assert clone(est).get_params()["tf_interval"] == "auto"
+
+
+class _Rotation(Callback):
+    """Sets each start to a rotation of the first two units (a bounded, non-constant free run)
+    at the start of every epoch, with a period that changes per epoch; with lr ~ 0 the
+    checkpoint after the epoch scores that network."""
+
+    def on_epoch_begin(self, net, **kwargs):
+        angle = 2 * np.pi / (20 + 7 * len(net.history))
+        with torch.no_grad():
+            net.module_.a.zero_()
+            net.module_.W.zero_()
+            net.module_.h.zero_()
+            net.module_.W[:, 0, 0] = net.module_.W[:, 1, 1] = np.cos(angle)
+            net.module_.W[:, 0, 1], net.module_.W[:, 1, 0] = -np.sin(angle), np.sin(angle)
 
 
 def test_checkpoint_restores_best_and_none_keeps_last(series):
-    est = ALRNNForecaster(**{**TINY, "max_epochs": 4, "checkpoint_interval": 1}).fit(series)
+    est = ALRNNForecaster(
+        **{**TINY, "max_epochs": 4, "checkpoint_interval": 1},
+        lr=1e-12,
+        lr_end=None,
+        callbacks=[_Rotation()],
+    ).fit(series)
     scores = est.history[:, "dstsp"]
+    assert np.isfinite(scores).all() and len(set(scores)) > 1
     assert est.best_epoch_ == int(np.argmin(scores)) + 1
+    np.testing.assert_allclose(est.start_scores_, [min(scores)])
     last = ALRNNForecaster(**{**TINY, "checkpoint_interval": None}).fit(series)
     assert last.best_epoch_ == 3 and "dstsp" not in last.history[-1]
 
@@ -164,8 +196,8 @@ def test_reported_training_loss_uses_the_forcing_plan(series, k):
     # initial network, so the epoch's loss is the MSE of the forced pre-forcing path.
     x = series[:21]
     est = ALRNNForecaster(
-        **{**TINY, "max_epochs": 1, "checkpoint_interval": None},
-        tf_interval=k,
+        **{**TINY, "max_epochs": 1, "checkpoint_interval": None, "tf_interval": k},
+        tf_alpha=1.0,
         noise=0.0,
         lr=1e-12,
         lr_end=None,
@@ -428,7 +460,10 @@ class _Corrupt(Callback):
 
 def test_divergence_restores_best_checkpoint_with_warning(series):
     est = ALRNNForecaster(
-        **{**TINY, "max_epochs": 6, "checkpoint_interval": 1}, callbacks=[_Corrupt(4)]
+        **{**TINY, "max_epochs": 6, "checkpoint_interval": 1},
+        lr=1e-12,
+        lr_end=None,
+        callbacks=[_Rotation(), _Corrupt(4)],
     )
     with pytest.warns(RuntimeWarning, match="diverged in epoch 4.*epoch [123]"):
         est.fit(series)
@@ -461,6 +496,11 @@ def test_roessler_reconstruction_with_one_relu():
         tf_interval=30,
         max_epochs=100,
         checkpoint_interval=10,
+        # The recipe as measured then: one start, hard forcing, 16 x 50 windows per epoch.
+        n_starts=1,
+        tf_alpha=1.0,
+        batch_size=16,
+        batches_per_epoch=50,
         random_state=0,
     ).fit(X)
     run, Z = est.simulate(6000, x0=X[0], return_latent=True)
@@ -468,3 +508,229 @@ def test_roessler_reconstruction_with_one_relu():
     assert state_space_divergence(X, run) < 2.5
     assert power_spectrum_distance(X, run) < 0.06
     assert regime_summary([codes_from_states(Z, 1)]).n_regimes == 2
+
+
+# ---- settings chosen from the data ("auto") --------------------------------------------------
+
+
+def test_auto_settings_follow_the_period():
+    # A sine of period 40 steps: period 40, tau = round(40 / 5) = 8, L = 3 tau = 24.
+    t = np.arange(400)
+    X = np.stack([np.sin(2 * np.pi * t / 40), np.cos(2 * np.pi * t / 40)], axis=1)
+    est = ALRNNForecaster(**{**TINY, "tf_interval": "auto", "sequence_length": "auto"}).fit(X)
+    assert est.period_ == pytest.approx(40.0)
+    assert (est.tf_interval_, est.sequence_length_) == (8, 24)
+    assert est.checkpoint_interval_ == 2  # a number keeps its meaning
+    auto = ALRNNForecaster(**{**TINY, "checkpoint_interval": "auto", "max_epochs": 30})
+    assert auto.set_params(max_epochs=30, batches_per_epoch=1).fit(X).checkpoint_interval_ == 2
+
+
+def test_auto_window_fits_short_trajectories():
+    t = np.arange(30)
+    X = np.stack([np.sin(2 * np.pi * t / 30), np.cos(2 * np.pi * t / 30)], axis=1)
+    est = ALRNNForecaster(**{**TINY, "tf_interval": "auto", "sequence_length": "auto"}).fit(X)
+    assert (est.tf_interval_, est.sequence_length_) == (6, 18)
+    est = ALRNNForecaster(**{**TINY, "tf_interval": 10, "sequence_length": "auto"}).fit(X)
+    assert est.sequence_length_ == 29  # 3 tau = 30 does not fit: T - 1
+
+
+# ---- adaptive forcing (generalized teacher forcing) -----------------------------------------
+
+
+def test_forcing_strength_rule_by_hand():
+    from sk_alrnn._net._dsr_auto import forcing_strength
+
+    norms = np.array([2.0, 0.5])
+    codes = np.array([[0, 0], [0, 1]])  # geometric means 2 and 1: G = 2
+    assert forcing_strength(norms, codes, interval=1) == pytest.approx(0.5)
+    assert forcing_strength(norms, codes, interval=3) == pytest.approx(1 - 2.0**-3)
+    assert forcing_strength(np.array([0.8]), np.zeros((1, 4), int), interval=5) == 0.0
+
+
+def test_jacobian_norms_by_hand():
+    from sk_alrnn._net._dsr_callbacks import jacobian_norms
+
+    # M = 2, P = 1: J(0) = diag(0.5, 0.5) (norm 0.5); J(1) = [[0.5, 1], [0, 0.5]], whose
+    # largest singular value is (1 + sqrt(2)) / 2.
+    a, W = torch.tensor([0.5, 0.5]), torch.tensor([[0.0, 1.0], [0.0, 0.0]])
+    codes = torch.tensor([[[True], [False], [True]]])
+    norms, index = jacobian_norms(a, W, codes)
+    got = norms[index[0]].tolist()
+    np.testing.assert_allclose(got, [(1 + 2**0.5) / 2, 0.5, (1 + 2**0.5) / 2], rtol=1e-6)
+
+
+def test_adaptive_alpha_rises_at_once_and_relaxes(series):
+    from sk_alrnn._net._dsr_callbacks import AdaptiveForcing
+    from sk_alrnn.nn._dsr_module import DSRModule, DSRStack
+
+    module = DSRModule(3, 4, 1, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        module.a.fill_(2.0)  # J = diag(2) + W diag(...), W = 0: every norm is 2
+        module.W.zero_()
+    stack = DSRStack([module], [1])
+    stack.tf_interval = 2  # alpha_est = 1 - 2^-2 = 0.75
+
+    class Net:
+        module_ = stack
+
+    callback = AdaptiveForcing(gamma=0.5)
+    stack.tf_alpha = torch.tensor([0.25])
+    stack.last_states = torch.ones(2, 3, 4)
+    callback.on_batch_end(Net, training=True)
+    assert float(stack.tf_alpha[0]) == pytest.approx(0.75)  # up at once
+    stack.tf_alpha = torch.tensor([0.95])
+    callback.on_batch_end(Net, training=True)
+    assert float(stack.tf_alpha[0]) == pytest.approx(0.5 * 0.95 + 0.5 * 0.75)  # relaxes
+
+
+def test_adaptive_forcing_is_recorded(series):
+    est = ALRNNForecaster(**{**TINY, "tf_alpha": "auto"}).fit(series)
+    alphas = est.history[:, "tf_alpha"]
+    assert len(alphas) == 3 and all(0.0 <= a <= 1.0 for a in alphas)
+    assert 0.0 <= est.tf_alpha_ <= 1.0
+    fixed = ALRNNForecaster(**{**TINY, "tf_alpha": 0.5}).fit(series)
+    assert fixed.tf_alpha_ == 0.5 and "tf_alpha" not in fixed.history[-1]
+
+
+# ---- collapse detection -----------------------------------------------------------------------
+
+
+def test_free_run_status_by_hand():
+    from sk_alrnn._net._dsr_auto import free_run_status
+
+    lo, hi = np.array([-1.0, 0.0]), np.array([1.0, 2.0])  # widths 2 and 2
+    t = np.linspace(0, 20, 500)
+    cycle = np.stack([np.sin(t), 1 + np.cos(t)], axis=1)
+    assert free_run_status(cycle, lo, hi) == "ok"
+    settled = np.tile([0.3, 1.2], (500, 1)) + 1e-3 * np.sin(t)[:, None]  # moves 0.1 % of width
+    assert free_run_status(settled, lo, hi) == "fixed point"
+    assert free_run_status(cycle + [3.5, 0.0], lo, hi) == "diverged"  # 4.5 > hi + width = 3
+    assert free_run_status(cycle + [1.5, 0.0], lo, hi) == "ok"  # 2.5: in the widened range
+    assert free_run_status(np.full((5, 2), np.nan), lo, hi) == "diverged"
+
+
+def test_checkpoints_never_keep_a_collapsed_network(series):
+    from sk_alrnn._net._dsr_callbacks import CheckpointSelection
+    from sk_alrnn.nn._dsr_module import DSRModule, DSRStack
+
+    modules = [DSRModule(3, 6, 1, generator=torch.Generator().manual_seed(k)) for k in range(3)]
+    with torch.no_grad():
+        for m in modules:
+            m.a.zero_(), m.W.zero_(), m.h.zero_()
+        # 0: a rotation of units 0 and 1 (a cycle); 1: all zero (the origin at once);
+        # 2: growth by 1.5 per step (leaves the data's range).
+        angle = 2 * np.pi / 30
+        modules[0].W[:2, :2] = torch.tensor(
+            [[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]]
+        )
+        modules[2].a.fill_(1.5)
+    stack = DSRStack(modules, [1, 1, 1])
+    selection = CheckpointSelection(series, interval=1, n_epochs=1, n_starts=3)
+
+    class Net:
+        module_ = stack
+        history = []
+
+    selection.on_train_begin(Net)
+    scores, statuses = selection.evaluate(stack)
+    assert statuses == ["ok", "fixed point", "diverged"]
+    assert np.isfinite(scores[0]) and np.isinf(scores[1:]).all()
+
+
+def test_collapsed_fit_warns_and_says_what_to_try(series):
+    est = ALRNNForecaster(**TINY, lr=1e-12, lr_end=None, callbacks=[_Zero()])
+    with pytest.warns(RuntimeWarning, match="collapsed to a fixed point.*Try:.*max_epochs"):
+        est.fit(series)
+    assert est.best_epoch_ is None and np.isinf(est.start_scores_).all()
+
+
+class _Zero(Callback):
+    """Sets every weight to zero at each epoch: every free run sits at the origin."""
+
+    def on_epoch_begin(self, net, **kwargs):
+        with torch.no_grad():
+            for p in net.module_.parameters():
+                p.zero_()
+
+
+# ---- several starts ---------------------------------------------------------------------------
+
+
+def test_best_start_is_kept(series):
+    est = ALRNNForecaster(
+        **{**TINY, "n_starts": 3, "checkpoint_interval": 1},
+        lr=1e-12,
+        lr_end=None,
+        callbacks=[_Rotation()],
+    ).fit(series)
+    assert est.start_scores_.shape == (3,)
+    assert est.best_start_ == int(np.argmin(est.start_scores_))
+    alone = ALRNNForecaster(**{**TINY, "n_starts": 1}).fit(series)
+    assert alone.start_scores_.shape == (1,) and alone.best_start_ == 0
+
+
+# ---- defects: errors surface, refused fits change nothing, fitted sizes -----------------------
+
+
+def test_errors_while_building_surface_unchanged(series):
+    with pytest.raises(TypeError, match="bogus"):
+        ALRNNForecaster(**TINY, module__bogus=1).fit(series)
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="device"):
+            ALRNNForecaster(**TINY, device="cuda").fit(series)
+
+
+def test_refused_refit_keeps_the_fitted_weights(series):
+    est = ALRNNForecaster(**TINY).fit(series)
+    weights = {k: v.clone() for k, v in est.module_.state_dict().items()}
+    before = est.simulate(30)
+    with pytest.raises(TypeError, match="bogus"):
+        est.set_params(module__bogus=1).fit(series)
+    for name, value in est.module_.state_dict().items():
+        assert torch.equal(value, weights[name]), name
+    np.testing.assert_array_equal(est.simulate(30), before)
+
+
+def test_fitted_sizes_come_from_the_fitted_network(series):
+    est = ALRNNForecaster(**{**TINY, "P": 1}).fit(series)
+    codes, system = est.regime_codes(series), est.linearize()
+    est.set_params(P=2, M=8)
+    assert est.regime_codes(series).shape == codes.shape == (len(series), 1)
+    assert (est.linearize().P, est.linearize().M) == (system.P, system.M) == (1, 6)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"on_divergence": "ignore"}, "'on_divergence'"),
+        ({"lr": float("inf")}, "'lr'"),
+        ({"lr": float("nan")}, "'lr'"),
+        ({"n_starts": 0}, "'n_starts'"),
+        ({"tf_interval": "fast"}, "'tf_interval'"),
+        ({"tf_alpha": "adaptive"}, "'tf_alpha'"),
+        ({"checkpoint_interval": 0}, "'checkpoint_interval'"),
+    ],
+)
+def test_more_invalid_parameters_raise_at_fit(series, params, match):
+    with pytest.raises(ValueError, match=match):
+        ALRNNForecaster(**{**TINY, **params}).fit(series)
+
+
+def test_on_divergence_raise_is_honoured(series):
+    est = ALRNNForecaster(
+        **{**TINY, "max_epochs": 6, "checkpoint_interval": 1},
+        lr=1e-12,
+        lr_end=None,
+        on_divergence="raise",
+        callbacks=[_Rotation(), _Corrupt(4)],
+    )
+    with pytest.raises(FloatingPointError, match="diverged"):
+        est.fit(series)
+
+
+def test_schedule_is_skorchs_lr_scheduler(series):
+    from skorch.callbacks import LRScheduler
+
+    est = ALRNNForecaster(**TINY).fit(series)
+    assert isinstance(dict(est.callbacks_)["lr_scheduler"], LRScheduler)
+    assert "lr_scheduler" not in dict(ALRNNForecaster(**TINY, lr_end=None).fit(series).callbacks_)

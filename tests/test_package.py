@@ -52,14 +52,7 @@ def test_numpy_only_import_does_not_load_torch():
 # (``from ..utils._params import ...``) or a private name.
 
 # (importing module, imported module) pairs still allowed, with the reason.
-KNOWN_EXCEPTIONS = {
-    # The forecaster is reworked on its own branch, which moves it to the
-    # subpackages' public names; until then its imports are listed here.
-    ("sk_alrnn._net._forecaster", "sk_alrnn.io._persistence"),
-    ("sk_alrnn._net._forecaster", "sk_alrnn.nn._dsr_module"),
-    ("sk_alrnn._net._forecaster", "sk_alrnn.utils._trajectories"),
-    ("sk_alrnn._net._forecaster", "sk_alrnn.utils._validation"),
-}
+KNOWN_EXCEPTIONS: set = set()
 # The layers, lowest first: a subpackage imports only from its own layer or lower ones.
 LAYERS = {
     "_version": 0,

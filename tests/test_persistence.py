@@ -465,6 +465,7 @@ def test_cv_estimators_round_trip(sign_task, sum_task, tmp_path, kind):
     assert loaded.score(X, y) == search.score(X, y)
 
 
+@pytest.mark.filterwarnings("ignore:Every checkpoint:RuntimeWarning")  # 3 epochs: collapsed
 def test_forecaster_round_trip(tmp_path):
     from sk_alrnn import ALRNNForecaster
     from sk_alrnn.datasets import make_roessler

@@ -56,13 +56,14 @@ class Forcing(NamedTuple):
         Only the rows of forced steps are read; no gradient flows into it.
     interval : int
         tau >= 1: the step from t is forced when t % tau == 0 and 1 <= t < T.
-    alpha : float
-        Strength in (0, 1]: u_t[:N] = alpha x_t + (1 - alpha) z_t[:N]; 1 is hard forcing.
+    alpha : float or Tensor of shape (N,)
+        Strength in [0, 1]: u_t[:N] = alpha x_t + (1 - alpha) z_t[:N]; 1 is hard
+        forcing.  A tensor gives each forced unit its own strength.
     """
 
     signal: Tensor
     interval: int
-    alpha: float = 1.0
+    alpha: float | Tensor = 1.0
 
     def steps(self, n_steps: int) -> range:
         """Forced steps t = tau, 2 tau, ... < n_steps (z_T feeds no later step)."""
@@ -170,7 +171,8 @@ def _forward_loop(
             z_N, x_t, saved = pull[t]
             saved.copy_(z_N)
             # alpha = 1 is a plain copy; lerp_ = alpha x + (1 - alpha) z in one op.
-            if forcing.alpha == 1:
+            # alpha may be a tensor (N,): one strength per forced unit.
+            if not torch.is_tensor(forcing.alpha) and forcing.alpha == 1:
                 z_N.copy_(x_t)
             else:
                 z_N.lerp_(x_t, forcing.alpha)
