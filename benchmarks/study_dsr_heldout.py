@@ -373,6 +373,10 @@ def fit_alrnn(data: SystemData, seed: int, args) -> Fitted:
         params["max_epochs"] = args.alrnn_epochs
     est = ALRNNForecaster(**params).fit(data.train)
     settings = {k: v for k, v in est.get_params().items() if _plain(v)}
+    # the values the "auto" rules chose, and the checkpoint kept
+    for name in ("tf_interval_", "sequence_length_", "checkpoint_interval_", "best_epoch_"):
+        value = getattr(est, name, None)
+        settings[name] = value if _plain(value) else str(value)
     return _alrnn_fitted(est, settings)
 
 
