@@ -5,13 +5,20 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.sk_alrnn-installed
+# torch comes first, from PyTorch's CPU index: PyPI's Linux wheel of torch is the CUDA
+# build (hundreds of MB plus the nvidia packages). `make TORCH_INDEX=` installs from PyPI
+# (for a GPU). Only torch itself comes from that index (--no-deps); its dependencies then
+# come from the usual indexes. Where the CPU index cannot be reached, pip falls back to
+# the configured indexes and local wheel folders after its retries (about 15 s, once).
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+# $(call install_torch,PIP): torch 2.13.0 and its dependencies into PIP's environment.
+install_torch = $(if $(TORCH_INDEX),$(1) install --quiet --no-deps --index-url $(TORCH_INDEX) torch==2.13.0 &&) $(1) install --quiet torch==2.13.0
 
-.PHONY: install demo lint test test-slow bench clean docs venv-aeon test-aeon venv-neurogym test-neurogym venv-bench bench-dsr
+.PHONY: install demo lint test test-slow bench clean docs dist smoke-wheel venv-aeon test-aeon venv-neurogym test-neurogym venv-bench bench-dsr
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	# The CPU wheel of torch first: a bare torch requirement would pull a multi-GB CUDA build.
-	$(BIN)/pip install --quiet torch==2.13.0
+	$(call install_torch,$(BIN)/pip)
 	$(BIN)/pip install --quiet -e ".[test,plot,ucr,dask,onnx,mnist1d]"
 	touch $(STAMP)
 
@@ -30,6 +37,23 @@ test: install
 test-slow: install
 	$(BIN)/python -m pytest -m slow
 
+# The wheel and sdist as a user gets them (dist/), installed into a fresh environment and
+# checked from a temporary folder outside the source tree (tests/smoke_wheel.py: import,
+# fit, predict, save/load, `sk-alrnn --version`). torch comes as for `make install`
+# (the same index, so pip's cache or the local wheel is reused).
+SMOKE_VENV ?= .venv-smoke
+
+dist: install
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+
+smoke-wheel: dist
+	rm -rf $(SMOKE_VENV)
+	$(PYTHON) -m venv $(SMOKE_VENV)
+	$(call install_torch,$(SMOKE_VENV)/bin/pip)
+	$(SMOKE_VENV)/bin/pip install --quiet dist/sk_alrnn-*.whl
+	cd "$$(mktemp -d)" && $(CURDIR)/$(SMOKE_VENV)/bin/python $(CURDIR)/tests/smoke_wheel.py
+
 # The documentation site (Sphinx; the gallery runs examples/ with small settings).
 # SPHINXOPTS="-W --keep-going" turns warnings into errors, as .ci/run does.
 SPHINXOPTS ?=
@@ -41,6 +65,8 @@ $(DOCS_STAMP): $(STAMP)
 
 docs: $(DOCS_STAMP)
 	$(BIN)/python -m sphinx -b html $(SPHINXOPTS) docs docs/_build/html
+	# Offline site: no network resource, MathJax served locally, every formula typesets.
+	$(BIN)/python docs/check_html.py docs/_build/html
 
 # aeon downgrades numpy (through numba): it gets its own environment.
 AEON_VENV ?= .venv-aeon
@@ -48,7 +74,7 @@ AEON_STAMP := $(AEON_VENV)/.sk_alrnn-installed
 
 $(AEON_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(AEON_VENV)
-	$(AEON_VENV)/bin/pip install --quiet torch==2.13.0
+	$(call install_torch,$(AEON_VENV)/bin/pip)
 	$(AEON_VENV)/bin/pip install --quiet aeon
 	$(AEON_VENV)/bin/pip install --quiet -e ".[test]"
 	touch $(AEON_STAMP)
@@ -65,7 +91,7 @@ NG_STAMP := $(NG_VENV)/.sk_alrnn-installed
 
 $(NG_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(NG_VENV)
-	$(NG_VENV)/bin/pip install --quiet torch==2.13.0
+	$(call install_torch,$(NG_VENV)/bin/pip)
 	$(NG_VENV)/bin/pip install --quiet -e ".[neurogym,test]"
 	touch $(NG_STAMP)
 
@@ -83,7 +109,7 @@ BENCH_SEEDS ?= 0 1 2
 
 $(BENCH_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/pip install --quiet torch==2.13.0
+	$(call install_torch,$(BENCH_VENV)/bin/pip)
 	$(BENCH_VENV)/bin/pip install --quiet -e ".[bench,test]"
 	touch $(BENCH_STAMP)
 
@@ -96,4 +122,4 @@ bench-dsr: venv-bench
 	$(BENCH_VENV)/bin/python benchmarks/study_dsr_heldout.py --report
 
 clean:
-	rm -rf $(VENV) $(AEON_VENV) $(NG_VENV) $(BENCH_VENV) build *.egg-info .pytest_cache docs/_build docs/auto_examples docs/api/generated
+	rm -rf $(VENV) $(AEON_VENV) $(NG_VENV) $(BENCH_VENV) $(SMOKE_VENV) build dist *.egg-info .pytest_cache docs/_build docs/auto_examples docs/api/generated

@@ -14,6 +14,11 @@ one whose total parameter count (recurrent layer + linear readout) is closest
 to that of an AL-RNN with ``match_M`` latent units on the same data
 (``alrnn_n_params``). For M=16, F=2 and one output this gives LSTM H=7,
 GRU H=9 and ReLU-RNN H=16 (see ``python benchmarks/baselines.py``).
+
+Token input: ``embedding=(n_tokens, dim)`` puts the same learned embedding
+front-end as the AL-RNN's before the recurrent layer (X holds token ids, id 0
+is padding); the hidden size is then matched on the recurrent part with
+F = dim, the embedding table being the same size for every model.
 """
 
 from __future__ import annotations
@@ -71,20 +76,29 @@ class RecurrentReadout(nn.Module):
         hidden_size=16,
         sequence_output=False,
         generator=None,
+        embedding=None,
     ):
         super().__init__()
         kwargs = {"nonlinearity": "relu"} if cell == "relu_rnn" else {}
         self.sequence_output = sequence_output
         # Built on the meta device, so torch's default initialisation draws nothing.
-        rnn = _CELLS[cell](n_features, hidden_size, batch_first=True, device="meta", **kwargs)
+        n_inputs = n_features if embedding is None else int(embedding[1])
+        rnn = _CELLS[cell](n_inputs, hidden_size, batch_first=True, device="meta", **kwargs)
         self.rnn = rnn.to_empty(device="cpu")
         self.readout = nn.Linear(hidden_size, n_outputs, device="meta").to_empty(device="cpu")
         bound = hidden_size**-0.5
         with torch.no_grad():
             for parameter in self.parameters():
                 parameter.uniform_(-bound, bound, generator=generator)
+        self.embedding = None
+        if embedding is not None:  # as the AL-RNN's: N(0, 1) entries, padding row 0
+            table = torch.randn(int(embedding[0]), n_inputs, generator=generator)
+            table[0] = 0.0
+            self.embedding = nn.Embedding.from_pretrained(table, freeze=False, padding_idx=0)
 
     def forward(self, X, lengths):
+        if self.embedding is not None:
+            X = self.embedding(X[..., 0].round().long())
         out, _ = self.rnn(X)
         if not self.sequence_output:
             last = (lengths.to(out.device) - 1).clamp(min=0)
@@ -101,23 +115,32 @@ class _BaselineMixin:
     hidden_size : int or None, default=None
         None: matched to an AL-RNN with ``match_M`` units (parameter count).
     match_M : int, default=16
+    embedding : tuple of (n_tokens, dim) or None, default=None
+        Token-id input through a learned embedding (as the AL-RNN's option).
     random_state, lr, max_epochs, batch_size, max_grad_norm, verbose, **kwargs :
         As for the AL-RNN estimators (Adam, clipping 1.0, no validation split).
     """
 
-    def __init__(self, cell="lstm", hidden_size=None, match_M=16, *, criterion, **kwargs):
+    def __init__(
+        self, cell="lstm", hidden_size=None, match_M=16, *, embedding=None, criterion, **kwargs
+    ):
         super().__init__(RecurrentReadout, criterion=criterion, **kwargs)
         self.cell, self.hidden_size, self.match_M = cell, hidden_size, match_M
+        self.embedding = embedding
 
     def initialize_module(self):
         H = self.hidden_size
         if H is None:
-            H = matched_hidden_size(self.cell, self.match_M, self.n_features_in_, self._n_outputs_)
+            F = self.n_features_in_ if self.embedding is None else self.embedding[1]
+            H = matched_hidden_size(self.cell, self.match_M, F, self._n_outputs_)
         self.hidden_size_ = H
         return super().initialize_module()
 
     def _module_kwargs(self):
-        return {"cell": self.cell, "hidden_size": self.hidden_size_}
+        kwargs = {"cell": self.cell, "hidden_size": self.hidden_size_}
+        if self.embedding is not None:
+            kwargs["embedding"] = self.embedding
+        return kwargs
 
     @property
     def n_params_(self) -> int:

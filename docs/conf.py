@@ -4,6 +4,12 @@ Build: ``make docs`` (HTML in docs/_build/html); CI adds ``-W --keep-going``.
 The API reference is generated from the ``__all__`` of every public module
 (see ``_write_api_reference``), so a new public name or module appears without
 editing a list here.  No intersphinx: CI has no network.
+
+The site needs no network to read either: MathJax is copied into the built site
+(``_static/mathjax``, from the ``sphinx-mathjax-offline`` package of the ``docs``
+extra) instead of loaded from a CDN, and ``docs/check_html.py`` (run by ``make docs``)
+fails the build when a page loads anything from the network or holds a formula MathJax
+cannot typeset.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    # Serves MathJax 3 from the built site (sets mathjax_path to _static/mathjax/...).
+    "sphinx-mathjax-offline",
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
@@ -47,6 +55,8 @@ exclude_patterns = [
 html_theme = "pydata_sphinx_theme"
 html_title = f"sk_alrnn {release}"
 html_theme_options = {"navigation_with_keys": False, "show_toc_level": 2}
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]  # code blocks wrap long lines
 
 autosummary_generate = True
 # Class pages (_templates/autosummary/class.rst) list the package's own methods, including
@@ -71,6 +81,9 @@ sphinx_gallery_conf = {
     "plot_gallery": "True",
     "within_subsection_order": "FileNameSortKey",
     "remove_config_comments": True,
+    # The execution-times pages load jQuery and DataTables from a CDN: not written, so the
+    # site reads offline (docs/check_html.py fails on any network resource).
+    "write_computation_times": False,
 }
 
 myst_heading_anchors = 3

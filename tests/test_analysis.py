@@ -89,7 +89,7 @@ def test_linear_spectrum_matches_numpy_eig():
         ([-1.0005, 0.0], "marginal"),
     ],
 )
-def test_stability_label(diag, label):
+def test_stability_label_follows_the_spectral_radius(diag, label):
     assert linear_spectrum(np.diag(diag)).stability == label
 
 
@@ -350,7 +350,7 @@ def test_regime_summary_matches_naive_count(P):
             assert summary.transitions[i, j] == moves[(tuple(a), tuple(b))]
 
 
-def test_describe_and_plots_agree_on_sparse_and_dense_transitions():
+def test_describe_and_plot_transitions_read_a_summary_of_many_regimes():
     pytest.importorskip("matplotlib")
     import matplotlib
 
@@ -359,9 +359,12 @@ def test_describe_and_plots_agree_on_sparse_and_dense_transitions():
 
     rng = np.random.RandomState(1)
     summary = regime_summary([rng.rand(30, 6) > 0.5 for _ in range(4)])
+    counts = summary.transitions.astype(float)
+    rows = counts.sum(axis=1, keepdims=True)
+    by_hand = np.divide(counts, rows, out=np.zeros_like(counts), where=rows > 0)
+    np.testing.assert_allclose(transition_probabilities(summary.transitions), by_hand)
     np.testing.assert_allclose(
-        transition_probabilities(summary.transitions_sparse).toarray(),
-        transition_probabilities(summary.transitions),
+        transition_probabilities(summary.transitions_sparse).toarray(), by_hand
     )
     ax = plot_transitions(summary, n_regimes=5)
     assert ax.images[0].get_array().shape == (5, 5)
@@ -382,7 +385,8 @@ def test_describe_and_plots_agree_on_sparse_and_dense_transitions():
         def linearize(self):
             return system
 
-    assert "regimes:" in describe(Fitted())
+    report = describe(Fitted())
+    assert f"regimes: {summary.n_regimes} of 2**6 used on 120 steps" in report
 
 
 # ---------------------------------------------------------------- one set of result types
@@ -430,7 +434,7 @@ def test_transitions_dense_and_sparse_for_every_size(n_steps, P):
     np.testing.assert_array_equal(summary.transition_counts(3), summary.transitions[:3, :3])
 
 
-def test_one_code_formatter_in_reports_and_plots():
+def test_format_code_writes_one_digit_per_unit_and_a_dash_for_none():
     assert format_code([True, False]) == "10" and format_code(np.zeros(0, bool)) == "-"
 
 

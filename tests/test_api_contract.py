@@ -43,7 +43,6 @@ from sk_alrnn.metrics import (
     prediction_error,
     state_space_divergence,
 )
-from sk_alrnn.model_selection import minimal_P_refit
 from sk_alrnn.preprocessing import SequenceScaler
 
 FAST = {"max_epochs": 3, "lr": 1e-2, "batch_size": 16, "random_state": 0, "verbose": 0}
@@ -74,7 +73,7 @@ def fitted_clf(clf_data):
 # --------------------------------------------------------------------------- estimators
 
 
-def test_defaults_and_top_level_params():
+def test_estimators_are_skorch_nets_with_the_top_level_params():
     for cls in (ALRNNClassifier, ALRNNRegressor):
         est = cls()
         params = est.get_params()
@@ -86,7 +85,7 @@ def test_defaults_and_top_level_params():
 
 
 @pytest.mark.parametrize("cls", [ALRNNClassifierCV, ALRNNRegressorCV])
-def test_cv_signature(cls):
+def test_cv_signature_has_the_documented_defaults_and_keyword_only_options(cls):
     sig = inspect.signature(cls)
     expected = {
         "Ps": (0, 1, 2, 4, 8),
@@ -103,7 +102,7 @@ def test_cv_signature(cls):
     assert list(sig.parameters)[:2] == ["Ps", "M"]
 
 
-def test_forecaster_signature():
+def test_forecaster_signature_has_the_documented_defaults():
     sig = inspect.signature(ALRNNForecaster)
     expected = {
         "M": 20,
@@ -112,10 +111,10 @@ def test_forecaster_signature():
         "tf_alpha": "auto",
         "sequence_length": "auto",
         "noise": 0.05,
-        "lr": 2e-3,
-        "lr_end": 1e-4,
+        "lr": 5e-3,
+        "lr_end": 1e-3,
         "max_epochs": 150,
-        "batch_size": 64,
+        "batch_size": 16,
         "batches_per_epoch": 20,
         "max_grad_norm": 10.0,
         "checkpoint_interval": "auto",
@@ -136,7 +135,7 @@ def test_forecaster_signature():
     assert set(expected) <= set(est.get_params())
 
 
-def test_classifier_input_forms(clf_data):
+def test_classifier_accepts_3d_2d_and_ragged_list_inputs(clf_data):
     X, y = clf_data
     for Xf, yf in [
         (X, y),
@@ -156,97 +155,26 @@ def test_classifier_input_forms(clf_data):
         assert list(est.classes_) == ["down", "up"]
 
 
-def test_float_dtypes_accepted(clf_data):
+def test_float16_32_and_64_inputs_train_the_same_model(clf_data):
     X, y = clf_data
     p64 = _clf().fit(X, y).predict_proba(X)
     p32 = _clf().fit(X.astype(np.float32), y).predict_proba(X.astype(np.float32))
     np.testing.assert_allclose(p64, p32, atol=1e-5)
-    _clf().fit(X.astype(np.float16), y)
+    # float16 rounds X (relative error ~5e-4), so the model is close, not equal.
+    p16 = _clf().fit(X.astype(np.float16), y).predict_proba(X.astype(np.float16))
+    np.testing.assert_allclose(p16, p64, atol=1e-2)
 
 
-@pytest.mark.parametrize(
-    "make, match",
-    [
-        (lambda X, y: (np.where(np.arange(X.size).reshape(X.shape) == 5, np.nan, X), y), None),
-        (lambda X, y: (np.where(np.arange(X.size).reshape(X.shape) == 5, np.inf, X), y), None),
-        (lambda X, y: (X[..., None], y), None),
-        (lambda X, y: (X[0, 0, 0], y), None),
-        (lambda X, y: (X[:0], y[:0]), None),
-        (lambda X, y: (X, y[:-1]), None),
-    ],
-)
-def test_classifier_bad_input(clf_data, make, match):
+def test_predict_refuses_other_feature_counts_and_nonfinite_X(fitted_clf, clf_data):
+    # Not-fitted errors: tests/test_estimators.py::test_unfitted_raises_not_fitted.
     X, y = clf_data
-    Xb, yb = make(X, y)
-    with pytest.raises(ValueError):
-        _clf().fit(Xb, yb)
-
-
-def test_bad_y_regressor(clf_data):
-    X, _ = clf_data
-    y = X[:, :, 0].sum(axis=1)
-    y[3] = np.nan
-    with pytest.raises(ValueError):
-        _reg().fit(X, y)
-    y[3] = np.inf
-    with pytest.raises(ValueError):
-        _reg().fit(X, y)
-
-
-def test_predict_errors(fitted_clf, clf_data):
-    X, y = clf_data
-    with pytest.raises(ValueError, match="feature"):
+    with pytest.raises(ValueError, match="X has 2 features, but ALRNNClassifier is expecting 3"):
         fitted_clf.predict(X[:, :, :2])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="NaN or infinity"):
         fitted_clf.predict(np.where(np.arange(X.size).reshape(X.shape) == 0, np.nan, X))
-    for method in ("predict", "predict_proba", "latent_states", "regime_codes"):
-        with pytest.raises(NotFittedError):
-            getattr(_clf(), method)(X)
-    with pytest.raises(NotFittedError):
-        _clf().linearize()
-    with pytest.raises(NotFittedError):
-        _reg().predict(X)
 
 
-def test_refused_fit_leaves_estimator(clf_data):
-    X, y = clf_data
-    est = _clf().fit(X, y)
-    before = est.predict_proba(X)
-    params = {k: v.detach().clone() for k, v in est.module_.state_dict().items()}
-    with pytest.raises(ValueError):
-        est.fit(X[:, :, :2].copy() * np.nan, y)
-    with pytest.raises(ValueError):
-        est.fit(X, y[:-1])
-    np.testing.assert_array_equal(est.predict_proba(X), before)
-    for k, v in est.module_.state_dict().items():
-        torch.testing.assert_close(v, params[k])
-    assert est.n_features_in_ == 3
-
-
-@pytest.mark.parametrize("M, P", [(4, -1), (4, 5), (0, 0)])
-def test_bad_M_P(clf_data, M, P):
-    X, y = clf_data
-    est = _clf(M=M, P=P)  # construction does not validate
-    with pytest.raises(ValueError):
-        est.fit(X, y)
-
-
-def test_random_state_reproducible(clf_data):
-    X, y = clf_data
-    a = _clf(random_state=3).fit(X, y).predict_proba(X)
-    b = _clf(random_state=3).fit(X, y).predict_proba(X)
-    np.testing.assert_array_equal(a, b)
-
-
-def test_integer_labels_and_lr_clipping(clf_data):
-    X, y = clf_data
-    yi = (y == "up").astype(int) + 5
-    est = _clf(lr=1e-2).fit(X, yi)
-    assert set(est.predict(X)) <= {5, 6}
-    assert list(est.classes_) == [5, 6]
-
-
-def test_regressor_shapes():
+def test_regressor_predictions_have_the_shape_of_y():
     rng = np.random.RandomState(1)
     X = rng.randn(30, 6, 2)
     for y in (X[:, :, 0].sum(1), X[:, :, :].sum(1), X[:, :, :1].cumsum(1)):
@@ -275,27 +203,17 @@ def test_regressor_score_is_r2():
     assert est.score(X, y) == pytest.approx(r2_score(y, est.predict(X)), rel=1e-5, abs=1e-6)
 
 
-def test_sklearn_integration(clf_data):
+def test_grid_search_cross_val_score_and_pipeline_accept_the_classifier(clf_data):
     X, y = clf_data
     gs = GridSearchCV(_clf(), {"P": [0, 2]}, cv=2).fit(X, y)
     assert gs.best_params_["P"] in (0, 2)
     scores = cross_val_score(_clf(), X, y, cv=2)
-    assert scores.shape == (2,)
+    assert scores.shape == (2,) and ((0 <= scores) & (scores <= 1)).all()
     pipe = make_pipeline(SequenceScaler(), _clf()).fit(X, y)
     assert pipe.predict(X).shape == (40,)
 
 
-def test_joblib_round_trip(fitted_clf, clf_data, tmp_path):
-    X, _ = clf_data
-    joblib.dump(fitted_clf, tmp_path / "m.joblib")
-    est = joblib.load(tmp_path / "m.joblib")
-    np.testing.assert_array_equal(est.predict_proba(X), fitted_clf.predict_proba(X))
-
-
-# --------------------------------------------------------------------------- after fit
-
-
-def test_regimes_fields(fitted_clf, clf_data):
+def test_regimes_fields_have_the_documented_types_and_totals(fitted_clf, clf_data):
     X, _ = clf_data
     r = fitted_clf.regimes_
     R = r.n_regimes
@@ -313,7 +231,7 @@ def test_regimes_fields(fitted_clf, clf_data):
     assert rows == {tuple(c) for c in r.codes}
 
 
-def test_regimes_ragged_and_P0():
+def test_regimes_count_valid_steps_of_ragged_input_and_P0_has_one_regime():
     rng = np.random.RandomState(4)
     X = [rng.randn(t, 2) for t in (3, 5, 8, 2)]
     y = np.array([0, 1, 0, 1])
@@ -333,7 +251,9 @@ def test_regimes_ragged_and_P0():
     assert all(c.dtype == bool for c in C)
 
 
-def test_latent_states_and_linearize_decomposition(fitted_clf, clf_data):
+def test_latent_states_codes_and_linearize_have_the_documented_form(fitted_clf, clf_data):
+    # The decomposition z_{t+1} = J(code_t) z_t + C s_{t+1} + h, fixed points, regimes and
+    # the linear readout are checked on a fitted model in tests/test_fitted_analysis.py.
     X, _ = clf_data
     Z = fitted_clf.latent_states(X)
     assert Z.shape == (40, 7, 4)
@@ -341,93 +261,15 @@ def test_latent_states_and_linearize_decomposition(fitted_clf, clf_data):
     assert codes.shape == (40, 7, 2) and codes.dtype == bool
     np.testing.assert_array_equal(codes, Z[..., 2:] > 0)
     sys = fitted_clf.linearize()
-    for name in ("a", "W", "C", "h", "B", "b", "M", "P"):
-        assert hasattr(sys, name)
     assert sys.M == 4 and sys.P == 2
     assert sys.a.shape == (4,) and sys.W.shape == (4, 4) and sys.C.shape == (4, 3)
-    Xf = X.astype(np.float32)
-    # z_1 = C s_1 + h (z_0 = 0), then z_{t+1} = J(code_t) z_t + C s_{t+1} + h.
-    np.testing.assert_allclose(Z[:, 0], Xf[:, 0] @ sys.C.T + sys.h, atol=1e-5)
-    for i in range(5):
-        for t in range(6):
-            pred = sys.jacobian(codes[i, t]) @ Z[i, t] + sys.C @ Xf[i, t + 1] + sys.h
-            np.testing.assert_allclose(Z[i, t + 1], pred, atol=1e-4)
+    assert sys.h.shape == (4,) and sys.B.shape == (2, 4) and sys.b.shape == (2,)
+    # J(code) = diag(a) + W diag(1, ..., 1, code): the linear units always pass.
     J = sys.jacobian(np.array([True, False]))
     np.testing.assert_allclose(J, np.diag(sys.a) + sys.W @ np.diag([1, 1, 1, 0]), atol=1e-6)
-    fp = sys.fixed_point(np.array([True, False]))
-    np.testing.assert_allclose(fp.z, J @ fp.z + sys.h, atol=1e-4)
-    assert fp.real == bool(np.array_equal(fp.z[2:] > 0, [True, False]))
-    s = np.ones(3)
-    fps = sys.fixed_point(np.array([False, True]), s=s)
-    Js = sys.jacobian(np.array([False, True]))
-    np.testing.assert_allclose(fps.z, Js @ fps.z + sys.C @ s + sys.h, atol=1e-4)
-    assert len(sys.regimes) == fitted_clf.regimes_.n_regimes
-    for reg, code in zip(sys.regimes, fitted_clf.regimes_.codes):
-        np.testing.assert_array_equal(reg.code, code)
-        np.testing.assert_allclose(reg.A, sys.jacobian(code))
-        np.testing.assert_allclose(
-            np.sort_complex(reg.eigenvalues), np.sort_complex(np.linalg.eigvals(reg.A)), atol=1e-5
-        )
-        np.testing.assert_allclose(reg.fixed_point.z, sys.fixed_point(code).z, atol=1e-6)
-    # Readout of the regressor is linear in z: y = B z_T + b.
-    rng = np.random.RandomState(1)
-    Xr = rng.randn(20, 5, 3)
-    reg = _reg().fit(Xr, Xr[:, :, 0].sum(1))
-    lin = reg.linearize()
-    z_last = reg.latent_states(Xr)[:, -1]
-    np.testing.assert_allclose(reg.predict(Xr).reshape(20, -1), z_last @ lin.B.T + lin.b, atol=1e-4)
 
 
 # --------------------------------------------------------------------------- per-step
-
-
-def test_per_step_classification():
-    rng = np.random.RandomState(5)
-    X = rng.randn(20, 6, 2)
-    y = np.where(X[:, :, 0] > 0, "pos", "neg")
-    est = _clf().fit(X, y)
-    pred = est.predict(X)
-    assert pred.shape == (20, 6) and set(pred.ravel()) <= {"pos", "neg"}
-    proba = est.predict_proba(X)
-    assert proba.shape == (20, 6, 2)
-    assert est.score(X, y) == pytest.approx(np.mean(pred == y))
-    assert list(est.classes_) == ["neg", "pos"]
-    # sample_weight of the same form as y weights the score.
-    w = np.zeros((20, 6))
-    w[:, 0] = 1.0
-    assert est.score(X, y, sample_weight=w) == pytest.approx(np.mean(pred[:, 0] == y[:, 0]))
-    _clf().fit(X, y, sample_weight=np.ones((20, 6)))
-    # Lists.
-    Xl = [rng.randn(t, 2) for t in (3, 5, 4, 6)]
-    yl = [np.where(x[:, 0] > 0, 1, 0) for x in Xl]
-    est = _clf().fit(Xl, yl)
-    pl = est.predict(Xl)
-    assert isinstance(pl, list) and [p.shape for p in pl] == [(3,), (5,), (4,), (6,)]
-    pp = est.predict_proba(Xl)
-    assert isinstance(pp, list) and [p.shape for p in pp] == [(3, 2), (5, 2), (4, 2), (6, 2)]
-    acc = np.mean(np.concatenate([p == t for p, t in zip(pl, yl)]))
-    assert est.score(Xl, yl) == pytest.approx(acc)
-    wl = [np.ones(len(t)) for t in yl]
-    est.score(Xl, yl, sample_weight=wl)
-    # 2-D y with a different second dimension raises.
-    with pytest.raises(ValueError):
-        _clf().fit(X, y[:, :4])
-    with pytest.raises(ValueError):
-        _clf().fit(X, np.stack([y[:, 0], y[:, 1], y[:, 2]], axis=1)[:, :3])
-
-
-def test_per_step_sample_weight_changes_loss():
-    rng = np.random.RandomState(6)
-    X = rng.randn(20, 6, 2)
-    y = (X[:, :, 0] > 0).astype(int)
-    a = _clf().fit(X, y).predict_proba(X)
-    w = np.ones((20, 6))
-    w[:, :3] = 0.0
-    b = _clf().fit(X, y, sample_weight=w).predict_proba(X)
-    assert not np.allclose(a, b)
-
-
-# --------------------------------------------------------------------------- CV
 
 
 @pytest.fixture(scope="module")
@@ -436,7 +278,9 @@ def fitted_cv(clf_data):
     return ALRNNClassifierCV(Ps=(0, 1, 2), M=4, cv=2, **FAST).fit(X, y)
 
 
-def test_cv_estimator(fitted_cv, clf_data):
+def test_cv_results_and_refit_have_the_documented_form(fitted_cv, clf_data):
+    # Delegation to best_estimator_: tests/test_cv.py::test_answers_through_best_estimator;
+    # the minimal rule by hand: test_cv_minimal_rule_by_hand below.
     X, y = clf_data
     cv = fitted_cv
     res = cv.cv_results_
@@ -458,7 +302,6 @@ def test_cv_estimator(fitted_cv, clf_data):
     np.testing.assert_allclose(
         res["mean_test_score"], (res["split0_test_score"] + res["split1_test_score"]) / 2
     )
-    assert cv.P_ == (0, 1, 2)[minimal_P_refit(res)]
     assert type(cv.best_estimator_) is ALRNNClassifier
     assert cv.best_estimator_.P == cv.P_
     assert cv.best_score_ == pytest.approx(
@@ -466,63 +309,24 @@ def test_cv_estimator(fitted_cv, clf_data):
     )
     assert cv.n_features_in_ == 3
     assert list(cv.classes_) == ["down", "up"]
-    be = cv.best_estimator_
-    np.testing.assert_array_equal(cv.predict(X), be.predict(X))
-    np.testing.assert_array_equal(cv.predict_proba(X), be.predict_proba(X))
-    assert cv.score(X, y) == be.score(X, y)
-    np.testing.assert_array_equal(cv.latent_states(X), be.latent_states(X))
-    np.testing.assert_array_equal(cv.regime_codes(X), be.regime_codes(X))
-    np.testing.assert_array_equal(cv.regimes_.counts, be.regimes_.counts)
     assert cv.regimes_.counts.sum() == 40 * 7  # refit on all of X
-    np.testing.assert_array_equal(cv.linearize().W, be.linearize().W)
-    with pytest.raises(ValueError, match="feature"):
+    with pytest.raises(
+        ValueError, match="X has 2 features, but ALRNNClassifier(CV)? is expecting 3"
+    ):
         cv.predict(X[:, :, :2])
 
 
-def test_cv_save_load(fitted_cv, clf_data, tmp_path):
+def test_regressor_cv_refits_an_alrnn_regressor(clf_data):
+    # refit="best", not-fitted and input errors of the CV estimators: tests/test_cv.py.
     X, _ = clf_data
-    path = str(tmp_path / "cv.safetensors")
-    fitted_cv.save(path)
-    back = sk_alrnn.load(path)
-    assert type(back) is ALRNNClassifierCV
-    assert back.P_ == fitted_cv.P_
-    np.testing.assert_array_equal(back.predict(X), fitted_cv.predict(X))
-    np.testing.assert_array_equal(back.predict_proba(X), fitted_cv.predict_proba(X))
-    np.testing.assert_array_equal(back.regimes_.codes, fitted_cv.regimes_.codes)
-    np.testing.assert_array_equal(back.linearize().W, fitted_cv.linearize().W)
-
-
-def test_cv_refit_best_and_regressor(clf_data):
-    X, y = clf_data
-    cv = ALRNNClassifierCV(Ps=(0, 2), M=4, cv=2, refit="best", **FAST).fit(X, y)
-    res = cv.cv_results_
-    assert cv.P_ == res["params"][int(np.argmax(res["mean_test_score"]))]["P"]
     yr = X[:, :, 0].sum(1)
     rcv = ALRNNRegressorCV(Ps=(0, 2), M=4, cv=2, **FAST).fit(X, yr)
     assert type(rcv.best_estimator_) is ALRNNRegressor
     assert rcv.predict(X).shape == (40,)
     assert rcv.best_estimator_.P == rcv.P_
-    with pytest.raises(NotFittedError):
-        ALRNNRegressorCV(Ps=(0, 2), M=4).predict(X)
-    with pytest.raises(ValueError):
-        ALRNNRegressorCV(Ps=(0, 2), M=4, cv=2, **FAST).fit(X, yr[:-1])
-    with pytest.raises(ValueError):
-        ALRNNClassifierCV(Ps=(0, 2), M=4, cv=2, **FAST).fit(X * np.nan, y)
 
 
 # --------------------------------------------------------------------------- safe files
-
-
-def test_save_load(fitted_clf, clf_data, tmp_path):
-    X, _ = clf_data
-    path = str(tmp_path / "model.safetensors")
-    fitted_clf.save(path)
-    est = sk_alrnn.load(path)
-    assert type(est) is ALRNNClassifier
-    np.testing.assert_array_equal(est.predict(X), fitted_clf.predict(X))
-    np.testing.assert_array_equal(est.predict_proba(X), fitted_clf.predict_proba(X))
-    np.testing.assert_array_equal(est.regimes_.counts, fitted_clf.regimes_.counts)
-    np.testing.assert_array_equal(est.linearize().W, fitted_clf.linearize().W)
 
 
 def _rewrite_header(src, dst, change):
@@ -539,75 +343,17 @@ def _rewrite_header(src, dst, change):
         f.write(struct.pack("<Q", len(text)) + text + raw[8 + n :])
 
 
-def test_load_refuses_bad_files(fitted_clf, tmp_path):
+def test_load_refuses_a_file_whose_P_exceeds_M(fitted_clf, tmp_path):
+    # Foreign files, newer formats and other tampering: tests/test_persistence.py.
     path = str(tmp_path / "m.safetensors")
     fitted_clf.save(path)
-    foreign = tmp_path / "foreign.bin"
-    foreign.write_bytes(b"not a model at all, just text")
-    with pytest.raises(ValueError):
-        sk_alrnn.load(str(foreign))
-    from safetensors.numpy import save_file
-
-    save_file({"x": np.zeros(3, np.float32)}, str(tmp_path / "other.safetensors"))
-    with pytest.raises(ValueError):
-        sk_alrnn.load(str(tmp_path / "other.safetensors"))
-    newer = str(tmp_path / "newer.safetensors")
-    _rewrite_header(path, newer, lambda h: h.update(format_version=h["format_version"] + 1))
-    with pytest.raises(ValueError):
-        sk_alrnn.load(newer)
-    # inconsistent contents: P > M, and weights that do not fit M
-    for change in (
-        lambda h: h["state"]["params"].update(P={"t": "json", "v": 7}),
-        lambda h: h["state"]["params"].update(M={"t": "json", "v": 6}),
-    ):
-        bad = str(tmp_path / "bad.safetensors")
-        _rewrite_header(path, bad, change)
-        with pytest.raises(ValueError):
-            sk_alrnn.load(bad)
-    pickle_file = tmp_path / "m.joblib"
-    joblib.dump(fitted_clf, pickle_file)
-    with pytest.raises(ValueError):
-        sk_alrnn.load(str(pickle_file))
+    bad = str(tmp_path / "bad.safetensors")
+    _rewrite_header(path, bad, lambda h: h["state"]["params"].update(P={"t": "json", "v": 7}))
+    with pytest.raises(ValueError, match=r"Inconsistent .* \[0, M=4\]. Got 7 instead"):
+        sk_alrnn.load(bad)
 
 
-def test_save_refuses_unsafe_hyperparameter(clf_data, tmp_path):
-    X, y = clf_data
-
-    class MyLoss(torch.nn.CrossEntropyLoss):
-        pass
-
-    est = _clf(criterion=MyLoss).fit(X, y)
-    with pytest.raises(ValueError, match="criterion"):
-        est.save(str(tmp_path / "m.safetensors"))
-
-
-def test_save_every_estimator(tmp_path, clf_data):
-    X, y = clf_data
-    rng = np.random.RandomState(0)
-    reg = _reg().fit(X, X[:, :, 0].sum(1))
-    reg.save(str(tmp_path / "r.safetensors"))
-    np.testing.assert_array_equal(
-        sk_alrnn.load(str(tmp_path / "r.safetensors")).predict(X), reg.predict(X)
-    )
-    cv = ALRNNRegressorCV(Ps=(0, 1), M=4, cv=2, **FAST).fit(X, X[:, :, 0].sum(1))
-    cv.save(str(tmp_path / "cv.safetensors"))
-    cv2 = sk_alrnn.load(str(tmp_path / "cv.safetensors"))
-    assert type(cv2) is ALRNNRegressorCV
-    np.testing.assert_array_equal(cv2.predict(X), cv.predict(X))
-    Xf = np.cumsum(rng.randn(40, 2), axis=0) * 0.1
-    f = _fc().fit(Xf)
-    f.save(str(tmp_path / "f.safetensors"))
-    f2 = sk_alrnn.load(str(tmp_path / "f.safetensors"))
-    assert type(f2) is ALRNNForecaster
-    np.testing.assert_array_equal(f2.simulate(10), f.simulate(10))
-    np.testing.assert_array_equal(f2.predict(Xf, 2), f.predict(Xf, 2))
-    np.testing.assert_array_equal(f2.regimes_.counts, f.regimes_.counts)
-
-
-# --------------------------------------------------------------------------- preprocessing
-
-
-def test_sequence_scaler_forms():
+def test_sequence_scaler_standardises_3d_2d_and_list_inputs_and_inverts():
     rng = np.random.RandomState(7)
     X = 3 + 2 * rng.randn(10, 5, 2)
     sc = SequenceScaler().fit(X)
@@ -726,24 +472,25 @@ def test_forecaster_input_errors(fc):
     X = _sine()
     bad = X.copy()
     bad[3, 1] = np.nan
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="NaN or infinity"):
         _fc().fit(bad)
     bad[3, 1] = np.inf
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="NaN or infinity"):
         _fc().fit(bad)
-    with pytest.raises(ValueError):
+    shapes = r"X must be one trajectory of shape \(n_steps, n_features\)"
+    with pytest.raises(ValueError, match=shapes):
         _fc().fit(X[None, None])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=shapes):
         _fc().fit(np.float64(1.0))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least 1 step and 1 feature"):
         _fc().fit(np.zeros((0, 2)))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least 1 trajectory. Got an empty list"):
         _fc().fit([])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="same number of features"):
         _fc().fit([X, X[:, :1]])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="y of ALRNNForecaster must be None"):
         _fc().fit(X, X)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"y of ALRNNForecaster.score must be None"):
         fc.score(X, X)
     with pytest.raises(ValueError, match="features"):
         fc.predict(np.hstack([X, X]))
@@ -767,35 +514,35 @@ def test_forecaster_refused_fit_keeps_state():
     X = _sine()
     est = _fc().fit(X)
     before = est.simulate(20)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="NaN or infinity"):
         est.fit(X * np.nan)
-    with pytest.raises(ValueError):
-        est.fit(X[:5])  # shorter than sequence_length + 1
+    with pytest.raises(ValueError, match=r"at least sequence_length \+ 1 = 9 steps"):
+        est.fit(X[:5])
     np.testing.assert_array_equal(est.simulate(20), before)
     assert est.n_features_in_ == 2
 
 
 @pytest.mark.parametrize(
-    "params",
+    "params, match",
     [
-        {"M": 1},
-        {"P": -1},
-        {"P": 5},
-        {"tf_interval": 0},
-        {"tf_interval": 1.5},
-        {"tf_alpha": 0.0},
-        {"tf_alpha": 1.5},
-        {"sequence_length": 0},
-        {"sequence_length": 60},
-        {"noise": -0.1},
-        {"lr_end": 0.0},
-        {"lr_end": -1e-5},
-        {"lr_end": 1.0},
-        {"checkpoint_starts": 0},
+        ({"M": 1}, r"'P' parameter of ALRNNForecaster must be an int in \[0, M=1\]"),
+        ({"P": -1}, r"'P' parameter .* Got -1"),
+        ({"P": 5}, r"'P' parameter .* Got 5"),
+        ({"tf_interval": 0}, "'tf_interval' parameter .* Got 0 "),
+        ({"tf_interval": 1.5}, "'tf_interval' parameter .* Got 1.5 "),
+        ({"tf_alpha": 0.0}, r"'tf_alpha' parameter .* in \(0, 1\] .* Got 0.0 "),
+        ({"tf_alpha": 1.5}, "'tf_alpha' parameter .* Got 1.5 "),
+        ({"sequence_length": 0}, "'sequence_length' parameter .* Got 0 "),
+        ({"sequence_length": 60}, r"sequence_length \+ 1 = 61 steps"),
+        ({"noise": -0.1}, "'noise' parameter .* Got -0.1 "),
+        ({"lr_end": 0.0}, r"'lr_end' parameter .* \(0, lr=0.01\] .* Got 0.0 "),
+        ({"lr_end": -1e-5}, "'lr_end' parameter .* Got -1e-05 "),
+        ({"lr_end": 1.0}, "'lr_end' parameter .* Got 1.0 "),
+        ({"checkpoint_starts": 0}, "'checkpoint_starts' parameter .* Got 0 "),
     ],
 )
-def test_forecaster_param_errors(params):
-    with pytest.raises(ValueError):
+def test_forecaster_bad_parameters_are_refused_at_fit(params, match):
+    with pytest.raises(ValueError, match=match):
         _fc(**params).fit(_sine())
 
 
@@ -835,15 +582,16 @@ def test_initial_state_and_simulate(fc):
     # excluding z_0: the first row is F(lift(x0))
     np.testing.assert_allclose(Zh[0], _F(sys, fc.initial_state(X[0])), atol=1e-5)
     for bad in (0, -1):
-        with pytest.raises(ValueError):
+        match = f"'n_steps' parameter of ALRNNForecaster must be an int >= 1. Got {bad} "
+        with pytest.raises(ValueError, match=match):
             fc.simulate(bad)
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=match):
             fc.predict(X, n_steps=bad)
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=match):
             fc.forecast(X[:5], bad)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"x0 must have shape .* N = 2 .* Got shape \(3,\)"):
         fc.simulate(5, np.zeros(3))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="X has 3 features, but ALRNNForecaster is expecting 2"):
         fc.forecast(np.zeros((5, 3)), 3)
 
 
@@ -1092,7 +840,7 @@ def test_power_spectrum_distance_formula():
     const = np.ones((50, 1))
     assert power_spectrum_distance(A[:50, :1], const) == pytest.approx(1.0)
     assert power_spectrum_distance(const, const) == pytest.approx(0.0, abs=1e-12)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="'multioutput' parameter .* Got 'nope'"):
         power_spectrum_distance(A, G, multioutput="nope")
 
 
@@ -1107,28 +855,28 @@ def test_metrics_nonfinite_gen_and_errors(fc):
     G[5, 0] = np.inf
     assert state_space_divergence(A, G) == np.inf
     assert power_spectrum_distance(A, G) == 1.0
-    for bad_true in (
-        np.ones((1, 2)),
-        np.ones((0, 2)),
-        rng.randn(5, 2, 2),
-        np.where(A == A[0, 0], np.nan, A),
+    for bad_true, match in (
+        (np.ones((1, 2)), r"X_true must have at least 2 steps .* Got shape \(1, 2\)"),
+        (np.ones((0, 2)), r"X_true must have at least 2 steps .* Got shape \(0, 2\)"),
+        (rng.randn(5, 2, 2), r"X_true must have shape \(T,\) or \(T, N\)"),
+        (np.where(A == A[0, 0], np.nan, A), "X_true contains NaN or infinity"),
     ):
         for metric in (state_space_divergence, power_spectrum_distance):
-            with pytest.raises(ValueError):
+            with pytest.raises(ValueError, match=match):
                 metric(bad_true, A[:5])
     for metric in (state_space_divergence, power_spectrum_distance):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="X_gen must have the 2 dimensions of X_true"):
             metric(A, A[:, :1])
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=r"X_gen must have shape \(T,\) or \(T, N\)"):
             metric(A, rng.randn(5, 2, 2))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="'method' parameter .* Got 'nope'"):
         state_space_divergence(A, A, method="nope")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="'metric' parameter of make_dsr_scorer"):
         make_dsr_scorer("nope")
     X = _sine()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="longer than n_steps=20"):
         prediction_error(fc, X[:20], n_steps=20)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="X has 1 features, but ALRNNForecaster is expecting 2"):
         prediction_error(fc, X[:, :1])
     # trajectories with T_i <= n are skipped
     pe = prediction_error(fc, [X, X[:5]], n_steps=5)
@@ -1206,7 +954,7 @@ def test_best_epoch_is_lowest_checkpoint():
 
 
 def test_training_divergence_raises():
-    with pytest.raises(FloatingPointError):
+    with pytest.raises(FloatingPointError, match="diverged"):
         _fc(noise=1e30, checkpoint_interval=None).fit(_sine())
 
 
@@ -1302,7 +1050,7 @@ def test_training_divergence_restores_checkpoint():
         est = _fc(**params, callbacks=[_Rotate(), _SetA(float("nan"), epoch=3)]).fit(_sine())
     assert est.best_epoch_ == 2
     assert np.isfinite(est.simulate(5)).all()
-    with pytest.raises(FloatingPointError):
+    with pytest.raises(FloatingPointError, match="diverged"):
         _fc(**params, callbacks=[_SetA(float("nan"))]).fit(_sine())
 
 

@@ -106,7 +106,7 @@ def test_check_option_lists_the_options():
         check_option("c", "mode", "f", ["a", "b"])
 
 
-def test_regression_targets_and_sample_weights():
+def test_regression_targets_and_sample_weights_are_checked():
     batch = as_padded(np.zeros((3, 4)))
     assert check_regression_targets(np.arange(3), batch).shape == (3, 1)
     with pytest.raises(ValueError, match=r"have shape \(n,\), \(n, k\) or \(n, T, k\)"):
@@ -116,7 +116,7 @@ def test_regression_targets_and_sample_weights():
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         check_regression_targets(np.zeros(2), batch)
     assert check_sample_weight(2.0, 3).tolist() == [2.0, 2.0, 2.0]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"1-D array of 3 weights .* Got shape \(2,\)"):
         check_sample_weight(np.ones(2), 3)
 
 

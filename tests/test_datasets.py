@@ -193,7 +193,7 @@ def test_forecasting_windows_on_a_flow():
 
 
 @pytest.mark.parametrize("mode, shape", [("rows", (1797, 8, 8)), ("pixels", (1797, 64, 1))])
-def test_digits_sequences(mode, shape):
+def test_digits_sequences_have_the_documented_shape_range_and_classes(mode, shape):
     X, y = load_digits_sequences(mode)
     assert X.shape == shape and y.shape == (1797,)
     assert X.min() == 0 and X.max() == 1

@@ -15,15 +15,15 @@ from sk_alrnn import ALRNNClassifier, ALRNNRegressor
 FAST = {"M": 4, "P": 1, "max_epochs": 2, "batch_size": 20, "random_state": 0}
 
 
-def test_progress_bar_is_a_parameter_that_shows_batches(sum_task, capsys):
+def test_progress_bar_is_a_parameter_that_shows_epochs(sum_task, capsys):
     X, y = sum_task
     reg = ALRNNRegressor(**FAST, progress_bar=True)
     assert clone(reg).get_params()["progress_bar"] is True
     reg.fit(X, y)
     shown = capsys.readouterr()
-    # tqdm's bar over the batches of an epoch: 100 sequences / batch_size 20 = 5
-    # (how far it is drawn before closing depends on timing; the total does not).
-    assert "/5 [" in shown.err + shown.out
+    # One bar over the fit's epochs (max_epochs=2), with the loss and the time left.
+    assert "ALRNNRegressor: epoch 2/2" in shown.err
+    assert "loss=" in shown.err and "<" in shown.err
     ALRNNRegressor(**FAST).fit(X, y)
     quiet = capsys.readouterr()
     assert quiet.err == "" and quiet.out == ""

@@ -83,10 +83,10 @@ def test_defaults_follow_the_contract():
         "tf_alpha": "auto",
         "sequence_length": "auto",
         "noise": 0.05,
-        "lr": 2e-3,
-        "lr_end": 1e-4,
+        "lr": 5e-3,
+        "lr_end": 1e-3,
         "max_epochs": 150,
-        "batch_size": 64,
+        "batch_size": 16,
         "batches_per_epoch": 20,
         "max_grad_norm": 10.0,
         "checkpoint_interval": "auto",
@@ -514,12 +514,12 @@ def test_roessler_reconstruction_with_one_relu():
 
 
 def test_auto_settings_follow_the_period():
-    # A sine of period 40 steps: period 40, tau = round(40 / 5) = 8, L = 3 tau = 24.
+    # A sine of period 40 steps: period 40, tau = round(40 / 5) = 8, L = 10 tau = 80.
     t = np.arange(400)
     X = np.stack([np.sin(2 * np.pi * t / 40), np.cos(2 * np.pi * t / 40)], axis=1)
     est = ALRNNForecaster(**{**TINY, "tf_interval": "auto", "sequence_length": "auto"}).fit(X)
     assert est.period_ == pytest.approx(40.0)
-    assert (est.tf_interval_, est.sequence_length_) == (8, 24)
+    assert (est.tf_interval_, est.sequence_length_) == (8, 80)
     assert est.checkpoint_interval_ == 2  # a number keeps its meaning
     auto = ALRNNForecaster(**{**TINY, "checkpoint_interval": "auto", "max_epochs": 30})
     assert auto.set_params(max_epochs=30, batches_per_epoch=1).fit(X).checkpoint_interval_ == 2
@@ -529,9 +529,9 @@ def test_auto_window_fits_short_trajectories():
     t = np.arange(30)
     X = np.stack([np.sin(2 * np.pi * t / 30), np.cos(2 * np.pi * t / 30)], axis=1)
     est = ALRNNForecaster(**{**TINY, "tf_interval": "auto", "sequence_length": "auto"}).fit(X)
-    assert (est.tf_interval_, est.sequence_length_) == (6, 18)
-    est = ALRNNForecaster(**{**TINY, "tf_interval": 10, "sequence_length": "auto"}).fit(X)
-    assert est.sequence_length_ == 29  # 3 tau = 30 does not fit: T - 1
+    assert (est.tf_interval_, est.sequence_length_) == (6, 29)  # 10 tau = 60 > T - 1
+    est = ALRNNForecaster(**{**TINY, "tf_interval": 2, "sequence_length": "auto"}).fit(X)
+    assert est.sequence_length_ == 20
 
 
 # ---- adaptive forcing (generalized teacher forcing) -----------------------------------------

@@ -137,7 +137,7 @@ def test_sweep_P_picks_the_smallest_adequate_P(data):
     assert all(line[end - 1].isdigit() and line[end] == " " for line in text[1:])
 
 
-def test_sweep_P_refit_all_and_pipeline(data):
+def test_sweep_P_refit_all_counts_regimes_through_a_pipeline(data):
     X, y = data
     pipe = Pipeline([("scale", StandardScaler()), ("model", LeadingFeaturesRidge())])
     result = sweep_P(pipe, X, y, [1, 2, 4], cv=3, param_name="model__P", refit_all=True)
@@ -191,7 +191,7 @@ def test_a_failed_candidate_never_wins(data):
     assert "best" in lines[1] and "chosen" in lines[1]
 
 
-def test_select_minimal_P_is_the_rule_behind_the_refit_and_the_demo():
+def test_select_minimal_P_picks_the_smallest_P_within_the_margin():
     assert select_minimal_P([0, 1, 2, 4], [0.5, 0.985, 0.99, np.nan], margin=0.01) == 1
     assert select_minimal_P([0, 1, 2], [0.5, 0.985, 0.99], margin=0.0) == 2
     assert select_minimal_P([4, 2, 2], [0.9, 0.8, 0.85], margin=0.1) == 2  # tie on P: higher
@@ -199,9 +199,9 @@ def test_select_minimal_P_is_the_rule_behind_the_refit_and_the_demo():
         select_minimal_P([0, 1], [np.nan, np.nan], margin=0.1)
 
 
-def test_sweep_P_takes_cv_and_after_by_keyword_only(data):
+def test_sweep_P_takes_cv_by_keyword_only(data):
     X, y = data
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="4 positional arguments but 5 were given"):
         sweep_P(LeadingFeaturesRidge(), X, y, [1, 2], 3)
 
 

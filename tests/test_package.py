@@ -69,6 +69,7 @@ LAYERS = {
     "_sweep": 5,
     "contrib": 6,
     "cli": 6,
+    "_cli_data": 6,  # the command line's file reader (--data FILE.npz / FILE.csv)
     "__main__": 7,
 }
 # The one private leaf module every layer may import: it holds __version__, so

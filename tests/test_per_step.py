@@ -61,7 +61,7 @@ def test_learns_a_per_step_task(step_task):
     assert clf.score(X, y) > 0.9  # chance ~0.5: the running sum's sign is linear memory
 
 
-def test_padded_steps_do_not_matter(ragged_step_task):
+def test_padded_label_values_do_not_matter(ragged_step_task):
     X, y = ragged_step_task
     T = max(len(x) for x in X)
 
@@ -109,7 +109,7 @@ def test_weights_of_ones_or_scaled_train_the_same_model(ragged_step_task):
         np.testing.assert_array_equal(p, q)
 
 
-def test_weighted_score_per_step(step_task):
+def test_per_step_score_takes_per_step_weights(step_task):
     X, y = step_task
     clf = ALRNNClassifier(**FAST).fit(X, y)
     pred = clf.predict(X)
@@ -251,8 +251,6 @@ def test_describe_accepts_per_step_labels_and_task_labels(ragged_step_task):
 
 
 def test_nan_padded_array_is_read_as_variable_length_sequences():
-    from sk_alrnn import ALRNNClassifier, ALRNNRegressor
-
     rng = np.random.RandomState(0)
     lengths = [3, 6, 4, 6, 5, 2]
     X_list = [rng.randn(T, 2) for T in lengths]

@@ -51,7 +51,7 @@ def saved(ax, tmp_path, name):
     return path.stat().st_size > 0
 
 
-def test_occupancy_and_transitions(data, tmp_path):
+def test_occupancy_bars_and_transition_image_show_the_summary(data, tmp_path):
     _, _, summary, _ = data
     ax = plot_regime_occupancy(summary)
     assert len(ax.patches) == summary.n_regimes and saved(ax, tmp_path, "occ.png")
@@ -62,7 +62,7 @@ def test_occupancy_and_transitions(data, tmp_path):
 
 
 @pytest.mark.parametrize("n_components", [2, 3])
-def test_latent_trajectory(data, tmp_path, n_components):
+def test_latent_trajectory_in_2d_or_3d_has_a_legend(data, tmp_path, n_components):
     _, Z, _, seqs = data
     ax = plot_latent_trajectory(list(Z), seqs, n_components=n_components)
     assert ax.get_legend() is not None and saved(ax, tmp_path, f"traj{n_components}.png")
@@ -70,7 +70,7 @@ def test_latent_trajectory(data, tmp_path, n_components):
         plot_latent_trajectory(Z, n_components=4)
 
 
-def test_eigenvalues_on_given_axes(data, tmp_path):
+def test_eigenvalues_drawn_on_given_axes_one_set_per_regime(data, tmp_path):
     system, _, summary, _ = data
     _, ax = plt.subplots()
     assert plot_eigenvalues(regime_spectra(system, summary.codes), ax=ax) is ax

@@ -61,7 +61,7 @@ def test_float32_gradients_match_reference(fold_mode, seed):
         torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
 
 
-def test_gradient_for_drive_only():
+def test_gradient_for_drive_only_matches_reference():
     drive, a, W = _inputs(2, 5, 4)
     a, W = a.detach(), W.detach()
     (grad,) = torch.autograd.grad(alrnn_scan(drive, a, W, 2).sum(), drive)
@@ -69,7 +69,7 @@ def test_gradient_for_drive_only():
     torch.testing.assert_close(grad, grad_ref)
 
 
-def test_no_grad_inference_path(fold_mode):
+def test_no_grad_inference_builds_no_graph_and_matches_reference(fold_mode):
     drive, a, W = _inputs(3, 7, 5)
     with torch.no_grad():
         Z = alrnn_scan(drive, a, W, 2)
@@ -80,7 +80,7 @@ def test_no_grad_inference_path(fold_mode):
     torch.testing.assert_close(Z_plain, Z)
 
 
-def test_empty_sequence():
+def test_empty_sequence_gives_an_empty_output():
     drive, a, W = _inputs(2, 0, 3)
     assert alrnn_scan(drive, a, W, 1).shape == (2, 0, 3)
 

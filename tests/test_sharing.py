@@ -106,7 +106,7 @@ def test_array_codes_and_a_fitted_estimator_duck_typed(three_tasks):
         ({"threshold": 0}, "threshold must be"),
     ],
 )
-def test_bad_arguments(three_tasks, kwargs, match):
+def test_bad_arguments_are_refused_with_their_reason(three_tasks, kwargs, match):
     codes, tasks = three_tasks
     with pytest.raises(ValueError, match=match):
         task_regime_sharing(codes, **{"tasks": tasks, **kwargs})

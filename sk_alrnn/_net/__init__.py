@@ -7,7 +7,9 @@ module of this package):
   handling, the refused-fit guarantee -- what every estimator family honours;
 * :class:`LastFiniteWeights` (``_callbacks``): the skorch callback behind
   ``on_divergence="restore"``;
-* :class:`SequenceNet`, :class:`SequenceDataset` (``_sequence``) and the heads
+* :class:`EpochBar`, :class:`EpochProgressBar` (``_progress``): the progress bar over
+  epochs (``progress_bar=True``) and its skorch callback;
+* :class:`SequenceNet` (``_sequence``), :class:`SequenceDataset` (``_dataset``) and the heads
   :class:`SequenceClassifier`, :class:`SequenceRegressor` (``_heads``), on
   which model-specific sequence estimators are built;
 * :class:`ALRNNMixin` (``_alrnn``): what the AL-RNN adds to a sequence net;
@@ -17,17 +19,21 @@ module of this package):
 
 from ._alrnn import ALRNNMixin
 from ._callbacks import LastFiniteWeights
+from ._dataset import SequenceDataset
 from ._estimators import ALRNNClassifier, ALRNNRegressor
 from ._forecaster import ALRNNForecaster
 from ._heads import SequenceClassifier, SequenceRegressor
+from ._progress import EpochBar, EpochProgressBar
 from ._seeded import SeededNet
-from ._sequence import SequenceDataset, SequenceNet
+from ._sequence import SequenceNet
 
 __all__ = [
     "ALRNNClassifier",
     "ALRNNMixin",
     "ALRNNForecaster",
     "ALRNNRegressor",
+    "EpochBar",
+    "EpochProgressBar",
     "LastFiniteWeights",
     "SeededNet",
     "SequenceClassifier",

@@ -9,9 +9,14 @@ import numpy as np
 from ..analysis import PiecewiseLinearSystem, RegimeSummary, codes_from_states, regime_summary
 from ..io import PersistenceMixin
 from ..nn import ALRNNModule
-from ..utils import Interval, SequenceBatch, unpad
+from ..utils import Interval, SequenceBatch, check_embedding, check_token_ids, unpad
+from ._prune import prune_sequence_net
 
 __all__ = ["ALRNNMixin"]
+
+
+def _embedding_constraint(value, name: str, owner: str) -> None:
+    check_embedding(value, owner)
 
 
 class ALRNNMixin(PersistenceMixin):
@@ -23,14 +28,48 @@ class ALRNNMixin(PersistenceMixin):
     _parameter_constraints = {
         "M": [Interval(numbers.Integral, 1, None)],
         "P": [Interval(numbers.Integral, 0, "M", text="in [0, M={M}]")],
+        "embedding": [None, _embedding_constraint],
     }
 
-    def __init__(self, M=16, P=2, *, module=ALRNNModule, criterion, **kwargs):
+    def __init__(self, M=16, P=2, *, embedding=None, module=ALRNNModule, criterion, **kwargs):
         super().__init__(module, criterion=criterion, **kwargs)
-        self.M, self.P = M, P
+        self.M, self.P, self.embedding = M, P, embedding
 
     def _module_kwargs(self):
-        return {"M": self.M, "P": self.P}
+        kwargs = {"M": self.M, "P": self.P}
+        embedding = check_embedding(self.embedding, type(self).__name__)
+        if embedding is not None:  # only then: custom modules need not know the option
+            kwargs["embedding"] = embedding
+        return kwargs
+
+    # ---- token input (the embedding option) ----------------------------------
+    # Token ids are checked where X is validated, before a fit changes anything:
+    # an id outside the table would otherwise fail deep inside torch.
+    def _validate_targets(self, y, batch, **kwargs):
+        embedding = check_embedding(self.embedding, type(self).__name__)
+        if embedding is not None:
+            check_token_ids(batch, embedding[0], type(self).__name__)
+        return super()._validate_targets(y, batch, **kwargs)
+
+    def _check_X(self, X) -> SequenceBatch:
+        batch = super()._check_X(X)
+        table = getattr(self.module_, "embedding", None)
+        if table is not None:
+            check_token_ids(batch, table.num_embeddings, type(self).__name__)
+        return batch
+
+    @property
+    def embedding_(self) -> np.ndarray:
+        """The learned token table E, (n_tokens, dim) float32; row 0 is padding.
+
+        The input term of step t is ``C @ embedding_[token_t]``.  Raises
+        AttributeError when the estimator was fit without an embedding.
+        """
+        self.check_is_fitted(["module_"])
+        table = getattr(self.module_, "embedding", None)
+        if table is None:
+            raise AttributeError(f"{type(self).__name__} was fit without an embedding.")
+        return table.weight.detach().cpu().numpy().copy()
 
     def on_train_end(self, net, X=None, y=None, **kwargs):
         """Summarise the regimes visited on all of the fit's X (skorch hook)."""
@@ -40,7 +79,9 @@ class ALRNNMixin(PersistenceMixin):
     def _inference_width(self) -> int:
         """Floats per step of a forward pass: the scan's buffer (M+P), drive, input, output."""
         module = self.module_
-        return 2 * module.M + module.P + self.n_features_in_ + self._n_outputs_
+        table = getattr(module, "embedding", None)
+        inputs = self.n_features_in_ + (0 if table is None else table.embedding_dim)
+        return 2 * module.M + module.P + inputs + self._n_outputs_
 
     # ---- latent states and regimes --------------------------------------------
     def _state_chunks(self, batch: SequenceBatch):
@@ -151,3 +192,44 @@ class ALRNNMixin(PersistenceMixin):
             name: value.detach().cpu().double().numpy() for name, value in system_matrices().items()
         }
         return PiecewiseLinearSystem(**matrices, P=self.module_.P, regime_codes=self.regimes_.codes)
+
+    def prune(self, X=None, *, tol: float = 0.0):
+        """A new fitted estimator without the ReLU units that never switch on X.
+
+        An always-on unit (z_j > 0 at every valid step) is linear there and
+        moves to the linear block (P shrinks); an always-off unit (z_j <= 0)
+        contributes nothing through W, so its column of W is zeroed and it
+        becomes linear too (P shrinks), and it is removed (M shrinks) only when
+        the readout does not read it (B[:, j] = 0).  The weights are permuted,
+        so ``predict`` on X agrees with this estimator to float32 rounding;
+        ``regimes_`` keeps the surviving units' code entries (equal codes
+        merged).  This estimator is unchanged.
+
+        Parameters
+        ----------
+        X : array-like or list of (T_i, F) arrays, or None, default=None
+            The data on which the units are tested; None uses the fit's data
+            through ``regimes_`` (every valid step).
+        tol : float, default=0.0
+            0 is exact.  With tol > 0 (needs X), a unit with z_j <= tol at every
+            step counts as off and one with z_j > -tol as on: more pruning,
+            errors of order tol.
+
+        Returns
+        -------
+        pruned : estimator of the same class
+            With ``M`` and ``P`` the pruned sizes.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sk_alrnn import ALRNNRegressor
+        >>> X = np.random.RandomState(0).randn(30, 8, 2)
+        >>> reg = ALRNNRegressor(M=8, P=4, max_epochs=2, random_state=0).fit(X, X.sum(axis=(1, 2)))
+        >>> small = reg.prune(X)
+        >>> small.P <= reg.P, reg.P == 4
+        (True, True)
+        >>> bool(np.allclose(small.predict(X), reg.predict(X), rtol=1e-4, atol=1e-4))
+        True
+        """
+        return prune_sequence_net(self, X, tol=tol)

@@ -81,9 +81,13 @@ def jacobian_norms(a: torch.Tensor, W: torch.Tensor, codes: torch.Tensor) -> tup
     if P == 0:  # one regime: the linear network's own Jacobian
         J = torch.diag(a) + W
         return torch.linalg.matrix_norm(J, ord=2)[None], torch.zeros(n, T, dtype=torch.long)
-    distinct, index = torch.unique(codes.reshape(n * T, P), dim=0, return_inverse=True)
+    # Codes as integers: a 1-D unique is ~50x cheaper than torch.unique(dim=0) on rows
+    # (which made this rule half of a fit's time; B*L = 4800 rows per batch).
+    weights = 2 ** torch.arange(P, device=codes.device)
+    numbers = (codes.reshape(n * T, P).long() * weights).sum(1)
+    distinct, index = torch.unique(numbers, return_inverse=True)
     slopes = torch.ones(len(distinct), M, dtype=a.dtype, device=a.device)
-    slopes[:, M - P :] = distinct.to(a.dtype)
+    slopes[:, M - P :] = ((distinct[:, None] // weights) % 2).to(a.dtype)
     J = torch.diag(a) + W[None] * slopes[:, None, :]
     norms = torch.linalg.matrix_norm(J, ord=2)
     return norms, index.reshape(n, T)

@@ -37,6 +37,12 @@ class ALRNNClassifier(ALRNNMixin, SequenceClassifier):
     P : int, default=2
         Number of ReLU units; the last P of the M latent units.  P = 0 is a
         linear RNN, P = M a ReLU (PL)RNN.
+    embedding : tuple of (n_tokens, dim) or None, default=None
+        Token input: X holds token ids ((n, T) int or float arrays, or a list
+        of (T_i,) arrays; id 0 is padding), embedded by a (n_tokens, dim)
+        table learned jointly with the network; the input term is then C
+        applied to the embedded token, C is (M, dim) and the table is
+        ``embedding_``.  None: X holds numbers.
     module : type, default=ALRNNModule
         The torch module; see :class:`sk_alrnn._net.SequenceNet` for what it
         must provide (and ``system_matrices()`` for :meth:`linearize`).
@@ -65,8 +71,8 @@ class ALRNNClassifier(ALRNNMixin, SequenceClassifier):
     verbose : int, default=0
         Quiet by default; 1 prints skorch's epoch table.
     progress_bar : bool, default=False
-        Show a progress bar of each epoch's batches (skorch's ``ProgressBar``)
-        -- for long fits.
+        Show a progress bar over the epochs (epoch k of N, training loss,
+        time elapsed and left) -- for long fits.
     device : str, default="cpu"
         torch device to train and predict on, e.g. ``"cuda"``; a device this
         machine does not have raises ValueError at fit.
@@ -89,6 +95,8 @@ class ALRNNClassifier(ALRNNMixin, SequenceClassifier):
         ``frequencies``, ``n_regimes``, ``transitions``).
     module_ : ALRNNModule
         The trained torch module.
+    embedding_ : ndarray of shape (n_tokens, dim)
+        The learned token table (only with ``embedding``).
 
     See Also
     --------
@@ -136,6 +144,7 @@ class ALRNNClassifier(ALRNNMixin, SequenceClassifier):
         M=16,
         P=2,
         *,
+        embedding=None,
         lr=3e-3,
         max_epochs=100,
         batch_size=64,
@@ -155,6 +164,7 @@ class ALRNNClassifier(ALRNNMixin, SequenceClassifier):
         super().__init__(
             M,
             P,
+            embedding=embedding,
             module=module,
             criterion=criterion,
             lr=lr,
@@ -187,6 +197,12 @@ class ALRNNRegressor(ALRNNMixin, SequenceRegressor):
     P : int, default=2
         Number of ReLU units; the last P of the M latent units.  P = 0 is a
         linear RNN, P = M a ReLU (PL)RNN.
+    embedding : tuple of (n_tokens, dim) or None, default=None
+        Token input: X holds token ids ((n, T) int or float arrays, or a list
+        of (T_i,) arrays; id 0 is padding), embedded by a (n_tokens, dim)
+        table learned jointly with the network; the input term is then C
+        applied to the embedded token, C is (M, dim) and the table is
+        ``embedding_``.  None: X holds numbers.
     module : type, default=ALRNNModule
         The torch module; see :class:`sk_alrnn._net.SequenceNet` for what it
         must provide (and ``system_matrices()`` for :meth:`linearize`).
@@ -215,8 +231,8 @@ class ALRNNRegressor(ALRNNMixin, SequenceRegressor):
     verbose : int, default=0
         Quiet by default; 1 prints skorch's epoch table.
     progress_bar : bool, default=False
-        Show a progress bar of each epoch's batches (skorch's ``ProgressBar``)
-        -- for long fits.
+        Show a progress bar over the epochs (epoch k of N, training loss,
+        time elapsed and left) -- for long fits.
     device : str, default="cpu"
         torch device to train and predict on, e.g. ``"cuda"``; a device this
         machine does not have raises ValueError at fit.
@@ -237,6 +253,8 @@ class ALRNNRegressor(ALRNNMixin, SequenceRegressor):
         ``frequencies``, ``n_regimes``, ``transitions``).
     module_ : ALRNNModule
         The trained torch module.
+    embedding_ : ndarray of shape (n_tokens, dim)
+        The learned token table (only with ``embedding``).
 
     See Also
     --------
@@ -273,6 +291,7 @@ class ALRNNRegressor(ALRNNMixin, SequenceRegressor):
         M=16,
         P=2,
         *,
+        embedding=None,
         lr=3e-3,
         max_epochs=100,
         batch_size=64,
@@ -292,6 +311,7 @@ class ALRNNRegressor(ALRNNMixin, SequenceRegressor):
         super().__init__(
             M,
             P,
+            embedding=embedding,
             module=module,
             criterion=criterion,
             lr=lr,

@@ -93,16 +93,16 @@ class ALRNNForecaster(PersistenceMixin, SeededNet, NeuralNet):
         Jacobians of each start during training (see Notes).
     sequence_length : int or "auto", default="auto"
         L, the predicted steps per window (a window holds L + 1 observations).
-        "auto": 3 tf_interval_ (at most the shortest trajectory's length - 1).
+        "auto": 10 tf_interval_ (at most the shortest trajectory's length - 1).
     noise : float, default=0.05
         Standard deviation of the Gaussian noise added to each sampled window.
-    lr : float, default=2e-3
+    lr : float, default=5e-3
         Learning rate of the first epoch.
-    lr_end : float or None, default=1e-4
+    lr_end : float or None, default=1e-3
         Learning rate the exponential decay reaches after ``max_epochs``
         epochs; None keeps lr constant.
     max_epochs : int, default=150
-    batch_size : int, default=64
+    batch_size : int, default=16
         Windows per batch.
     batches_per_epoch : int, default=20
         An epoch is this many batches (not a pass over the data).
@@ -155,7 +155,7 @@ class ALRNNForecaster(PersistenceMixin, SeededNet, NeuralNet):
     regimes_ : RegimeSummary
         Regimes visited by ``regime_codes(X_fit)`` (assimilated paths).
     history : skorch History
-        ``train_loss`` (summed over the starts) every epoch, ``tf_alpha`` with
+        ``train_loss`` (the mean over the starts) every epoch, ``tf_alpha`` with
         adaptive forcing, ``dstsp`` (the best start's) and ``collapsed`` (how
         many starts' runs collapsed or diverged) at checkpoint epochs.
     module_ : DSRModule
@@ -174,7 +174,7 @@ class ALRNNForecaster(PersistenceMixin, SeededNet, NeuralNet):
 
     **The "auto" rule.**  The period is one over the peak frequency of the
     summed power spectrum of the standardised variables (longest trajectory);
-    tf_interval = max(1, round(period / 5)), sequence_length = 3 tf_interval,
+    tf_interval = max(1, round(period / 5)), sequence_length = 10 tf_interval,
     checkpoint_interval = max(1, max_epochs // 15).
 
     **Adaptive forcing** (``tf_alpha="auto"``).  After each batch, with
@@ -202,12 +202,12 @@ class ALRNNForecaster(PersistenceMixin, SeededNet, NeuralNet):
     >>> X = make_roessler(n_steps=400, random_state=0)
     >>> X = (X - X.mean(0)) / X.std(0)
     >>> est = ALRNNForecaster(M=6, P=1, max_epochs=2, batches_per_epoch=5,
-    ...                       random_state=0).fit(X)
+    ...                       checkpoint_interval=None, random_state=0).fit(X)
     >>> est.simulate(100).shape
     (100, 3)
     >>> est.predict(X, n_steps=5).shape == X.shape
     True
-    >>> est.sequence_length_ == 3 * est.tf_interval_
+    >>> est.sequence_length_ == min(10 * est.tf_interval_, len(X) - 1)
     True
     >>> est.regimes_.n_regimes <= 2
     True
@@ -238,10 +238,10 @@ class ALRNNForecaster(PersistenceMixin, SeededNet, NeuralNet):
         tf_alpha="auto",
         sequence_length="auto",
         noise=0.05,
-        lr=2e-3,
-        lr_end=1e-4,
+        lr=5e-3,
+        lr_end=1e-3,
         max_epochs=150,
-        batch_size=64,
+        batch_size=16,
         batches_per_epoch=20,
         max_grad_norm=10.0,
         checkpoint_interval="auto",
@@ -745,7 +745,7 @@ class ALRNNForecaster(PersistenceMixin, SeededNet, NeuralNet):
 
     def score(self, X, y=None) -> float:
         """``-prediction_error(self, X, n_steps=20)`` (greater is better); ``y`` must be None."""
-        if y is not None:  # API.md: y is ignored and must be None, as at fit
+        if y is not None:  # y is ignored and must be None, as at fit
             raise input_error(
                 f"y of {type(self).__name__}.score",
                 "be None (the targets are X itself)",
@@ -783,3 +783,14 @@ class ALRNNForecaster(PersistenceMixin, SeededNet, NeuralNet):
         tags.input_tags.sparse = False
         tags.target_tags.required = False
         return tags
+
+    def prune(self, X=None, *, tol: float = 0.0):
+        """A new fitted forecaster without the hidden ReLU units that never switch (see ``_prune``).
+
+        X None tests the assimilated training paths (``regimes_``); with X, also
+        the lifted observations and the free runs from X, so ``predict(X)`` and
+        ``simulate`` from X's first observations agree to float32 rounding.
+        """
+        from ._prune import prune_forecaster  # here: this method is the only pruning change
+
+        return prune_forecaster(self, X, tol=tol)

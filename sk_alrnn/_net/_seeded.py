@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
-from skorch.callbacks import GradientNormClipping, ProgressBar
+from skorch.callbacks import GradientNormClipping
 
 from ..utils import (
     TRAINING_CONSTRAINTS,
@@ -33,6 +33,7 @@ from ..utils import (
     validate_parameter_constraints,
 )
 from ._callbacks import LastFiniteWeights
+from ._progress import EpochProgressBar
 
 __all__ = ["SeededNet"]
 
@@ -96,8 +97,8 @@ class SeededNet:
         Gradient-norm clipping (skorch's ``GradientNormClipping``); None
         turns it off.
     progress_bar : bool, default=False
-        Show a progress bar of the batches of each epoch (skorch's
-        ``ProgressBar``, through tqdm).
+        Show a progress bar over the epochs (epoch k of N, training loss,
+        time elapsed and left; tqdm on stderr).
     on_divergence : {"raise", "restore"}, default="raise"
         What a NaN/inf training loss (or weights) does: "raise" stops with a
         ``FloatingPointError``; "restore" puts back the weights and optimizer
@@ -225,9 +226,12 @@ class SeededNet:
     def get_params_for(self, prefix):
         """Return skorch's parameters for ``prefix``, plus the DataLoaders' generators.
 
-        The training loader shuffles with the per-fit generator; every loader
-        draws its base seed from a private generator, so torch's global RNG
-        (shared by threads) is never read when ``random_state`` is set.
+        The training loader gets the per-fit generator, which it uses when it
+        shuffles (``iterator_train__shuffle=True``; skorch's default is False,
+        so batches then follow the order of the data: shuffle data sorted by
+        class or speaker first); every loader draws its base seed from a
+        private generator, so torch's global RNG (shared by threads) is never
+        read when ``random_state`` is set.
         """
         params = super().get_params_for(prefix)
         if prefix not in ("iterator_train", "iterator_valid"):
@@ -246,7 +250,7 @@ class SeededNet:
             clipping = GradientNormClipping(gradient_clip_value=self.max_grad_norm)
             callbacks.append(("gradient_clipping", clipping))
         if self.progress_bar:
-            callbacks.append(("progress_bar", ProgressBar()))
+            callbacks.append(("progress_bar", EpochProgressBar()))
         if self.on_divergence == "restore":
             callbacks.append(("last_finite_weights", LastFiniteWeights()))
         return callbacks

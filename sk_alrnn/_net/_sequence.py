@@ -23,69 +23,15 @@ from torch.utils.data import Dataset
 from ..utils import (
     SequenceBatch,
     as_padded,
-    check_sample_weight,
-    check_step_weights,
     input_error,
     unpad,
 )
+from ._dataset import SequenceDataset, loss_weights
 from ._seeded import SeededNet
 
 __all__ = ["SequenceDataset", "SequenceNet"]
 
 _INFERENCE_CHUNK_FLOATS = 2**23
-
-
-class SequenceDataset(Dataset):
-    """Validated, padded sequences with optional targets, as a torch Dataset.
-
-    Item ``i`` is ``({"X": values[i], "lengths": lengths[i]}, y[i])``;
-    skorch's ``infer`` passes the dict to ``module(X=..., lengths=...)``.
-    Sample weights (per sequence, or per step), when given, ride along in the
-    dict under ``"sample_weight"`` for ``get_loss``; the module never sees them.
-
-    Parameters
-    ----------
-    batch : SequenceBatch
-        Padded sequences (from :func:`sk_alrnn.utils.as_padded`).
-    y : ndarray of shape (n_samples, ...) or None, default=None
-        Encoded targets; None yields a placeholder 0.
-    sample_weight : ndarray of shape (n_samples,) or (n_samples, n_steps), or None
-        Loss weights per sequence, or per step (per-step targets).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sk_alrnn.utils import as_padded
-    >>> dataset = SequenceDataset(as_padded([np.ones((2, 1)), np.ones((3, 1))]))
-    >>> Xi, yi = dataset[0]
-    >>> len(dataset), Xi["X"].shape, int(Xi["lengths"]), yi
-    (2, (3, 1), 2, 0)
-    """
-
-    def __init__(self, batch: SequenceBatch, y=None, sample_weight=None):
-        self.batch, self.y, self.sample_weight = batch, y, sample_weight
-
-    def __len__(self) -> int:
-        return len(self.batch)
-
-    def __getitem__(self, i):
-        Xi = {"X": self.batch.values[i], "lengths": self.batch.lengths[i]}
-        if self.sample_weight is not None:
-            Xi["sample_weight"] = self.sample_weight[i]
-        return Xi, (0 if self.y is None else self.y[i])
-
-
-def _loss_weights(sample_weight, batch: SequenceBatch, sequence: bool) -> np.ndarray:
-    """Validated loss weights scaled to mean 1: (n,), or (n, T_max) with 0 on padding.
-
-    The mean is over the weighted elements (the valid steps for per-step
-    targets), so all-ones weights reproduce the unweighted loss bit for bit.
-    """
-    if sequence:
-        weights = check_step_weights(sample_weight, batch)
-        return (weights / weights[batch.valid_mask()].mean()).astype(np.float32)
-    weights = check_sample_weight(sample_weight, len(batch))
-    return (weights / weights.mean()).astype(np.float32)
 
 
 def _default_dataset_only(dataset, name: str, owner: str) -> None:
@@ -119,8 +65,8 @@ class SequenceNet(SeededNet):
         Gradient-norm clipping (skorch's ``GradientNormClipping``); None
         turns it off.
     progress_bar : bool, default=False
-        Show a progress bar of the batches of each epoch (skorch's
-        ``ProgressBar``, through tqdm) -- for long fits.
+        Show a progress bar over the epochs (epoch k of N, training loss,
+        time elapsed and left; tqdm on stderr) -- for long fits.
     on_divergence : {"raise", "restore"}, default="raise"
         What a NaN/inf training loss (or weights) does: "raise" stops with a
         ``FloatingPointError``; "restore" puts back the weights and optimizer
@@ -288,7 +234,7 @@ class SequenceNet(SeededNet):
             target, learned = self._validate_targets(y, batch, reset=reset, classes=classes)
             sequence = learned.get("_sequence_output_", self._sequence_output_)
             weights = (
-                None if sample_weight is None else _loss_weights(sample_weight, batch, sequence)
+                None if sample_weight is None else loss_weights(sample_weight, batch, sequence)
             )
             return batch, target, weights, learned
 
@@ -362,7 +308,7 @@ class SequenceNet(SeededNet):
         """Mean over the batch's valid elements of ``weight * loss`` (per-element criterion).
 
         Weights are scaled at fit to mean 1 over all training elements
-        (:func:`_loss_weights`): all-ones weights give exactly the unweighted
+        (``_dataset.loss_weights``): all-ones weights give exactly the unweighted
         mean loss, and a zero weight removes an element's gradient.
         """
         criterion = self.criterion_

@@ -43,12 +43,11 @@ ROUTED_PREFIXES = (
 )
 # Training parameters the engine does not model, with the value that keeps the
 # batched path (the plain estimator's default); any other value trains the
-# models one at a time.
+# models one at a time. (progress_bar is modelled: the engine draws a bar over its epochs.)
 _BATCHED_ONLY_WITH = {
     "on_divergence": "raise",
     "train_split": None,
     "callbacks": None,
-    "progress_bar": False,
     "module": ALRNNModule,
     "criterion": None,
     "iterator_train": DataLoader,

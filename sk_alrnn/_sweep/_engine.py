@@ -273,6 +273,8 @@ def train_batched(
     optimizer_kwargs: dict | None = None,
     max_grad_norm: float | None = 1.0,
     log=None,
+    on_epoch=None,
+    n_epochs: int = 1,
 ) -> np.ndarray:
     """Train K models in place; return a bool (K,) array, True where a model diverged.
 
@@ -294,6 +296,13 @@ def train_batched(
         Per-model gradient-norm clipping.
     log : callable, optional
         Called with a progress line about ten times per run.
+    on_epoch : callable, optional
+        Called as ``on_epoch(loss)`` after each of the ``n_epochs`` epochs of the
+        run, with the mean training loss of the active models over that epoch's
+        steps (a progress bar: ``EpochBar.update``).
+    n_epochs : int, default=1
+        Epochs the schedules hold; the longest schedule is split into this many
+        equal spans of steps, the epochs of ``on_epoch``.
 
     Returns
     -------
@@ -308,6 +317,7 @@ def train_batched(
     failed = np.zeros(len(Ps), dtype=bool)
     device = params["a"].device
     start, report_every = time.perf_counter(), max(1, len(index) // 10)
+    epoch_loss, epoch_steps, epochs_done = 0.0, 0, 0
     for s in range(len(index)):
         active = valid[s].any(1) & ~failed
         idx = torch.as_tensor(index[s], device=device)
@@ -330,6 +340,13 @@ def train_batched(
         grads = torch.autograd.grad(torch.where(torch.as_tensor(finite), losses, 0).sum(), leaves)
         _clip(grads, max_grad_norm)
         opt.step(grads, active)
+        if on_epoch is not None:
+            if active.any():
+                epoch_loss += float(losses.detach()[torch.as_tensor(active)].mean())
+                epoch_steps += 1
+            while epochs_done < (s + 1) * n_epochs // len(index):
+                on_epoch(epoch_loss / epoch_steps if epoch_steps else math.nan)
+                epoch_loss, epoch_steps, epochs_done = 0.0, 0, epochs_done + 1
         if log is not None and (s + 1) % report_every == 0:
             mean = (
                 float(losses.detach()[torch.as_tensor(active)].mean()) if active.any() else math.nan

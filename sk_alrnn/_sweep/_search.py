@@ -22,6 +22,7 @@ from sklearn.metrics import check_scoring
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import column_or_1d
 
+from .._net import EpochBar
 from ..utils import check_step_labels
 from ._engine import PARAM_NAMES, BatchedProblem, plan_groups, train_batched
 
@@ -135,6 +136,10 @@ class BatchedSearch:
         }
         opt_kwargs = template.get_params_for("optimizer")
         log = print if self.verbose else None
+        n_epochs = template.max_epochs
+        bar = None
+        if getattr(self, "progress_bar", False):  # one bar per batched run, over its epochs
+            bar = EpochBar(n_epochs, desc=f"{type(self).__name__} ({len(models)} models)")
         start = time.perf_counter()
         failed = train_batched(
             params,
@@ -146,8 +151,12 @@ class BatchedSearch:
             optimizer_kwargs=opt_kwargs,
             max_grad_norm=self.max_grad_norm,
             log=log,
+            on_epoch=None if bar is None else bar.update,
+            n_epochs=n_epochs,
         )
         seconds = time.perf_counter() - start
+        if bar is not None:
+            bar.close()
         for k, model in enumerate(models):
             module = model["estimator"].module_
             with torch.no_grad():

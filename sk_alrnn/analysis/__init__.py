@@ -6,6 +6,17 @@ The estimators hand their weights here (``linearize()``) and their regime codes
 
 from ._cycles import Cycle, find_cycles, fixed_points
 from ._describe import describe
+from ._integrator import (
+    IntegratorMode,
+    Separation,
+    TokenUnitRates,
+    integrator_mode,
+    mode_alignment,
+    principal_direction,
+    readout_direction,
+    separation_along,
+    token_unit_rates,
+)
 from ._projection import pca_project
 from ._regimes import RegimeSummary, codes_from_states, format_code, regime_summary
 from ._sharing import TaskRegimeSharing, task_regime_sharing
@@ -32,11 +43,14 @@ __all__ = [
     "MARGINAL_TOL",
     "Cycle",
     "FixedPoint",
+    "IntegratorMode",
     "PiecewiseLinearSystem",
     "Regime",
     "RegimeSpectrum",
     "RegimeSummary",
+    "Separation",
     "TaskRegimeSharing",
+    "TokenUnitRates",
     "classify_stability",
     "codes_from_states",
     "describe",
@@ -45,17 +59,23 @@ __all__ = [
     "find_cycles",
     "format_code",
     "fixed_points",
+    "integrator_mode",
     "linear_spectrum",
+    "mode_alignment",
     "pca_project",
     "periods",
+    "principal_direction",
+    "readout_direction",
     "regime_sequences",
     "regime_spectra",
     "regime_summary",
     "regime_usage",
     "regime_usage_over_time",
+    "separation_along",
     "switching_units",
     "task_regime_sharing",
     "time_constants",
+    "token_unit_rates",
     "transition_probabilities",
     "unit_switches",
 ]

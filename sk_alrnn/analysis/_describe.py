@@ -13,6 +13,36 @@ __all__ = ["describe"]
 
 _MAX_LABELS = 10  # y with more distinct values is treated as continuous: no usage-by-label lines
 
+# Every term of the report, once (printed by ``describe(..., legend=True)`` and the demo).
+_LEGEND = """\
+How to read this report:
+  R0 [01]      regime 0 (most visited first) and its code, one digit per ReLU unit (the
+               last P units, numbered from 0: z14 z15 when M=16, P=2): 1 = on, 0 = off;
+               "-" is the single regime of P = 0.
+  12.3%        share of the valid time steps spent in the regime.
+  dwell        mean number of consecutive steps spent in the regime per visit.
+  stable / marginal / unstable
+               from the largest |eigenvalue| rho of the regime's Jacobian: stable if
+               rho < 1 - tol, marginal if within tol of 1 (tol = {tol:g}: a memory or
+               integrator, perturbations neither die nor grow within ~1/tol steps),
+               unstable if rho > 1 + tol. Unstable is not a fault: a regime visited for a
+               few steps (see dwell) amplifies by at most rho**dwell before the state
+               leaves it, e.g. 1.05**10 = 1.6.
+  lambda1      the eigenvalue of largest modulus (a+bi when complex).
+  tau          its time constant -1/log|lambda1| in steps (time to shrink by a factor
+               e); inf when |lambda1| = 1; grows(x): grows by e every x steps.
+  slow modes   eigenvalues within tol of |lambda| = 1 (memory).
+  periods      oscillation periods in steps of complex eigenvalues (2 pi / angle).
+  FP real      the regime's affine map has its fixed point inside the regime (the state
+               can settle there); FP virtual: the fixed point lies in another regime's
+               territory, so the state is pulled toward it but switches regime first.
+               (not unique): an eigenvalue near +1 gives a line of near-fixed points.
+  R0 -> R1 (5x): z14-
+               the most frequent switches, how often, and the units that flip:
+               z14- turns unit 14 off, z14+ turns it on.
+  usage by label
+               share of each class's steps spent in each regime."""
+
 
 def _simulate_codes(system: PiecewiseLinearSystem, X) -> list[np.ndarray]:
     """Regime codes of the system driven by each input sequence from z_0 = 0."""
@@ -115,6 +145,7 @@ def describe(
     n_regimes: int = 4,
     tol: float = 1e-2,
     print_report: bool = False,
+    legend: bool = False,
 ) -> str:
     """Plain-text summary of the regimes a fitted AL-RNN uses and what each one does.
 
@@ -137,6 +168,8 @@ def describe(
         Band around ``|lambda| = 1`` counted as marginal (slow): ``|tau| >= ~100`` steps.
     print_report : bool, default=False
         Also print the report.
+    legend : bool, default=False
+        Append a legend that explains every term of the report (see Notes).
 
     Returns
     -------
@@ -153,6 +186,34 @@ def describe(
     --------
     regime_spectra, fixed_points, find_cycles, regime_usage
 
+    Notes
+    -----
+    The terms of the report (the text that ``legend=True`` appends)::
+
+        R0 [01]       regime 0 (the most visited first) and its code, one digit per
+                      ReLU unit (the last P units, numbered from 0): 1 = on, 0 = off;
+                      "-" is the single regime of P = 0.
+        12.3%         share of the valid time steps spent in the regime.
+        dwell         mean number of consecutive steps per visit.
+        stable / marginal / unstable
+                      rho = largest |eigenvalue| of the regime's Jacobian: stable if
+                      rho < 1 - tol, marginal within tol of 1 (a memory or
+                      integrator), unstable above 1 + tol. An unstable regime visited
+                      for a few steps amplifies by at most rho**dwell before the state
+                      leaves it (1.05**10 = 1.6): not a fault of the model.
+        lambda1, tau  the eigenvalue of largest modulus and its time constant
+                      -1/log|lambda1| (steps to shrink by e; inf at |lambda1| = 1;
+                      grows(x): grows by e every x steps).
+        slow modes    eigenvalues within tol of |lambda| = 1.
+        periods       oscillation periods (steps) of complex eigenvalues.
+        FP real / virtual
+                      the regime's fixed point lies inside the regime (the state can
+                      settle there) or outside it (the state is pulled toward it but
+                      switches regime first); "(not unique)": an eigenvalue near +1.
+        R0 -> R1 (5x): z14-
+                      most frequent switches and the units that flip (z14- turns
+                      unit 14 off, z14+ on).
+
     Examples
     --------
     >>> import numpy as np
@@ -162,6 +223,8 @@ def describe(
     >>> report.splitlines()[1]
     'regimes: 2 of 2**1 used on 4 steps'
     >>> "R0 -> R1" in report and "z1-" in report
+    True
+    >>> "FP virtual" in describe(system, legend=True)
     True
     """
     system, summary, codes = _resolve(model, X)
@@ -204,6 +267,8 @@ def describe(
         usage = _usage_lines(codes, summary, y, shown)
         if usage:
             lines += ["usage by label:"] + usage
+    if legend:
+        lines += ["", _LEGEND.format(tol=tol)]
     report = "\n".join(lines)
     if print_report:
         print(report)

@@ -14,6 +14,8 @@ equations restate the reference implementation (DurstewitzLab/ALRNN-DSR,
   a fitted forecaster (from its piecewise-linear Jacobians);
   :func:`max_lyapunov_exponent_from_data` the data-side estimate (Rosenstein);
   :func:`kaplan_yorke_dimension` the attractor dimension from a spectrum.
+* :func:`exact_match_score` / :func:`make_exact_match_scorer`: per-step labels scored
+  by whole sequences (every counted step right), e.g. SCAN's action strings.
 """
 
 from ._dsr import (
@@ -28,11 +30,14 @@ from ._lyapunov import (
     max_lyapunov_exponent,
     max_lyapunov_exponent_from_data,
 )
+from ._sequence import exact_match_score, make_exact_match_scorer
 
 __all__ = [
+    "exact_match_score",
     "kaplan_yorke_dimension",
     "lyapunov_spectrum",
     "make_dsr_scorer",
+    "make_exact_match_scorer",
     "max_lyapunov_exponent",
     "max_lyapunov_exponent_from_data",
     "power_spectrum_distance",

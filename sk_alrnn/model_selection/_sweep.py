@@ -45,6 +45,39 @@ class PSweepResult:
     search: GridSearchCV
     param_name: str = "P"
 
+    @classmethod
+    def from_search(cls, search: Any, param_name: str = "P") -> PSweepResult:
+        """The result of a fitted single-parameter search over P.
+
+        Parameters
+        ----------
+        search : fitted GridSearchCV, ALRNNClassifierCV or ALRNNRegressorCV
+            Anything with ``cv_results_``, ``best_index_`` (the chosen
+            candidate) and ``best_estimator_``.
+        param_name : str, default="P"
+            The searched parameter.
+
+        Returns
+        -------
+        result : PSweepResult
+            ``n_regimes`` is filled in for the chosen row only.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.linear_model import Ridge
+        >>> from sklearn.model_selection import GridSearchCV
+        >>> X = np.random.RandomState(0).normal(size=(40, 3))
+        >>> search = GridSearchCV(Ridge(), {"alpha": [0.1, 100.0]}).fit(X, X[:, 0])
+        >>> PSweepResult.from_search(search, param_name="alpha").best_P
+        0.1
+        """
+        table = _table(search, param_name)
+        chosen = search.best_index_
+        table[chosen]["n_regimes"] = _n_regimes(search.best_estimator_)
+        best = best_index([row["mean_score"] for row in table])
+        return cls(table, table[best]["P"], table[chosen]["P"], search, param_name)
+
     def to_text(self) -> str:
         """The table as aligned text; the best and the chosen P are marked.
 
@@ -188,15 +221,12 @@ def sweep_P(
         refit=partial(one_se_index, key=f"param_{param_name}"),
         verbose=int(verbose),
     ).fit(X, y)
-    table = _table(search, param_name)
-    chosen = search.best_index_
-    table[chosen]["n_regimes"] = _n_regimes(search.best_estimator_)
+    result = PSweepResult.from_search(search, param_name)
     if refit_all:
-        for row in table:
+        for row in result.table:
             refit = clone(estimator).set_params(**{param_name: row["P"]}).fit(X, y)
             row["n_regimes"] = _n_regimes(refit)
-    best = best_index([row["mean_score"] for row in table])
-    return PSweepResult(table, table[best]["P"], table[chosen]["P"], search, param_name)
+    return result
 
 
 def _table(search: GridSearchCV, param_name: str) -> list[dict[str, Any]]:

@@ -266,7 +266,7 @@ def run_last(module: DSRModule, z0: np.ndarray, n_steps: int) -> np.ndarray:
 
 
 def diverged_to_nan(Z: np.ndarray, limit: float) -> np.ndarray:
-    """Rows of each run (..., T, M) from its first non-finite or |z| > limit step on: NaN."""
+    """Rows of each run (..., T, M) from its first non-finite or ``|z| > limit`` step on: NaN."""
     with np.errstate(invalid="ignore"):
         bad = ~(np.abs(Z) <= limit).all(axis=-1)  # NaN compares False: bad too
     after = np.maximum.accumulate(bad, axis=-1)

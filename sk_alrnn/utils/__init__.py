@@ -16,6 +16,7 @@ from a private module of this package):
   :func:`validate_parameter_constraints`, ``TRAINING_CONSTRAINTS``;
 * targets and weights (``_targets``): ``check_*`` for labels, regression
   and per-step targets, and sample weights;
+* token input (``_tokens``): :func:`check_embedding`, :func:`check_token_ids`;
 * forecaster trajectories (``_trajectories``): :class:`Trajectories`,
   :func:`check_trajectories`.
 """
@@ -59,6 +60,7 @@ from ._targets import (
     check_y_present,
     is_per_sequence_list,
 )
+from ._tokens import check_embedding, check_token_ids
 from ._trajectories import Trajectories, check_trajectories
 
 __all__ = [
@@ -71,6 +73,7 @@ __all__ = [
     "Trajectories",
     "as_padded",
     "check_device",
+    "check_embedding",
     "check_finite",
     "check_n_features",
     "check_n_samples",
@@ -82,6 +85,7 @@ __all__ = [
     "check_sizes",
     "check_step_labels",
     "check_step_weights",
+    "check_token_ids",
     "check_trajectories",
     "check_training_params",
     "check_y_present",
