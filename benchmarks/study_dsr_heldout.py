@@ -373,6 +373,10 @@ def fit_alrnn(data: SystemData, seed: int, args) -> Fitted:
         params["max_epochs"] = args.alrnn_epochs
     est = ALRNNForecaster(**params).fit(data.train)
     settings = {k: v for k, v in est.get_params().items() if _plain(v)}
+    # the values the "auto" rules chose, and the checkpoint kept
+    for name in ("tf_interval_", "sequence_length_", "checkpoint_interval_", "best_epoch_"):
+        value = getattr(est, name, None)
+        settings[name] = value if _plain(value) else str(value)
     return _alrnn_fitted(est, settings)
 
 
@@ -481,7 +485,7 @@ def run(args):
             (m, s)
             for m in args.methods
             for s in (args.seeds[:1] if m == "floor" else args.seeds)
-            if (name, m, s) not in done
+            if (name, _label(m, args.tag), s) not in done
         ]
         if not todo:
             continue
@@ -493,7 +497,7 @@ def run(args):
             cpu, wall = time.process_time() - c0, time.perf_counter() - t0
             record = {
                 "system": name,
-                "method": method,
+                "method": _label(method, args.tag),
                 "seed": seed,
                 "N": int(data.train.shape[1]),
                 "n_train": len(data.train),
@@ -507,6 +511,18 @@ def run(args):
                 **evaluate(fitted, data),
             }
             append_record(args.out, record)
+
+
+def _label(method: str, tag: str | None) -> str:
+    """The method's name in the result file: 'alrnn', or 'alrnn (TAG)' for a variant."""
+    return f"{method} ({tag})" if tag else method
+
+
+def _ordered_methods(records: list[dict]) -> list[str]:
+    """Method labels in the result file, in the order of METHODS, variants after their base."""
+    labels = {r["method"] for r in records}
+    base = list(METHODS)
+    return sorted(labels, key=lambda label: (base.index(label.split(" ")[0]), label))
 
 
 def _median(values) -> float:
@@ -523,7 +539,7 @@ def report(path: str) -> str:
     floors = {r["system"]: r["dstsp"] for r in records if r["method"] == "floor"}
     for r in records:
         r["success"] = success(r, floors[r["system"]]) if r["system"] in floors else None
-    methods = [m for m in METHODS if any(r["method"] == m for r in records)]
+    methods = _ordered_methods(records)
     lines = [
         "| method | fits (systems x seeds) | median D_stsp | median D_H | median PE(20) "
         "| median max-LE rel. error | fixed point / diverged | success "
@@ -583,6 +599,7 @@ def main(argv=None):
     p.add_argument(
         "--alrnn-epochs", type=int, default=None, help="max_epochs (default: the estimator's)"
     )
+    p.add_argument("--tag", default=None, help="label a variant: records say 'METHOD (TAG)'")
     p.add_argument(
         "--resume", action="store_true", help="skip (system, method, seed) already in --out"
     )

@@ -119,3 +119,10 @@ def test_harness_end_to_end_with_the_cheap_methods(tmp_path):
     study.main([*argv, "--resume"])
     assert len(out.read_text().splitlines()) == 6
     assert "| floor |" in study.report(str(out))
+
+
+def test_variants_are_labelled_and_listed_after_their_method():
+    assert study._label("alrnn", None) == "alrnn"
+    assert study._label("alrnn", "100 epochs") == "alrnn (100 epochs)"
+    records = [{"method": m} for m in ("alrnn (b)", "esn", "alrnn", "floor", "alrnn (a)")]
+    assert study._ordered_methods(records) == ["floor", "esn", "alrnn", "alrnn (a)", "alrnn (b)"]
