@@ -19,7 +19,7 @@ install_torch = $(if $(TORCH_INDEX),$(1) install --quiet --no-deps --index-url $
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(call install_torch,$(BIN)/pip)
-	$(BIN)/pip install --quiet -e ".[test,plot,ucr,dask,onnx,mnist1d]"
+	$(BIN)/pip install --quiet -e ".[test,plot,ucr,dask,onnx,mnist1d,audio]"
 	touch $(STAMP)
 
 install: $(STAMP)
