@@ -93,7 +93,7 @@ class ALRNNForecaster(PersistenceMixin, SeededNet, NeuralNet):
         Jacobians of each start during training (see Notes).
     sequence_length : int or "auto", default="auto"
         L, the predicted steps per window (a window holds L + 1 observations).
-        "auto": 10 tf_interval_ (at most the shortest trajectory's length - 1).
+        "auto": 10 ``tf_interval_`` (at most the shortest trajectory's length - 1).
     noise : float, default=0.05
         Standard deviation of the Gaussian noise added to each sampled window.
     lr : float, default=5e-3

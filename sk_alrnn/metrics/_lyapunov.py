@@ -212,7 +212,7 @@ def kaplan_yorke_dimension(spectrum) -> float:
     """The Kaplan-Yorke (Lyapunov) dimension of an attractor from its Lyapunov spectrum.
 
     With the exponents sorted descending and S_j their partial sums, k is the largest j with
-    S_j >= 0 and D_KY = k + S_k / |lambda_{k+1}| (0 when lambda_1 < 0; the number of exponents
+    S_j >= 0 and ``D_KY = k + S_k / |lambda_{k+1}|`` (0 when lambda_1 < 0; the number of exponents
     when every partial sum is >= 0).  Per step or per time unit gives the same dimension.
 
     Parameters
@@ -292,9 +292,10 @@ def max_lyapunov_exponent_from_data(
     """Largest Lyapunov exponent estimated from a trajectory (Rosenstein's method).
 
     Each of up to ``max_points`` reference states x_j (evenly spaced) is paired with its
-    nearest neighbour x_i that is at least ``min_separation`` steps away in time; d_j(k) =
-    |x_{j+k} - x_{i+k}| is followed for k up to the end of ``fit_range`` and the exponent is
-    the least-squares slope of mean_j log d_j(k) over k in ``fit_range``, divided by ``dt``.
+    nearest neighbour x_i that is at least ``min_separation`` steps away in time;
+    ``d_j(k) = |x_{j+k} - x_{i+k}|`` is followed for k up to the end of ``fit_range``, and
+    the exponent is the least-squares slope of mean_j log d_j(k) over k in ``fit_range``,
+    divided by ``dt``.
     The rows of X are taken as state vectors: delay-embed a scalar recording first.  The
     first steps are skipped because the separation first turns towards the unstable
     direction (on Lorenz-63 the slope over the first half period is about twice the
