@@ -50,7 +50,8 @@ class ALRNNClassifier(ALRNNMixin, SequenceClassifier):
         The loss.
     random_state : int, RandomState instance or None, default=None
         Seeds a per-fit ``torch.Generator`` for the initial weights and batch
-        shuffling; torch's global RNG is not touched.  Same value, same data
+        shuffling (with ``iterator_train__shuffle=True``; off by default, as in
+        skorch); torch's global RNG is not touched.  Same value, same data
         => same predictions.
     max_grad_norm : float or None, default=1.0
         Gradient-norm clipping (skorch's ``GradientNormClipping``), so larger
@@ -210,7 +211,8 @@ class ALRNNRegressor(ALRNNMixin, SequenceRegressor):
         The loss.
     random_state : int, RandomState instance or None, default=None
         Seeds a per-fit ``torch.Generator`` for the initial weights and batch
-        shuffling; torch's global RNG is not touched.  Same value, same data
+        shuffling (with ``iterator_train__shuffle=True``; off by default, as in
+        skorch); torch's global RNG is not touched.  Same value, same data
         => same predictions.
     max_grad_norm : float or None, default=1.0
         Gradient-norm clipping (skorch's ``GradientNormClipping``), so larger

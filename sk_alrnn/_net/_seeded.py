@@ -4,8 +4,8 @@
 the forecaster, and nothing else:
 
 * one ``torch.Generator`` per fit (``random_state``), used for the initial
-  weights and for shuffling, so seeded fits in concurrent threads are
-  deterministic and torch's global RNG is left alone;
+  weights and for shuffling (``iterator_train__shuffle=True``), so seeded
+  fits in concurrent threads are deterministic and torch's global RNG is left alone;
 * a refused fit changes nothing: :meth:`SeededNet._fit_context` runs every
   check before the estimator is touched;
 * gradient-norm clipping on by default, an optional progress bar;
@@ -91,7 +91,8 @@ class SeededNet:
         The loss, as for skorch.
     random_state : int, RandomState instance or None, default=None
         Seeds one ``torch.Generator`` per fit, used for the module's initial
-        weights and for batch shuffling; torch's global RNG is not touched.
+        weights and for batch shuffling (``iterator_train__shuffle=True``;
+        off by default, as in skorch); torch's global RNG is not touched.
         None uses torch's global RNG (``torch.manual_seed`` applies).
     max_grad_norm : float or None, default=1.0
         Gradient-norm clipping (skorch's ``GradientNormClipping``); None

@@ -59,7 +59,8 @@ class SequenceNet(SeededNet):
         The loss, as for skorch.
     random_state : int, RandomState instance or None, default=None
         Seeds one ``torch.Generator`` per fit, used for the module's initial
-        weights and for batch shuffling; torch's global RNG is not touched.
+        weights and for batch shuffling (``iterator_train__shuffle=True``;
+        off by default, as in skorch); torch's global RNG is not touched.
         None uses torch's global RNG (``torch.manual_seed`` applies).
     max_grad_norm : float or None, default=1.0
         Gradient-norm clipping (skorch's ``GradientNormClipping``); None
