@@ -552,11 +552,37 @@ def test_jacobian_norms_by_hand():
 
     # M = 2, P = 1: J(0) = diag(0.5, 0.5) (norm 0.5); J(1) = [[0.5, 1], [0, 0.5]], whose
     # largest singular value is (1 + sqrt(2)) / 2.
-    a, W = torch.tensor([0.5, 0.5]), torch.tensor([[0.0, 1.0], [0.0, 0.0]])
-    codes = torch.tensor([[[True], [False], [True]]])
+    # A second network, M = 2 with P = 0 (its one slot is linear: slope 1 at every step):
+    # J = diag(0.5, 2) + [[0, 0], [0, 0]], norm 2.
+    a = torch.tensor([[0.5, 0.5], [0.5, 2.0]])
+    W = torch.tensor([[[0.0, 1.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, 0.0]]])
+    codes = torch.tensor([[[[True], [False], [True]]], [[[True], [True], [True]]]])
     norms, index = jacobian_norms(a, W, codes)
-    got = norms[index[0]].tolist()
-    np.testing.assert_allclose(got, [(1 + 2**0.5) / 2, 0.5, (1 + 2**0.5) / 2], rtol=1e-6)
+    assert index.shape == (2, 1, 3) and len(norms) == 3  # distinct (network, code) pairs
+    want = [[(1 + 2**0.5) / 2, 0.5, (1 + 2**0.5) / 2], [2.0, 2.0, 2.0]]
+    np.testing.assert_allclose(norms[index[:, 0]].tolist(), want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("interval", [1, 3, 16])
+def test_stacked_forcing_strengths_equal_the_rule_per_network(interval):
+    from sk_alrnn._net._dsr_auto import forcing_strength
+    from sk_alrnn._net._dsr_callbacks import forcing_strengths, jacobian_norms
+
+    g = torch.Generator().manual_seed(interval)
+    K, n, T, M, P = 4, 5, 7, 6, 3
+    a = 0.2 + torch.rand(K, M, generator=g, dtype=torch.float64)
+    W = torch.randn(K, M, M, generator=g, dtype=torch.float64) / M**0.5
+    slopes = torch.rand(K, n, T, P, generator=g) > 0.5
+    slopes[0] = True  # network 0 linear (P = 0); network 1 uses one ReLU slot
+    slopes[1, ..., :2] = True
+    got = forcing_strengths(*jacobian_norms(a, W, slopes), interval).numpy()
+    for k in range(K):
+        # Oracle: every step's own Jacobian norm in numpy, no grouping into regimes.
+        phi = np.concatenate([np.ones((n, T, M - P)), slopes[k].numpy()], axis=-1)
+        J = np.diag(a[k].numpy()) + W[k].numpy() * phi[..., None, :]
+        norms = np.linalg.norm(J, 2, axis=(-2, -1)).reshape(-1)
+        expected = forcing_strength(norms, np.arange(n * T).reshape(n, T), interval)
+        assert got[k] == pytest.approx(expected, rel=1e-10, abs=1e-12)
 
 
 def test_adaptive_alpha_rises_at_once_and_relaxes(series):
@@ -575,7 +601,7 @@ def test_adaptive_alpha_rises_at_once_and_relaxes(series):
 
     callback = AdaptiveForcing(gamma=0.5)
     stack.tf_alpha = torch.tensor([0.25])
-    stack.last_states = torch.ones(2, 3, 4)
+    stack.last_states = torch.ones(1, 3, 2, 4)  # (K, L, B, M)
     callback.on_batch_end(Net, training=True)
     assert float(stack.tf_alpha[0]) == pytest.approx(0.75)  # up at once
     stack.tf_alpha = torch.tensor([0.95])

@@ -17,8 +17,8 @@ import torch
 from skorch.callbacks import Callback
 
 from ..metrics import state_space_divergence
-from ..nn import DSRStack, run_weights
-from ._dsr_auto import forcing_strength, free_run_status
+from ..nn import DSRStack
+from ._dsr_auto import free_run_status
 
 __all__ = ["AdaptiveForcing", "CheckpointSelection", "ExpDecay", "StackClipping"]
 
@@ -70,34 +70,69 @@ class StackClipping(Callback):
             g.mul_(coef.view(-1, *[1] * (g.dim() - 1)))
 
 
-def jacobian_norms(a: torch.Tensor, W: torch.Tensor, codes: torch.Tensor) -> tuple:
-    """Spectral norms of J(c) = diag(a) + W diag([1..1, c]) for the distinct codes.
+def jacobian_norms(a: torch.Tensor, W: torch.Tensor, slopes: torch.Tensor) -> tuple:
+    """Spectral norms of J_k(c) = diag(a_k) + W_k diag([1..1, c]) for the distinct (k, c).
 
-    Returns ``(norms (R,), index (n, T))``: the norm of each distinct code and
-    which code each step of ``codes`` (n, T, P) has.
+    Parameters
+    ----------
+    a : Tensor of shape (K, M)
+    W : Tensor of shape (K, M, M)
+    slopes : bool Tensor of shape (K, n, T, P)
+        phi' on the last P units at each step of each sequence of each network
+        (True on units linear in that network).
+
+    Returns
+    -------
+    norms : Tensor of shape (R,)
+        The norm of each distinct (network, code) pair, all in one batched
+        ``matrix_norm`` call.
+    index : Tensor of shape (K, n, T)
+        Which of them each step has.
     """
-    n, T, P = codes.shape
-    M = len(a)
-    if P == 0:  # one regime: the linear network's own Jacobian
-        J = torch.diag(a) + W
-        return torch.linalg.matrix_norm(J, ord=2)[None], torch.zeros(n, T, dtype=torch.long)
-    # Codes as integers: a 1-D unique is ~50x cheaper than torch.unique(dim=0) on rows
-    # (which made this rule half of a fit's time; B*L = 4800 rows per batch).
-    weights = 2 ** torch.arange(P, device=codes.device)
-    numbers = (codes.reshape(n * T, P).long() * weights).sum(1)
-    distinct, index = torch.unique(numbers, return_inverse=True)
-    slopes = torch.ones(len(distinct), M, dtype=a.dtype, device=a.device)
-    slopes[:, M - P :] = ((distinct[:, None] // weights) % 2).to(a.dtype)
-    J = torch.diag(a) + W[None] * slopes[:, None, :]
-    norms = torch.linalg.matrix_norm(J, ord=2)
-    return norms, index.reshape(n, T)
+    K, n, T, P = slopes.shape
+    M = a.shape[-1]
+    k, bits, index = _distinct_codes(slopes)
+    phi = torch.ones(len(k), M, dtype=a.dtype, device=a.device)
+    phi[:, M - P :] = bits.to(a.dtype)
+    J = torch.diag_embed(a[k]) + W[k] * phi[:, None, :]
+    return torch.linalg.matrix_norm(J, ord=2), index.reshape(K, n, T)
+
+
+def _distinct_codes(slopes: torch.Tensor) -> tuple:
+    """Distinct (network, code) pairs of ``slopes`` (K, n, T, P).
+
+    Returns their networks (R,), codes (R, P) and the index of each step's pair.
+    """
+    K, P = slopes.shape[0], slopes.shape[-1]
+    network = torch.arange(K, device=slopes.device)[:, None, None]
+    if P + K.bit_length() > 62:  # no room in an int64: unique rows
+        rows = torch.cat([network.expand(slopes.shape[:3])[..., None], slopes.long()], dim=-1)
+        distinct, index = torch.unique(rows.reshape(-1, P + 1), dim=0, return_inverse=True)
+        return distinct[:, 0], distinct[:, 1:].bool(), index
+    # (network, code) as one integer: a 1-D unique is ~50x cheaper than
+    # torch.unique(dim=0) on rows (B*L = 4800 rows per network and batch).
+    weights = 2 ** torch.arange(P, device=slopes.device)
+    numbers = (slopes.long() * weights).sum(-1) + network * 2**P
+    distinct, index = torch.unique(numbers.reshape(-1), return_inverse=True)
+    return distinct // 2**P, (distinct[:, None] // weights) % 2 == 1, index
+
+
+def forcing_strengths(norms: torch.Tensor, index: torch.Tensor, interval: int) -> torch.Tensor:
+    """:func:`~sk_alrnn._net._dsr_auto.forcing_strength` for every network at once.
+
+    alpha_k = max(0, 1 - exp(-tau max_i mean_t log ||J(code_{k,i,t})||)), in
+    float64, from :func:`jacobian_norms`' ``norms`` (R,) and ``index`` (K, n, T).
+    """
+    growth = norms.double().log()[index].mean(dim=2).amax(dim=1)  # log G per network
+    return (1 - torch.exp(-interval * growth)).clamp_min(0)
 
 
 class AdaptiveForcing(Callback):
     """Generalized teacher forcing with alpha chosen from the Jacobians, per network.
 
     After every training batch each network's estimate alpha_est comes from
-    :func:`forcing_strength` on the regimes its states visited in that batch;
+    the rule of ``forcing_strength`` (``_dsr_auto``) on the regimes its states
+    visited in that batch, for all networks at once (:func:`forcing_strengths`);
     alpha jumps up to alpha_est at once and decays towards a lower one
     geometrically: alpha <- max(alpha_est, gamma alpha + (1 - gamma) alpha_est)
     (Hess et al., ICML 2023, with their update every batch).  alpha starts at
@@ -121,16 +156,13 @@ class AdaptiveForcing(Callback):
         stack = net.module_
         if not training or stack.last_states is None:
             return
-        alphas = stack.tf_alpha.clone()
         with torch.no_grad():
-            for k, codes in enumerate(stack.block_codes(stack.last_states)):
-                norms, index = jacobian_norms(stack.a[k], stack.W[k], codes)
-                est = forcing_strength(
-                    norms.double().cpu().numpy(), index.cpu().numpy(), stack.tf_interval
-                )
-                old = float(alphas[k])
-                alphas[k] = est if est > old else self.gamma * old + (1 - self.gamma) * est
-        stack.tf_alpha = alphas
+            slopes = stack.slopes(stack.last_states)
+            norms, index = jacobian_norms(stack.a, stack.W, slopes)
+            est = forcing_strengths(norms, index, stack.tf_interval).cpu()
+        old = stack.tf_alpha.double()
+        relaxed = self.gamma * old + (1 - self.gamma) * est
+        stack.tf_alpha = torch.where(est > old, est, relaxed).to(stack.tf_alpha.dtype)
 
     def on_epoch_end(self, net, **kwargs):
         net.history.record("tf_alpha", float(net.module_.tf_alpha.mean()))
@@ -184,15 +216,10 @@ class CheckpointSelection(Callback):
         X_ref, S = self.X_ref, self.n_starts
         n_eval = min(_EVAL_MAX, len(X_ref))
         x0 = X_ref[[s * len(X_ref) // S for s in range(S)]]
-        with torch.no_grad():
-            w = {k: v.detach().cpu().double() for k, v in stack.assembled().items()}
-            z0 = stack.lift(torch.as_tensor(x0, dtype=stack.a.dtype)).detach().cpu().double()
-        Z = run_weights(w, stack.P_total, z0.numpy(), _EVAL_TRANSIENT + n_eval)
-        N = stack.N
+        runs = stack.free_runs(x0, _EVAL_TRANSIENT + n_eval)[:, :, _EVAL_TRANSIENT:]
         scores, statuses = [], []
         for k in range(stack.K):
-            runs = Z[:, _EVAL_TRANSIENT:, k * N : (k + 1) * N]
-            each = [self._score(run) for run in runs]
+            each = [self._score(run) for run in runs[k]]
             order = np.argsort([s for s, _ in each], kind="stable")
             median = each[order[(len(each) - 1) // 2]]
             scores.append(median[0])

@@ -4,7 +4,8 @@ What other layers may import (from ``sk_alrnn.nn``):
 
 * the kernels: :func:`alrnn_scan` and :class:`Forcing` (``_scan``), and the
   batched form :func:`batched_scan`, :func:`relu_mask`, :func:`step_matrix`
-  (``_batched_scan``);
+  (``_batched_scan``); :func:`grouped_scan`, K forced networks at once
+  (``_grouped_scan``);
 * the modules: :class:`ALRNNModule` (``_module``) and :class:`DSRModule` with
   its numpy helpers :func:`lift64`, :func:`run`, :func:`run_weights`,
   :func:`run_last`, :func:`diverged_to_nan`, and :class:`DSRStack` (several
@@ -21,6 +22,7 @@ from ._dsr_module import (
     run_last,
     run_weights,
 )
+from ._grouped_scan import grouped_scan
 from ._module import ALRNNModule
 from ._scan import Forcing, alrnn_scan
 
@@ -32,6 +34,7 @@ __all__ = [
     "alrnn_scan",
     "batched_scan",
     "diverged_to_nan",
+    "grouped_scan",
     "lift64",
     "relu_mask",
     "run",

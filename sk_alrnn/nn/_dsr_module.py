@@ -12,6 +12,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ._batched_scan import relu_mask
+from ._grouped_scan import grouped_scan
 from ._module import _diagonal_init
 from ._scan import Forcing, alrnn_scan
 
@@ -88,16 +90,13 @@ class DSRModule(nn.Module):
 
 
 class DSRStack(nn.Module):
-    """K DSR networks trained at once as one block-diagonal AL-RNN (one kernel call).
+    """K DSR networks trained at once by the grouped kernel (one batched matmul per step).
 
-    Network k has its own a_k, W_k, h_k, L_k and P_k ReLU units (same M and N
-    for all).  The stack orders the K*M units as [observed units of every
-    network, their hidden linear units, their ReLU units], so the ReLU units are
-    the last sum(P_k) and the single-network kernel runs all K at once: a step
-    costs one (B, K*M) matmul instead of K small ones.  Off-block weights are
-    not parameters (they stay exactly 0), so each network's outputs and
-    gradients are its own; the loss summed over networks gives each network
-    the gradient of its own loss.
+    Network k has its own a_k, W_k, h_k, L_k and P_k ReLU units (its last P_k
+    units; same M and N for all), and :func:`~sk_alrnn.nn._grouped_scan.grouped_scan`
+    runs all K recurrences together.  Each network's outputs and gradients are
+    its own; the loss summed over networks gives each network the gradient of
+    its own loss.
 
     Parameters
     ----------
@@ -114,9 +113,9 @@ class DSRStack(nn.Module):
     tf_interval : int
     tf_alpha : Tensor of shape (K,)
         Forcing strength of each network (set by the estimator).
-    last_states : Tensor of shape (B, L, K*M) or None
-        The pre-forcing states of the last training forward pass (detached),
-        read by the adaptive forcing rule.
+    last_states : Tensor of shape (K, L, B, M) or None
+        The pre-forcing states of the last training forward pass (detached,
+        the kernel's layout), read by the adaptive forcing rule.
     """
 
     def __init__(self, modules, Ps):
@@ -126,52 +125,45 @@ class DSRStack(nn.Module):
         for name in ("a", "W", "h", "L"):
             stacked = torch.stack([getattr(m, name).detach() for m in modules]).clone()
             setattr(self, name, nn.Parameter(stacked))
-        self.register_buffer("index", _stack_index(self.N, self.M, self.Ps), persistent=False)
         self.tf_interval = first.tf_interval
         self.tf_alpha = torch.ones(self.K)
         self.last_states = None
 
-    @property
-    def P_total(self) -> int:
-        return sum(self.Ps)
-
-    def assembled(self) -> dict:
-        """The block-diagonal network's a (KM,), W (KM, KM) and h (KM,), differentiable."""
-        KM, idx = self.K * self.M, self.index
-        flat = idx.reshape(-1)
-        a = self.a.new_zeros(KM).index_put((flat,), self.a.reshape(-1))
-        h = self.h.new_zeros(KM).index_put((flat,), self.h.reshape(-1))
-        rows = idx[:, :, None].expand(-1, -1, self.M).reshape(-1)
-        cols = idx[:, None, :].expand(-1, self.M, -1).reshape(-1)
-        W = self.W.new_zeros(KM, KM).index_put((rows, cols), self.W.reshape(-1))
-        return {"a": a, "W": W, "h": h}
-
     def lift(self, x: Tensor) -> Tensor:
-        """Initial states (B, K*M) of every network from observations x (B, N)."""
-        hidden = torch.einsum("kjn,bn->bkj", self.L, x)
-        z = torch.cat([x[:, None].expand(-1, self.K, -1), hidden], dim=-1)
-        return z.new_zeros(len(x), self.K * self.M).index_copy(
-            1, self.index.reshape(-1), z.reshape(len(x), -1)
-        )
+        """Initial states z_0 = [x; L_k x] (K, B, M) of every network from observations x (B, N)."""
+        return _lift_stack(self.L, x)
 
     def forward(self, windows: Tensor) -> Tensor:
         """Observed outputs (B, L, K, N) of every network on windows (B, L + 1, N)."""
-        B, T = windows.shape[0], windows.shape[1] - 1
-        w = self.assembled()
-        alpha = self.tf_alpha.to(windows.dtype).repeat_interleave(self.N)
-        signal = windows[:, 1:].repeat(1, 1, self.K)
-        forcing = Forcing(signal, self.tf_interval, alpha)
-        Z = alrnn_scan(
-            w["h"].expand(B, T, -1),
-            w["a"],
-            w["W"],
-            self.P_total,
-            z0=self.lift(windows[:, 0]),
-            forcing=forcing,
-        )
+        T = windows.shape[1] - 1
+        forcing = Forcing(windows[:, 1:], self.tf_interval, self.tf_alpha.to(windows))
+        z0 = self.lift(windows[:, 0])
+        Z = grouped_scan(self.a, self.W, self.h, self.Ps, z0, T, forcing=forcing)
         if self.training:
             self.last_states = Z.detach()
-        return Z[..., : self.K * self.N].reshape(B, T, self.K, self.N)
+        return Z[..., : self.N].permute(2, 1, 0, 3)
+
+    def free_runs(self, x0: np.ndarray, n_steps: int) -> np.ndarray:
+        """Observed free runs x_hat_1..x_hat_n (K, n, n_steps, N) in float64 from lift(x0).
+
+        x0 is (n, N); every network runs from the lift of every row, unforced.
+        """
+        w = {name: p.detach().cpu().double() for name, p in self.named_parameters()}
+        x = torch.as_tensor(np.asarray(x0, dtype=np.float64))
+        with torch.no_grad():
+            z0 = _lift_stack(w["L"], x)
+            Z = grouped_scan(w["a"], w["W"], w["h"], self.Ps, z0, n_steps)
+        return Z[..., : self.N].permute(0, 2, 1, 3).numpy()
+
+    def slopes(self, states: Tensor) -> Tensor:
+        """relu'(z) on the last max(P_k) units (K, B, L, max(P_k)) of states (K, L, B, M).
+
+        True where z > 0 on a ReLU unit and on units that are linear in network k
+        (slope 1): the diagonal of the Jacobian's phi' on those units.
+        """
+        P, M = max(self.Ps), self.M
+        linear = ~relu_mask(self.Ps, M, device=states.device)[:, M - P :]
+        return (states[..., M - P :] > 0).transpose(1, 2) | linear[:, None, None]
 
     def block(self, k: int) -> DSRModule:
         """Network k as a :class:`DSRModule` (a copy of its weights)."""
@@ -183,35 +175,11 @@ class DSRStack(nn.Module):
         module.tf_interval, module.tf_alpha = self.tf_interval, float(self.tf_alpha[k])
         return module.to(self.a.device)
 
-    def block_codes(self, states: Tensor) -> list:
-        """Each network's ReLU codes (B, L, P_k) from stacked states (B, L, K*M)."""
-        return [states[..., self.index[k, self.M - P :]] > 0 for k, P in enumerate(self.Ps)]
 
-
-def _stack_index(N: int, M: int, Ps) -> Tensor:
-    """(K, M) position of unit j of network k in the stack's unit order.
-
-    Order: observed units of every network (k*N + j), then each network's
-    hidden linear units, then each network's ReLU units (the last sum(P_k)).
-    """
-    K = len(Ps)
-    if K == 1:  # one network keeps its own order (its ReLU units may include observed ones)
-        return torch.arange(M)[None]
-    if max(Ps) > M - N:
-        raise ValueError(
-            f"Several networks train as one stack only when every P <= M - N = {M - N} "
-            f"(no observed unit is a ReLU unit); got Ps={list(Ps)}. Train one start "
-            "(n_starts=1) and one P at a time instead."
-        )
-    index = torch.empty(K, M, dtype=torch.long)
-    linear_at, relu_at = K * N, K * M - sum(Ps)
-    for k, P in enumerate(Ps):
-        index[k, :N] = k * N + torch.arange(N)
-        hidden = M - N - P
-        index[k, N : M - P] = linear_at + torch.arange(hidden)
-        index[k, M - P :] = relu_at + torch.arange(P)
-        linear_at, relu_at = linear_at + hidden, relu_at + P
-    return index
+def _lift_stack(L: Tensor, x: Tensor) -> Tensor:
+    """[x; L_k x] (K, B, M) for lifts L (K, M - N, N) and observations x (B, N)."""
+    hidden = torch.einsum("kjn,bn->kbj", L, x)
+    return torch.cat([x.expand(len(L), -1, -1), hidden], dim=-1)
 
 
 def _weights64(module: DSRModule) -> dict:
