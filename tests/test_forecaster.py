@@ -563,19 +563,27 @@ def test_jacobian_norms_by_hand():
     np.testing.assert_allclose(norms[index[:, 0]].tolist(), want, rtol=1e-6)
 
 
-@pytest.mark.parametrize("interval", [1, 3, 16])
-def test_stacked_forcing_strengths_equal_the_rule_per_network(interval):
+@pytest.mark.parametrize("interval", [1, 16])
+@pytest.mark.parametrize(
+    "M, P, lookup", [(6, 3, True), (6, 3, False), (64, 62, True)], ids=["lookup", "sort", "rows"]
+)
+def test_stacked_forcing_strengths_equal_the_rule_per_network(interval, M, P, lookup, monkeypatch):
+    import sk_alrnn._net._dsr_callbacks as callbacks
     from sk_alrnn._net._dsr_auto import forcing_strength
-    from sk_alrnn._net._dsr_callbacks import forcing_strengths, jacobian_norms
 
+    # Distinct codes by a lookup table, by a sort, and (P = 62: no room in an int64) by rows.
+    if not lookup:
+        monkeypatch.setattr(callbacks, "_LOOKUP_MAX", 0)
     g = torch.Generator().manual_seed(interval)
-    K, n, T, M, P = 4, 5, 7, 6, 3
+    K, n, T = 4, 5, 7
     a = 0.2 + torch.rand(K, M, generator=g, dtype=torch.float64)
     W = torch.randn(K, M, M, generator=g, dtype=torch.float64) / M**0.5
     slopes = torch.rand(K, n, T, P, generator=g) > 0.5
     slopes[0] = True  # network 0 linear (P = 0); network 1 uses one ReLU slot
-    slopes[1, ..., :2] = True
-    got = forcing_strengths(*jacobian_norms(a, W, slopes), interval).numpy()
+    slopes[1, ..., :-1] = True
+    slopes[2, 1:] = slopes[2, 0]  # network 2: every sequence alike
+    norms, index = callbacks.jacobian_norms(a, W, slopes)
+    got = callbacks.forcing_strengths(norms, index, interval).numpy()
     for k in range(K):
         # Oracle: every step's own Jacobian norm in numpy, no grouping into regimes.
         phi = np.concatenate([np.ones((n, T, M - P)), slopes[k].numpy()], axis=-1)

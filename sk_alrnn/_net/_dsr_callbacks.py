@@ -28,6 +28,9 @@ _EVAL_TRANSIENT, _EVAL_MAX = 1000, 10_000
 # The Gaussian-mixture D_stsp (N > 3) costs O(max_T * n_samples) per call; checkpoints
 # score it on at most this many points (about 0.05 s a call instead of 0.2 s).
 _EVAL_GMM_MAX_T = 2_500
+# The adaptive forcing rule finds the visited (network, ReLU code) pairs with a lookup
+# table of every pair while there are at most this many (8 MiB), else with a sort.
+_LOOKUP_MAX = 2**20
 
 
 class ExpDecay:
@@ -112,9 +115,19 @@ def _distinct_codes(slopes: torch.Tensor) -> tuple:
     # (network, code) as one integer: a 1-D unique is ~50x cheaper than
     # torch.unique(dim=0) on rows (B*L = 4800 rows per network and batch).
     weights = 2 ** torch.arange(P, device=slopes.device)
-    numbers = (slopes.long() * weights).sum(-1) + network * 2**P
-    distinct, index = torch.unique(numbers.reshape(-1), return_inverse=True)
-    return distinct // 2**P, (distinct[:, None] // weights) % 2 == 1, index
+    numbers = (slopes.long() * weights).sum(-1).add_(network << P).reshape(-1)
+    if (K << P) > _LOOKUP_MAX:
+        distinct, index = torch.unique(numbers, return_inverse=True)
+    else:
+        # Mark the visited numbers and look their rank up: the same result as
+        # torch.unique without its sort (0.4 against 1.2 ms at K=8, B=64, L=150).
+        seen = torch.zeros(K << P, dtype=torch.bool, device=slopes.device)
+        seen[numbers] = True
+        distinct = seen.nonzero().squeeze(1)
+        rank = torch.empty(K << P, dtype=torch.long, device=slopes.device)
+        rank[distinct] = torch.arange(len(distinct), device=slopes.device)
+        index = rank[numbers]
+    return distinct >> P, (distinct[:, None] // weights) % 2 == 1, index
 
 
 def forcing_strengths(norms: torch.Tensor, index: torch.Tensor, interval: int) -> torch.Tensor:

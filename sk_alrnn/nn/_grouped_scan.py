@@ -67,8 +67,7 @@ def _forward_loop(
     X = S.new_empty(K, T + 1, B, width)
     X[:, 0, :, P:] = z0
     torch.clamp_min(z0[..., M - P :], 0, out=X[:, 0, :, :P])
-    X[:, 1:, :, P:] = h[:, None, None]  # z_t accumulates on h
-    ST = S.transpose(1, 2).contiguous()
+    ST, h = S.transpose(1, 2).contiguous(), h[:, None]
     step = X.new_empty(K, B, M)
     # Per-step views made up front: indexing inside the loop costs ~1 us each.
     xs, zs = X.unbind(1), X[..., P:].unbind(1)
@@ -79,8 +78,12 @@ def _forward_loop(
     hard = forcing is not None and _hard(forcing)
     alpha = None if forcing is None else _alpha(forcing, X)
     for t in range(1, T + 1):
+        # bmm into a contiguous buffer, then one add: torch's fast batched
+        # matmul needs a contiguous output (into the strided z_t view it loops
+        # over the K networks: 23 us against 12 a step at K=8, B=16); adding h
+        # here saves filling X with h first (0.14 ms a call at K=8, B=64, L=100).
         torch.bmm(xs[t - 1], ST, out=step)
-        zs[t].add_(step)
+        torch.add(step, h, out=zs[t])
         if t in pull:
             N, x_t = saved.shape[-1], forcing.signal[:, t - 1]
             z_N = zs[t][..., :N]
@@ -128,7 +131,7 @@ def _backward_loop(
         hard, alpha = _hard(forcing), _alpha(forcing, X)
     step = G.new_empty(K, B, M + P)
     for t in range(T - 1, -1 if to_z0 else 0, -1):
-        torch.bmm(gz[t + 1], S, out=step)
+        torch.bmm(gz[t + 1], S, out=step)  # contiguous output, as in the forward
         gx[t].add_(step)  # dL/dx_t += dL/dz_{t+1} S
         if P:
             g_R[t].addcmul_(g_r[t], slope[t])  # through the ReLU
