@@ -17,7 +17,11 @@ window (times K, as the forecaster sums the starts' losses), backward.
 
 Both run on the same weights and windows, round-robin in one process; each
 number is the median over ``--repeats`` rounds, so the ratio compares runs
-under the same load.
+under the same load.  Results are in the docstring of ``sk_alrnn/nn/_grouped_scan.py``.
+
+``--fit K ...`` instead times whole fits (CPU seconds, one thread) of
+``ALRNNForecaster(batch_size=64, n_starts=K, random_state=0)`` on 10 000
+standardised Lorenz-63 steps; run it on two checkouts for before / after.
 """
 
 from __future__ import annotations
@@ -74,12 +78,30 @@ def _train_step(forward, stack, windows) -> None:
     loss.backward()
 
 
+def time_fits(starts) -> None:
+    """CPU seconds of one forecaster fit per number of starts K."""
+    from sk_alrnn import ALRNNForecaster
+    from sk_alrnn.datasets import make_lorenz63
+
+    X = make_lorenz63(10_000, dt=0.01, random_state=0)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    for K in starts:
+        start = time.process_time()
+        est = ALRNNForecaster(batch_size=64, n_starts=K, random_state=0).fit(X)
+        seconds = time.process_time() - start
+        print(f"n_starts={K}: {seconds:.1f} s CPU, start scores {est.start_scores_}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=21)
+    parser.add_argument("--fit", type=int, nargs="+", metavar="K")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.fit:
+        time_fits(args.fit)
+        return
     M, N, P, L, tau = 20, 3, 2, 100, 10
     print(f"M={M}, N={N}, P={P}, L={L}, tau={tau} (hard forcing), {args.threads} thread(s)")
     print("| B | K | block-diagonal (ms) | grouped (ms) | ratio |")

@@ -14,19 +14,32 @@ ordinary autograd ops, so the masked entries pass no gradient to W.
 
 Why not one block-diagonal AL-RNN of K*M units (what the stack ran before):
 a step then costs a (B, K*M+P) x (K*M+P, K*M) matmul, K times the useful
-multiply-adds; here a step is one ``baddbmm_`` on a (K, B, .) layout and the
-backward one more.  Buffers are network-major (K, T+1, B, M+P_max), so each
-network's states over all steps are one contiguous block and the weight
-gradient is a single batched matmul over all (step, sample) pairs at the end.
+multiply-adds; here a step is one batched matmul (``bmm``) on a (K, B, .)
+layout plus one add, and the backward the same.  Buffers are network-major
+(K, T+1, B, M+P_max), so each network's states over all steps are one
+contiguous block and the weight gradient is a single batched matmul over all
+(step, sample) pairs at the end.
 
-Measured (one thread, medians, benchmarks/bench_grouped_scan.py): a training
-step (forward, MSE on z[:N], backward; M=20, N=3, P=2, L=100, tau=10):
+Measured (one thread, medians of 21 round-robin rounds, on a shared 2-core
+machine, benchmarks/bench_grouped_scan.py): a training step as the forecaster
+runs it (lift, forward, MSE on z[:N], backward; M=20, N=3, P=2, L=100, hard
+forcing tau=10), block-diagonal / grouped, in ms:
 
-======  ==========================  ==========================
-K       B=16: block-diag / grouped  B=64: block-diag / grouped
-======  ==========================  ==========================
-1       see the benchmark           see the benchmark
-======  ==========================  ==========================
+===  ==================  ===================
+K    B=16                B=64
+===  ==================  ===================
+1    2.50 / 2.73 (0.9x)  4.84 / 5.44 (0.9x)
+2    3.02 / 3.17 (1.0x)  7.00 / 7.26 (1.0x)
+4    4.88 / 4.29 (1.1x)  10.9 / 8.42 (1.3x)
+8    8.03 / 5.59 (1.4x)  24.2 / 15.1 (1.6x)
+10   12.0 / 7.34 (1.6x)  38.3 / 20.6 (1.9x)
+===  ==================  ===================
+
+At K <= 2 the grouped step is up to 10 % slower (one more small op per step
+costs more than the few wasted multiply-adds); from K = 4 on the
+block-diagonal matmul's K-fold waste dominates.  Whole fits of
+``ALRNNForecaster(batch_size=64, n_starts=K)`` on 10 000 Lorenz-63 steps take
+31.1 s CPU at K=2 (31.5 before) and 81.5 s at K=8 (114.9 before).
 
 :func:`_grouped_scan_reference` runs :func:`~sk_alrnn.nn._scan._scan_reference`
 (the plain autograd loop) per network: the oracle for tests.
