@@ -3,7 +3,7 @@
 skorch drives training: the data enter as a dataset of window starts; the
 training iterator (:meth:`get_iterator`) samples starts with replacement and
 cuts noisy windows.  Several starts (independent initialisations) train at
-once as one block-diagonal network (:class:`~sk_alrnn.nn._dsr_module.DSRStack`);
+at once in one grouped recurrence (:class:`~sk_alrnn.nn._dsr_module.DSRStack`);
 callbacks (:mod:`._dsr_callbacks`) decay the learning rate, clip each start's
 gradient, adapt the forcing strength and keep, per start, the checkpoint whose
 free runs best match the data's geometry (D_stsp).  The best start becomes the

@@ -1,7 +1,7 @@
 """ALRNNForecasterCV: how many ReLU units does a reconstruction need, in one batched fit.
 
-Every candidate P (and each of its starts) is one block of a single block-diagonal
-network, trained in one run exactly as the plain forecaster trains its starts
+Every candidate P (and each of its starts) is one network of a single stack,
+trained in one run exactly as the plain forecaster trains its starts
 (:class:`~sk_alrnn.nn._dsr_module.DSRStack`): each candidate ends as the fitted
 ``ALRNNForecaster(P=P)`` a separate fit would give.  The candidates train on the first
 part of each trajectory and are scored on the held-out rest: free runs from points of the
