@@ -125,3 +125,25 @@ def test_cuda_matches_cpu():
     Z.sum().backward()
     for cpu, gpu in zip((a, W, h, z0), on_gpu):
         torch.testing.assert_close(gpu.grad.cpu(), cpu.grad)
+
+
+def test_stack_outputs_and_free_runs_are_each_networks_own():
+    import numpy as np
+
+    from sk_alrnn.nn import DSRModule, DSRStack, lift64, run
+
+    # P = 6 = M makes observed units ReLU units: the stack no longer needs P <= M - N.
+    Ps, g = [0, 2, 6], torch.Generator().manual_seed(0)
+    modules = [DSRModule(2, 6, P, generator=g) for P in Ps]
+    stack = DSRStack(modules, Ps)
+    stack.tf_interval, stack.tf_alpha = 3, torch.tensor([1.0, 0.5, 0.0])
+    windows = torch.randn(4, 8, 2, generator=g)
+    y = stack(windows)
+    assert y.shape == (4, 7, 3, 2)
+    x0 = windows[:2, 0].double().numpy()
+    free = stack.free_runs(x0, 5)
+    for k, module in enumerate(modules):
+        module.tf_interval, module.tf_alpha = 3, float(stack.tf_alpha[k])
+        torch.testing.assert_close(y[:, :, k], module(windows)[..., :2], rtol=1e-4, atol=1e-5)
+        expected = run(module, lift64(module, x0), 5)[..., :2]
+        np.testing.assert_allclose(free[k], expected, rtol=1e-10, atol=1e-12)
