@@ -86,7 +86,7 @@ def test_defaults_follow_the_contract():
         "lr": 5e-3,
         "lr_end": 1e-3,
         "max_epochs": 150,
-        "batch_size": 16,
+        "batch_size": 64,
         "batches_per_epoch": 20,
         "max_grad_norm": 10.0,
         "checkpoint_interval": "auto",

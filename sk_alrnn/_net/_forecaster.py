@@ -102,7 +102,7 @@ class ALRNNForecaster(PersistenceMixin, SeededNet, NeuralNet):
         Learning rate the exponential decay reaches after ``max_epochs``
         epochs; None keeps lr constant.
     max_epochs : int, default=150
-    batch_size : int, default=16
+    batch_size : int, default=64
         Windows per batch.
     batches_per_epoch : int, default=20
         An epoch is this many batches (not a pass over the data).
@@ -241,7 +241,7 @@ class ALRNNForecaster(PersistenceMixin, SeededNet, NeuralNet):
         lr=5e-3,
         lr_end=1e-3,
         max_epochs=150,
-        batch_size=16,
+        batch_size=64,
         batches_per_epoch=20,
         max_grad_norm=10.0,
         checkpoint_interval="auto",
