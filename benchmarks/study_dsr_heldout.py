@@ -6,7 +6,9 @@ a second trajectory of the same system that it never saw, with the same metrics.
     make venv-bench                                    # dysts, pysindy, reservoirpy (own venv)
     .venv-bench/bin/python benchmarks/study_dsr_heldout.py --methods floor var esn sindy \\
         --seeds 0 1 2
-    .venv-bench/bin/python benchmarks/study_dsr_heldout.py --methods alrnn --seeds 0
+    .venv-bench/bin/python benchmarks/study_dsr_heldout.py --methods alrnn alrnn_cv --seeds 0
+    .venv-bench/bin/python benchmarks/study_dsr_heldout.py --methods alrnn --seeds 0 \\
+        --systems Lorenz Chen --alrnn-set batch_size=16 --tag "batch 16"    # a lever's A/B
     .venv-bench/bin/python benchmarks/study_dsr_heldout.py --report
 
 Data.  Each system (``SYSTEMS``: dysts' default parameters, listed in the report) is
@@ -43,6 +45,7 @@ Results are appended as JSON lines to ``--out``.  A run re-runs every requested 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -364,14 +367,25 @@ def _alrnn_fitted(est, settings: dict) -> Fitted:
     return Fitted(run=run, predict_n=predict_n, extras=extras, settings=settings)
 
 
+def _alrnn_params(seed: int, args) -> dict:
+    """The seed, --alrnn-epochs and every --alrnn-set NAME=VALUE (values read as JSON)."""
+    params = {"random_state": seed}
+    if args.alrnn_epochs:
+        params["max_epochs"] = args.alrnn_epochs
+    for item in args.alrnn_set or ():
+        name, _, value = item.partition("=")
+        try:
+            params[name] = json.loads(value)
+        except json.JSONDecodeError:
+            params[name] = value  # a bare string, e.g. tf_interval=auto
+    return params
+
+
 def fit_alrnn(data: SystemData, seed: int, args) -> Fitted:
     """ALRNNForecaster with its defaults (max_epochs from --alrnn-epochs when given)."""
     from sk_alrnn import ALRNNForecaster
 
-    params = {"random_state": seed}
-    if args.alrnn_epochs:
-        params["max_epochs"] = args.alrnn_epochs
-    est = ALRNNForecaster(**params).fit(data.train)
+    est = ALRNNForecaster(**_alrnn_params(seed, args)).fit(data.train)
     settings = {k: v for k, v in est.get_params().items() if _plain(v)}
     # the values the "auto" rules chose, and the checkpoint kept
     for name in ("tf_interval_", "sequence_length_", "checkpoint_interval_", "best_epoch_"):
@@ -386,10 +400,7 @@ def fit_alrnn_cv(data: SystemData, seed: int, args) -> Fitted:
         from sk_alrnn import ALRNNForecasterCV
     except ImportError as exc:  # the P sweep for reconstruction is newer than this harness
         raise SystemExit("ALRNNForecasterCV is not in this version of sk_alrnn") from exc
-    params = {"random_state": seed}
-    if args.alrnn_epochs:
-        params["max_epochs"] = args.alrnn_epochs
-    cv = ALRNNForecasterCV(**params).fit(data.train)
+    cv = ALRNNForecasterCV(**_alrnn_params(seed, args)).fit(data.train)
     settings = {"P_": int(cv.P_)}
     return _alrnn_fitted(cv.best_estimator_, settings)
 
@@ -598,6 +609,12 @@ def main(argv=None):
     p.add_argument("--n-test", type=int, default=10_000)
     p.add_argument(
         "--alrnn-epochs", type=int, default=None, help="max_epochs (default: the estimator's)"
+    )
+    p.add_argument(
+        "--alrnn-set",
+        nargs="+",
+        metavar="NAME=VALUE",
+        help="override parameters of the AL-RNN methods (a lever's A/B; give it a --tag)",
     )
     p.add_argument("--tag", default=None, help="label a variant: records say 'METHOD (TAG)'")
     p.add_argument(
