@@ -401,7 +401,15 @@ def fit_alrnn_cv(data: SystemData, seed: int, args) -> Fitted:
     except ImportError as exc:  # the P sweep for reconstruction is newer than this harness
         raise SystemExit("ALRNNForecasterCV is not in this version of sk_alrnn") from exc
     cv = ALRNNForecasterCV(**_alrnn_params(seed, args)).fit(data.train)
-    settings = {"P_": int(cv.P_)}
+    results = cv.cv_results_
+    settings = {
+        "P_": int(cv.P_),
+        # held-out D_stsp of every candidate (minus its score), for the P-against-D_stsp table
+        "heldout_dstsp": {
+            str(P): -float(score)
+            for P, score in zip(results["param_P"], results["mean_test_score"])
+        },
+    }
     return _alrnn_fitted(cv.best_estimator_, settings)
 
 
