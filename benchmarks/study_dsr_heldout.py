@@ -600,12 +600,39 @@ def report(path: str) -> str:
             f"| {name} | {rows[0]['N']} | {rows[0]['lyap_true']:.4f}; {rows[0]['lyap_data']:.4f} "
             f"| " + " | ".join(cells) + " |"
         )
+    lines += _cv_table(records)
     lines += ["", "Parameters (dysts defaults):", ""]
     for name in SYSTEMS:
         rows = [r for r in records if r["system"] == name]
         if rows:
             lines.append(f"- {name}: {rows[0]['params']}")
     return "\n".join(lines)
+
+
+def _cv_table(records: list) -> list:
+    """P against held-out D_stsp for each ALRNNForecasterCV fit that recorded it."""
+    cv = [r for r in records if "heldout_dstsp" in r.get("settings", {})]
+    if not cv:
+        return []
+    Ps = sorted({int(P) for r in cv for P in r["settings"]["heldout_dstsp"]})
+    lines = [
+        "",
+        "ALRNNForecasterCV: each candidate P's mean D_stsp on the held-out last 20 % of the "
+        "training trajectory (what it chooses by), the P chosen, and the chosen model's "
+        "D_stsp on the held-out trajectory.",
+        "",
+        "| system | seed | " + " | ".join(f"P={P}" for P in Ps) + " | P chosen | D_stsp |",
+        "|---|---|" + "---|" * (len(Ps) + 2),
+    ]
+    for r in cv:
+        scores = r["settings"]["heldout_dstsp"]
+        cells = [_fmt(scores.get(str(P), float("nan")), "{:.2f}") for P in Ps]
+        lines.append(
+            f"| {r['system']} | {r['seed']} | "
+            + " | ".join(cells)
+            + f" | {r['settings']['P_']} | {r['dstsp']:.2f} |"
+        )
+    return lines
 
 
 def main(argv=None):
