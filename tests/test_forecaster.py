@@ -556,6 +556,17 @@ def test_auto_settings_follow_the_period():
     assert auto.set_params(max_epochs=30, batches_per_epoch=1).fit(X).checkpoint_interval_ == 2
 
 
+def test_auto_window_is_capped_for_slowly_sampled_recordings():
+    # Period 400 steps: tau = 80; 10 tau = 800 is capped at 300 steps.  Period 2000:
+    # tau = 400, and the window keeps two forcing intervals, 800 steps.
+    t = np.arange(4000)
+    for period, tau, length in ((400, 80, 300), (2000, 400, 800)):
+        X = np.stack([np.sin(2 * np.pi * t / period), np.cos(2 * np.pi * t / period)], axis=1)
+        params = {**TINY, "tf_interval": "auto", "sequence_length": "auto", "max_epochs": 1}
+        est = ALRNNForecaster(**params).fit(X)
+        assert (est.tf_interval_, est.sequence_length_) == (tau, length)
+
+
 def test_auto_window_fits_short_trajectories():
     t = np.arange(30)
     X = np.stack([np.sin(2 * np.pi * t / 30), np.cos(2 * np.pi * t / 30)], axis=1)

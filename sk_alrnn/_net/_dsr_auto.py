@@ -33,6 +33,11 @@ _SPECTRUM_MAX_STEPS = 2**15
 # 13.9 and 0.13 (benchmarks/study_dsr_levers.py, seed 0; neither reconstructs).
 _TAU_PER_PERIOD = 1 / 5
 _WINDOW_TAUS = 10
+# A window's cost grows with its length, so L = 10 tau made slowly sampled recordings
+# expensive: Thomas in the dysts benchmark (period 270 steps, tau 54, L 540) took 92 s of
+# CPU per default fit against a median of 38 s over the 12 flows.  Windows are capped at
+# this many steps, but always hold at least two forcing intervals.
+_WINDOW_MAX_STEPS = 300
 # Checkpoints per fit when checkpoint_interval="auto".
 _CHECKPOINTS = 15
 
@@ -80,8 +85,9 @@ def auto_settings(
     """The values ``"auto"`` stands for, given the period (steps) and the shortest trajectory.
 
     tf_interval = max(1, round(period / 5)) (or the given one); sequence_length
-    = 10 tf_interval, at most ``shortest - 1`` (a window holds L + 1
-    observations); checkpoint_interval = max(1, max_epochs // 15).
+    = 10 tf_interval, capped at 300 steps but at least 2 tf_interval, and at most
+    ``shortest - 1`` (a window holds L + 1 observations); checkpoint_interval =
+    max(1, max_epochs // 15).
 
     Examples
     --------
@@ -89,11 +95,14 @@ def auto_settings(
     {'tf_interval': 30, 'sequence_length': 300, 'checkpoint_interval': 10}
     >>> auto_settings(150.0, shortest=50, max_epochs=3)["sequence_length"]
     49
+    >>> auto_settings(270.0, shortest=10_000, max_epochs=150)["sequence_length"]  # tau 54
+    300
     """
     tau = max(1, int(round(period * _TAU_PER_PERIOD))) if tf_interval is None else tf_interval
+    window = min(_WINDOW_TAUS * tau, max(_WINDOW_MAX_STEPS, 2 * tau))
     return {
         "tf_interval": tau,
-        "sequence_length": max(1, min(_WINDOW_TAUS * tau, shortest - 1)),
+        "sequence_length": max(1, min(window, shortest - 1)),
         "checkpoint_interval": max(1, max_epochs // _CHECKPOINTS),
     }
 

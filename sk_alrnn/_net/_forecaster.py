@@ -93,7 +93,8 @@ class ALRNNForecaster(PersistenceMixin, SeededNet, NeuralNet):
         Jacobians of each start during training (see Notes).
     sequence_length : int or "auto", default="auto"
         L, the predicted steps per window (a window holds L + 1 observations).
-        "auto": 10 ``tf_interval_`` (at most the shortest trajectory's length - 1).
+        "auto": 10 ``tf_interval_``, capped at 300 steps but at least 2
+        ``tf_interval_`` (and at most the shortest trajectory's length - 1).
     noise : float, default=0.05
         Standard deviation of the Gaussian noise added to each sampled window.
     lr : float, default=5e-3
@@ -174,8 +175,9 @@ class ALRNNForecaster(PersistenceMixin, SeededNet, NeuralNet):
 
     **The "auto" rule.**  The period is one over the peak frequency of the
     summed power spectrum of the standardised variables (longest trajectory);
-    tf_interval = max(1, round(period / 5)), sequence_length = 10 tf_interval,
-    checkpoint_interval = max(1, max_epochs // 15).
+    tf_interval = max(1, round(period / 5)), sequence_length = 10 tf_interval
+    capped at max(300, 2 tf_interval) steps (a window's cost grows with its
+    length), checkpoint_interval = max(1, max_epochs // 15).
 
     **Adaptive forcing** (``tf_alpha="auto"``).  After each batch, with
     G = the largest over the batch's windows of the geometric mean of the
