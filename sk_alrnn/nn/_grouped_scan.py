@@ -51,7 +51,7 @@ import torch
 from torch import Tensor
 
 from ._batched_scan import relu_mask, step_matrix
-from ._scan import Forcing, _flush_denormals, _scan_reference
+from ._scan import Forcing, _active_plan, _flush_denormals, _scan_reference
 
 __all__ = ["grouped_scan"]
 
@@ -243,10 +243,7 @@ def grouped_scan(
     S = step_matrix(a, W, relu_mask(Ps, W.shape[-1], device=W.device), P)
     if n_steps == 0:
         return z0.new_empty(len(Ps), 0, z0.shape[1], W.shape[-1])
-    if forcing is not None:
-        forcing = forcing._replace(signal=forcing.signal.detach())
-        if not list(forcing.steps(n_steps)):
-            forcing = None
+    forcing = _active_plan(forcing, n_steps)
     tensors = (S, h, z0)
     if not (torch.is_grad_enabled() and any(t.requires_grad for t in tensors)):
         # Inference: same loop, no autograd node, nothing kept for backward.

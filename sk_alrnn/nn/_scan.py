@@ -359,10 +359,7 @@ def alrnn_scan(
     """
     if drive.shape[1] == 0:
         return drive
-    if forcing is not None:
-        forcing = forcing._replace(signal=forcing.signal.detach())
-        if not list(forcing.steps(drive.shape[1])):
-            forcing = None
+    forcing = _active_plan(forcing, drive.shape[1])
     needs_grad = (
         drive.requires_grad
         or a.requires_grad
@@ -375,6 +372,14 @@ def alrnn_scan(
             X, S = _forward_loop(drive, *_plan(drive, a, W, P), P, z0, forcing)
         return _outputs(X, S, P, forcing)
     return _ALRNNScan.apply(drive, a, W, P, z0, forcing)
+
+
+def _active_plan(forcing: Forcing | None, n_steps: int) -> Forcing | None:
+    """The plan with its signal detached (no gradient into data), None when no step is forced."""
+    if forcing is None:
+        return None
+    forcing = forcing._replace(signal=forcing.signal.detach())
+    return forcing if list(forcing.steps(n_steps)) else None
 
 
 def _scan_reference(
