@@ -123,11 +123,14 @@ def _dstsp(X_true, X_gen):
 
 # Where a fit's time goes: cumulative time of these functions (cProfile, --profile).
 PROFILED = {
-    "kernel forward": ("_scan.py", "forward"),
-    "kernel backward": ("_scan.py", "backward"),
+    "kernel forward": ("_grouped_scan.py", "forward"),
+    "kernel backward": ("_grouped_scan.py", "backward"),
+    "train step (lift, kernel, loss, backward)": ("_forecaster.py", "train_step_single"),
     "checkpoints (free runs + D_stsp)": ("_dsr_callbacks.py", "evaluate"),
-    "free runs of checkpoints": ("_dsr_module.py", "run_weights"),
+    "free runs of checkpoints": ("_dsr_module.py", "free_runs"),
     "adaptive alpha": ("_dsr_callbacks.py", "on_batch_end"),
+    "gradient clipping": ("_dsr_callbacks.py", "on_grad_computed"),
+    # includes the train step: skorch calls the optimizer with it as the closure
     "optimizer step": ("optimizer.py", "wrapper"),
     "window sampling": ("_windows.py", "__call__"),
     "whole fit": ("_forecaster.py", "_fit"),
