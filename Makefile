@@ -104,7 +104,7 @@ test-neurogym: venv-neurogym
 # dysts pulls gluonts, which pins pandas<3, so they get their own environment.
 BENCH_VENV ?= .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.sk_alrnn-installed
-BENCH_METHODS ?= floor var esn sindy alrnn
+BENCH_METHODS ?= floor var esn sindy alrnn alrnn_cv
 BENCH_SEEDS ?= 0 1 2
 
 $(BENCH_STAMP): pyproject.toml
