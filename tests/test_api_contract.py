@@ -116,7 +116,7 @@ def test_forecaster_signature_has_the_documented_defaults():
         "lr": 5e-3,
         "lr_end": 1e-3,
         "max_epochs": 150,
-        "batch_size": 16,
+        "batch_size": 64,
         "batches_per_epoch": 20,
         "max_grad_norm": 10.0,
         "checkpoint_interval": "auto",
