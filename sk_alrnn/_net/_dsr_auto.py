@@ -125,14 +125,15 @@ def forcing_strength(norms: np.ndarray, codes: np.ndarray, interval: int) -> flo
     ----------
     norms : ndarray of shape (R,)
         Spectral norm of the Jacobian of each distinct regime.
-    codes : ndarray of int, shape (n_sequences, n_steps)
-        The regime (index into ``norms``) of each step of each sequence.
+    codes : ndarray of int, shape (..., n_sequences, n_steps)
+        The regime (index into ``norms``) of each step of each sequence; leading
+        axes (e.g. one per network of a stack) give one alpha each.
     interval : int
         tau, the steps between forced steps.
 
     Returns
     -------
-    alpha : float in [0, 1)
+    alpha : float in [0, 1), or ndarray of shape ``codes.shape[:-2]``
 
     Examples
     --------
@@ -143,8 +144,9 @@ def forcing_strength(norms: np.ndarray, codes: np.ndarray, interval: int) -> flo
     0.0
     """
     log_norms = np.log(np.asarray(norms, dtype=np.float64))
-    growth = float(np.max(log_norms[np.asarray(codes)].mean(axis=1)))  # log G
-    return max(0.0, 1.0 - float(np.exp(-interval * growth)))
+    growth = log_norms[np.asarray(codes)].mean(axis=-1).max(axis=-1)  # log G
+    alpha = np.maximum(0.0, 1.0 - np.exp(-interval * growth))
+    return float(alpha) if alpha.ndim == 0 else alpha
 
 
 def free_run_status(run: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> str:

@@ -18,7 +18,7 @@ from skorch.callbacks import Callback
 
 from ..metrics import state_space_divergence
 from ..nn import DSRStack
-from ._dsr_auto import free_run_status
+from ._dsr_auto import forcing_strength, free_run_status
 
 __all__ = ["AdaptiveForcing", "CheckpointSelection", "ExpDecay", "StackClipping"]
 
@@ -136,8 +136,8 @@ def forcing_strengths(norms: torch.Tensor, index: torch.Tensor, interval: int) -
     alpha_k = max(0, 1 - exp(-tau max_i mean_t log ||J(code_{k,i,t})||)), in
     float64, from :func:`jacobian_norms`' ``norms`` (R,) and ``index`` (K, n, T).
     """
-    growth = norms.double().log()[index].mean(dim=2).amax(dim=1)  # log G per network
-    return (1 - torch.exp(-interval * growth)).clamp_min(0)
+    alphas = forcing_strength(norms.double().cpu().numpy(), index.cpu().numpy(), interval)
+    return torch.from_numpy(alphas)
 
 
 class AdaptiveForcing(Callback):
